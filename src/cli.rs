@@ -1,0 +1,303 @@
+//! The `redbutler` command line: serve (default), migrate, demo, import, user, token, backup.
+use crate::app::{Application, shutdown_signal};
+use crate::config::{Config, FlagOverrides};
+use crate::db::Db;
+use crate::domain::kinds::{Role, ScopeKind};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "redbutler",
+    version,
+    about = "Red Butler (红管家): residential compounds run together with residents"
+)]
+struct Cli {
+    /// TOML configuration file (default: ./redbutler.toml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Folder of the embedded SQLite database.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// sqlite://FILE or postgres://USER@HOST/DB (also REDBUTLER_DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Logs as JSON lines.
+    #[arg(long, global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        addr: Option<String>,
+        /// Load the demo district into an empty database and print the demo logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo district (empty database), or with --compounds N add N synthetic compounds.
+    Demo {
+        #[arg(long)]
+        compounds: Option<usize>,
+    },
+    /// Import dwellings or residents from CSV (UTF-8, UTF-8 with BOM, or GBK); all or nothing.
+    Import {
+        #[arg(value_enum)]
+        kind: crate::import::ImportKind,
+        file: PathBuf,
+        /// Report in English instead of Chinese.
+        #[arg(long)]
+        en: bool,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Consistent online copy of the SQLite database (the server may be running).
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account with one role grant.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Read from REDBUTLER_PASSWORD when not given.
+        #[arg(long, env = "REDBUTLER_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "admin")]
+        role: String,
+        #[arg(long, default_value = "global")]
+        scope_kind: String,
+        #[arg(long)]
+        scope_id: Option<i64>,
+        #[arg(long)]
+        person_id: Option<i64>,
+    },
+    /// Set a new password.
+    Password {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "REDBUTLER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Print a new API token for a user (shown once; only its hash is stored).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REDBUTLER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if json {
+        b.json().try_init()
+    } else {
+        b.try_init()
+    };
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let (addr, demo) = match &cli.command {
+        Some(Command::Serve { addr, demo }) => (addr.clone(), *demo),
+        _ => (None, false),
+    };
+    let flags = FlagOverrides {
+        addr,
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        log_json: cli.log_json.then_some(true),
+        demo: demo.then_some(true),
+    };
+    let config = Config::load(cli.config.as_deref(), flags)?;
+    init_logs(config.log_json);
+    let connect = || async {
+        let db = Db::connect(&config.effective_database_url(), config.max_connections).await?;
+        db.migrate().await?;
+        anyhow::Ok(db)
+    };
+    match cli.command.unwrap_or(Command::Serve {
+        addr: None,
+        demo: false,
+    }) {
+        Command::Serve { .. } => {
+            let app = Application::build(config.clone()).await?;
+            if config.demo {
+                if crate::demo::is_empty(app.db()).await? {
+                    println!("正在载入演示数据 / loading the demo district …");
+                    let logins = crate::demo::load_demo(app.db()).await?;
+                    print_logins(&logins);
+                } else {
+                    println!(
+                        "数据库已有数据，未重复载入演示数据 / the database has data; demo not loaded again."
+                    );
+                    println!(
+                        "演示账号密码 / demo password: {}",
+                        crate::demo::DEMO_PASSWORD
+                    );
+                }
+            }
+            println!(
+                "红管家已启动 / Red Butler is running at http://{}",
+                app.local_addr()
+            );
+            app.run_until(shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            connect().await?;
+            println!("migrations applied");
+        }
+        Command::Demo { compounds } => {
+            let db = connect().await?;
+            match compounds {
+                None => print_logins(&crate::demo::load_demo(&db).await?),
+                Some(n) => {
+                    let r = crate::demo::generate(&db, n, true).await?;
+                    println!("{}", serde_json::to_string(&r)?);
+                }
+            }
+        }
+        Command::Import { kind, file, en } => {
+            let db = connect().await?;
+            let locale = if en {
+                crate::http::ctx::Locale::En
+            } else {
+                crate::http::ctx::Locale::Zh
+            };
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            match crate::import::import(&db, None, kind, &bytes).await {
+                Ok(report) => println!("{}", report.describe(locale)),
+                Err(crate::import::ImportError::Rows(problems)) => {
+                    eprintln!("{}", locale.t("import.rejected"));
+                    for p in problems {
+                        eprintln!("{}", p.describe(locale));
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+                Err(crate::import::ImportError::Other(e)) => return Err(e),
+            }
+        }
+        Command::User { action } => {
+            let db = connect().await?;
+            match action {
+                UserAction::Create {
+                    username,
+                    password,
+                    role,
+                    scope_kind,
+                    scope_id,
+                    person_id,
+                } => {
+                    let role =
+                        Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+                    let scope = ScopeKind::parse(&scope_kind)
+                        .ok_or_else(|| anyhow::anyhow!("unknown scope kind {scope_kind}"))?;
+                    crate::auth::check_new_password(&password)
+                        .map_err(|c| anyhow::anyhow!("password: {c}"))?;
+                    let hash = crate::auth::hash_password(password).await?;
+                    let id = db.insert_user(&username, person_id, &hash, "zh-CN").await?;
+                    db.insert_grant(id, role, scope, scope_id).await?;
+                    println!("user {username} created (id {id})");
+                }
+                UserAction::Password { username, password } => {
+                    let user = db
+                        .user_by_login(&username)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no user {username}"))?;
+                    crate::auth::check_new_password(&password)
+                        .map_err(|c| anyhow::anyhow!("password: {c}"))?;
+                    db.set_password(user.id, &crate::auth::hash_password(password).await?)
+                        .await?;
+                    println!("password of {username} changed");
+                }
+            }
+        }
+        Command::Token {
+            action: TokenAction::Create { username, name },
+        } => {
+            let db = connect().await?;
+            let user = db
+                .user_by_login(&username)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user {username}"))?;
+            let token = crate::auth::new_token();
+            db.insert_api_token(user.id, &name, &crate::auth::token_hash(&token))
+                .await?;
+            println!("{token}");
+        }
+        Command::Backup { to } => {
+            let db = connect().await?;
+            db.backup_to(&to).await?;
+            println!("backup written to {}", to.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_logins(logins: &[crate::demo::DemoLogin]) {
+    println!();
+    println!(
+        "演示账号（密码均为 {}）/ demo logins (password {}):",
+        crate::demo::DEMO_PASSWORD,
+        crate::demo::DEMO_PASSWORD
+    );
+    println!("{:<14} {:<8} {:<18} scope", "username", "name", "role");
+    for l in logins {
+        println!(
+            "{:<14} {:<8} {:<18} {}",
+            l.username,
+            l.name,
+            l.role.as_str(),
+            l.scope
+        );
+    }
+    println!();
+}

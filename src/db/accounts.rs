@@ -1,0 +1,340 @@
+//! Users, their role grants, browser sessions, API tokens and the login throttle.
+use super::Db;
+use crate::domain::access::{Grant, Reach};
+use crate::domain::kinds::{OrgKind, Role, ScopeKind};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub person_id: Option<i64>,
+    pub password_hash: String,
+    pub locale: String,
+    pub disabled: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct GrantRow {
+    pub role: String,
+    pub scope_kind: String,
+    pub scope_id: Option<i64>,
+    /// A readable name of the scope (compound, building, region, organisation or team).
+    pub scope_name: Option<String>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.username, u.person_id, u.password_hash, u.locale, u.disabled";
+
+impl Db {
+    /// Finds an account by username or by the phone number of its person.
+    pub async fn user_by_login(&self, login: &str) -> sqlx::Result<Option<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1 \
+             UNION SELECT {USER_COLUMNS} FROM users u JOIN people p ON p.id = u.person_id WHERE p.phone = $1 \
+             ORDER BY id LIMIT 1"
+        );
+        sqlx::query_as(&sql)
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn user(&self, id: i64) -> sqlx::Result<Option<UserRow>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn insert_user(
+        &self,
+        username: &str,
+        person_id: Option<i64>,
+        password_hash: &str,
+        locale: &str,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO users (username, person_id, password_hash, locale, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(username)
+        .bind(person_id)
+        .bind(password_hash)
+        .bind(locale)
+        .bind(super::now())
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> sqlx::Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        // A changed password ends every other session and token holder's browser session.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn insert_grant(
+        &self,
+        user_id: i64,
+        role: Role,
+        scope: ScopeKind,
+        scope_id: Option<i64>,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO role_grants (user_id, role, scope_kind, scope_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user_id)
+        .bind(role.as_str())
+        .bind(scope.as_str())
+        .bind(scope_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn grant_rows(&self, user_id: i64) -> sqlx::Result<Vec<GrantRow>> {
+        sqlx::query_as(
+            "SELECT g.role, g.scope_kind, g.scope_id, \
+                    CASE g.scope_kind WHEN 'compound' THEN c.name WHEN 'building' THEN bc.name || ' ' || b.name \
+                      WHEN 'region' THEN r.name WHEN 'organisation' THEN o.name WHEN 'team' THEN t.name END AS scope_name \
+             FROM role_grants g \
+             LEFT JOIN compounds c ON g.scope_kind = 'compound' AND c.id = g.scope_id \
+             LEFT JOIN buildings b ON g.scope_kind = 'building' AND b.id = g.scope_id \
+             LEFT JOIN compounds bc ON bc.id = b.compound_id \
+             LEFT JOIN regions r ON g.scope_kind = 'region' AND r.id = g.scope_id \
+             LEFT JOIN organisations o ON g.scope_kind = 'organisation' AND o.id = g.scope_id \
+             LEFT JOIN teams t ON g.scope_kind = 'team' AND t.id = g.scope_id \
+             WHERE g.user_id = $1 ORDER BY g.id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Resolves a user's grants to what each one reaches (see domain::access).
+    pub async fn resolve_grants(
+        &self,
+        user: &UserRow,
+        rows: &[GrantRow],
+    ) -> sqlx::Result<Vec<Grant>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let (Some(role), Some(scope)) =
+                (Role::parse(&row.role), ScopeKind::parse(&row.scope_kind))
+            else {
+                continue; // an unknown word grants nothing
+            };
+            let id = row.scope_id.unwrap_or(0);
+            match scope {
+                ScopeKind::Global => out.push(Grant {
+                    role,
+                    reach: Reach::Global,
+                    organisation: None,
+                }),
+                ScopeKind::Region => out.push(Grant {
+                    role,
+                    reach: Reach::Region(id),
+                    organisation: None,
+                }),
+                ScopeKind::Compound => out.push(Grant {
+                    role,
+                    reach: Reach::Compounds(vec![id]),
+                    organisation: None,
+                }),
+                ScopeKind::Building => {
+                    let compound: Option<i64> =
+                        sqlx::query_scalar("SELECT compound_id FROM buildings WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    let reach =
+                        compound.map_or(Reach::Nowhere, |c| Reach::Buildings(vec![(c, id)]));
+                    out.push(Grant {
+                        role,
+                        reach,
+                        organisation: None,
+                    });
+                }
+                ScopeKind::Organisation => {
+                    let org = self.organisation(id).await?;
+                    let reach = match org
+                        .as_ref()
+                        .and_then(|o| OrgKind::parse(&o.kind).map(|k| (k, o)))
+                    {
+                        Some((OrgKind::PropertyCompany, _)) => {
+                            let today = jiff::Timestamp::now()
+                                .in_tz("Asia/Shanghai")
+                                .map(|z| z.date().to_string())
+                                .unwrap_or_default();
+                            let ids: Vec<i64> = sqlx::query_scalar(
+                                "SELECT compound_id FROM property_contracts WHERE organisation_id = $1 \
+                                 AND starts_on <= $2 AND (ends_on IS NULL OR ends_on >= $2)",
+                            )
+                            .bind(id)
+                            .bind(today)
+                            .fetch_all(&self.pool)
+                            .await?;
+                            Reach::Compounds(ids)
+                        }
+                        Some((OrgKind::OwnersCommittee, o)) => o
+                            .compound_id
+                            .map_or(Reach::Nowhere, |c| Reach::Compounds(vec![c])),
+                        Some((OrgKind::CommunityOffice | OrgKind::SubdistrictOffice, o)) => {
+                            o.region_id.map_or(Reach::Nowhere, Reach::Region)
+                        }
+                        _ => Reach::Nowhere,
+                    };
+                    out.push(Grant {
+                        role,
+                        reach,
+                        organisation: Some(id),
+                    });
+                }
+                ScopeKind::Team => {
+                    // A butler answers for the responsibility fields of their membership and squads.
+                    let fields: Vec<(i64, Option<i64>)> = sqlx::query_as(
+                        "SELECT f.compound_id, f.building_id FROM responsibility_fields f \
+                         JOIN team_members m ON m.team_id = $1 AND m.person_id = $2 \
+                         WHERE f.member_id = m.id OR f.squad_id IN (SELECT squad_id FROM squad_members WHERE member_id = m.id)",
+                    )
+                    .bind(id)
+                    .bind(user.person_id.unwrap_or(0))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let compounds: Vec<i64> = fields
+                        .iter()
+                        .filter(|(_, b)| b.is_none())
+                        .map(|(c, _)| *c)
+                        .collect();
+                    let buildings: Vec<(i64, i64)> = fields
+                        .iter()
+                        .filter_map(|(c, b)| b.map(|b| (*c, b)))
+                        .collect();
+                    out.push(Grant {
+                        role,
+                        reach: Reach::Compounds(compounds),
+                        organisation: None,
+                    });
+                    if !buildings.is_empty() {
+                        out.push(Grant {
+                            role,
+                            reach: Reach::Buildings(buildings),
+                            organisation: None,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn insert_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: i64,
+    ) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(csrf)
+            .bind(super::now())
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The user of a live session, or of an API token.
+    pub async fn user_by_credential(
+        &self,
+        token_hash: &str,
+        api_token: bool,
+    ) -> sqlx::Result<Option<UserRow>> {
+        let sql = if api_token {
+            format!(
+                "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.disabled = 0"
+            )
+        } else {
+            format!(
+                "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0"
+            )
+        };
+        sqlx::query_as(&sql)
+            .bind(token_hash)
+            .bind(super::now())
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> sqlx::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn insert_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(user_id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(super::now())
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Failures recorded for a throttle key within the current window.
+    pub async fn throttle_failures(&self, key: &str, window_secs: i64) -> sqlx::Result<i64> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT failures, window_start FROM login_throttle WHERE throttle_key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some((f, start)) if start + window_secs > super::now() => f,
+            _ => 0,
+        })
+    }
+
+    pub async fn throttle_record_failure(&self, key: &str, window_secs: i64) -> sqlx::Result<()> {
+        let now = super::now();
+        sqlx::query(
+            "INSERT INTO login_throttle (throttle_key, failures, window_start) VALUES ($1, 1, $2) \
+             ON CONFLICT (throttle_key) DO UPDATE SET \
+               failures = CASE WHEN login_throttle.window_start + $3 > $2 THEN login_throttle.failures + 1 ELSE 1 END, \
+               window_start = CASE WHEN login_throttle.window_start + $3 > $2 THEN login_throttle.window_start ELSE $2 END",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(window_secs)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn throttle_clear(&self, key: &str) -> sqlx::Result<()> {
+        sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! The audit log: every change (before and after) and every unmasked read of personal data.
+use super::Db;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub reason: String,
+}
+
+/// One line to append to the audit log.
+pub struct AuditRecord<'a> {
+    pub actor_user_id: Option<i64>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<i64>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub reason: &'a str,
+}
+
+impl Db {
+    pub async fn audit(&self, r: AuditRecord<'_>) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_user_id, action, entity, entity_id, before_json, after_json, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(super::now())
+        .bind(r.actor_user_id)
+        .bind(r.action)
+        .bind(r.entity)
+        .bind(r.entity_id)
+        .bind(r.before.map(|v| v.to_string()))
+        .bind(r.after.map(|v| v.to_string()))
+        .bind(r.reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Newest first, keyset on id (`before` = 0 for the first page).
+    pub async fn audit_entries(&self, before: i64, limit: i64) -> sqlx::Result<Vec<AuditEntry>> {
+        sqlx::query_as(
+            "SELECT a.id, a.at, a.actor_user_id, u.username AS actor, a.action, a.entity, a.entity_id, a.before_json, \
+                    a.after_json, a.reason \
+             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id \
+             WHERE ($1 = 0 OR a.id < $1) ORDER BY a.id DESC LIMIT $2",
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+}

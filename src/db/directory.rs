@@ -1,0 +1,280 @@
+//! Organisations and the Red Butler team: who works where and who answers for what.
+use super::Db;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Organisation {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub region_id: Option<i64>,
+    pub compound_id: Option<i64>,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Contract {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub compound_id: i64,
+    pub compound_name: String,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct CommitteeMember {
+    pub id: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub position: String,
+    pub term_from: String,
+    pub term_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    pub community_id: Option<i64>,
+    pub compound_id: Option<i64>,
+    pub station_address: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Squad {
+    pub id: i64,
+    pub team_id: i64,
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct TeamMember {
+    pub id: i64,
+    pub team_id: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub home_organisation_id: Option<i64>,
+    pub home_organisation: Option<String>,
+    pub party_member: i64,
+    pub volunteer: i64,
+    pub title: String,
+    /// Names of the member's squads, joined by "、".
+    pub squads: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Field {
+    pub id: i64,
+    pub member_id: Option<i64>,
+    pub squad_id: Option<i64>,
+    pub holder: String,
+    pub compound_id: i64,
+    pub compound_name: String,
+    pub building_id: Option<i64>,
+    pub building_name: Option<String>,
+}
+
+const ORG_COLUMNS: &str = "id, kind, name, region_id, compound_id, phone";
+
+impl Db {
+    pub async fn organisations(&self, after: i64, limit: i64) -> sqlx::Result<Vec<Organisation>> {
+        let sql =
+            format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id > $1 ORDER BY id LIMIT $2");
+        sqlx::query_as(&sql)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn organisation(&self, id: i64) -> sqlx::Result<Option<Organisation>> {
+        let sql = format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1");
+        sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn insert_organisation(
+        &self,
+        kind: &str,
+        name: &str,
+        region_id: Option<i64>,
+        compound_id: Option<i64>,
+        phone: &str,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO organisations (kind, name, region_id, compound_id, phone) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(kind)
+        .bind(name)
+        .bind(region_id)
+        .bind(compound_id)
+        .bind(phone)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    pub async fn matters_of(&self, organisation_id: i64) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT matter FROM organisation_matters WHERE organisation_id = $1 ORDER BY id",
+        )
+        .bind(organisation_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Property contracts by organisation or by compound (pass 0 for the other).
+    pub async fn contracts(
+        &self,
+        organisation_id: i64,
+        compound_id: i64,
+    ) -> sqlx::Result<Vec<Contract>> {
+        sqlx::query_as(
+            "SELECT k.id, k.organisation_id, o.name AS organisation_name, k.compound_id, c.name AS compound_name, \
+                    k.starts_on, k.ends_on \
+             FROM property_contracts k JOIN organisations o ON o.id = k.organisation_id JOIN compounds c ON c.id = k.compound_id \
+             WHERE ($1 = 0 OR k.organisation_id = $1) AND ($2 = 0 OR k.compound_id = $2) ORDER BY k.id",
+        )
+        .bind(organisation_id)
+        .bind(compound_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn committee_members(
+        &self,
+        organisation_id: i64,
+    ) -> sqlx::Result<Vec<CommitteeMember>> {
+        sqlx::query_as(
+            "SELECT m.id, m.person_id, p.name, m.position, m.term_from, m.term_to \
+             FROM committee_members m JOIN people p ON p.id = m.person_id WHERE m.organisation_id = $1 ORDER BY m.id",
+        )
+        .bind(organisation_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn teams(&self) -> sqlx::Result<Vec<Team>> {
+        sqlx::query_as(
+            "SELECT id, name, community_id, compound_id, station_address FROM teams ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn team(&self, id: i64) -> sqlx::Result<Option<Team>> {
+        sqlx::query_as(
+            "SELECT id, name, community_id, compound_id, station_address FROM teams WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn squads_of(&self, team_id: i64) -> sqlx::Result<Vec<Squad>> {
+        sqlx::query_as("SELECT id, team_id, kind, name FROM squads WHERE team_id = $1 ORDER BY id")
+            .bind(team_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn members_of(&self, team_id: i64) -> sqlx::Result<Vec<TeamMember>> {
+        // Squad names are gathered in a second query and joined in Rust (GROUP_CONCAT/STRING_AGG differ).
+        let mut members: Vec<TeamMember> = sqlx::query_as(
+            "SELECT m.id, m.team_id, m.person_id, p.name, m.home_organisation_id, o.name AS home_organisation, \
+                    m.party_member, m.volunteer, m.title, '' AS squads \
+             FROM team_members m JOIN people p ON p.id = m.person_id LEFT JOIN organisations o ON o.id = m.home_organisation_id \
+             WHERE m.team_id = $1 ORDER BY m.id",
+        )
+        .bind(team_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let pairs: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT sm.member_id, s.name FROM squad_members sm JOIN squads s ON s.id = sm.squad_id \
+             WHERE s.team_id = $1 ORDER BY s.id",
+        )
+        .bind(team_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for m in &mut members {
+            let names: Vec<&str> = pairs
+                .iter()
+                .filter(|(id, _)| *id == m.id)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            m.squads = names.join("、");
+        }
+        Ok(members)
+    }
+
+    pub async fn fields_of_team(&self, team_id: i64) -> sqlx::Result<Vec<Field>> {
+        sqlx::query_as(
+            "SELECT f.id, f.member_id, f.squad_id, COALESCE(p.name, s.name) AS holder, f.compound_id, c.name AS compound_name, \
+                    f.building_id, b.name AS building_name \
+             FROM responsibility_fields f JOIN compounds c ON c.id = f.compound_id \
+             LEFT JOIN buildings b ON b.id = f.building_id \
+             LEFT JOIN team_members m ON m.id = f.member_id LEFT JOIN people p ON p.id = m.person_id \
+             LEFT JOIN squads s ON s.id = f.squad_id \
+             WHERE (m.team_id = $1 OR s.team_id = $1) ORDER BY f.id",
+        )
+        .bind(team_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn teams_serving_compound(&self, compound_id: i64) -> sqlx::Result<Vec<Team>> {
+        sqlx::query_as(
+            "SELECT DISTINCT t.id, t.name, t.community_id, t.compound_id, t.station_address FROM teams t \
+             WHERE t.compound_id = $1 OR t.community_id = (SELECT community_id FROM compounds WHERE id = $1) ORDER BY t.id",
+        )
+        .bind(compound_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn add_team_member(
+        &self,
+        team_id: i64,
+        person_id: i64,
+        home_organisation_id: Option<i64>,
+        party_member: bool,
+        volunteer: bool,
+        title: &str,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO team_members (team_id, person_id, home_organisation_id, party_member, volunteer, title) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(team_id)
+        .bind(person_id)
+        .bind(home_organisation_id)
+        .bind(i64::from(party_member))
+        .bind(i64::from(volunteer))
+        .bind(title)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    pub async fn add_field(
+        &self,
+        member_id: Option<i64>,
+        squad_id: Option<i64>,
+        compound_id: i64,
+        building_id: Option<i64>,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO responsibility_fields (member_id, squad_id, compound_id, building_id) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(member_id)
+        .bind(squad_id)
+        .bind(compound_id)
+        .bind(building_id)
+        .fetch_one(&self.pool)
+        .await
+    }
+}

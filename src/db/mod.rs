@@ -1,0 +1,158 @@
+//! All SQL lives under this module. One text per query for both backends (sqlx `Any`):
+//! `$n` placeholders, portable column types only (see ENGINEERING.md §3).
+pub mod accounts;
+pub mod audit;
+pub mod directory;
+pub mod places;
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            anyhow::bail!("unsupported database URL (use sqlite:// or postgres://): {url}");
+        };
+        if backend == Backend::Sqlite {
+            // Create the folder of the database file, so that a new user needs no set-up.
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or("");
+            if let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+        }
+        let mut opts = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            opts = opts.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL: readers never block the writer. synchronous=NORMAL in WAL mode: a
+                    // committed transaction survives a crash of the program; a power loss may lose
+                    // the last transactions but never corrupts the file (README, "Durability").
+                    conn.execute(
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
+                         PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = opts
+            .connect(url)
+            .await
+            .with_context(|| format!("connecting to the database at {}", redact_url(url)))?;
+        Ok(Self { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// After rows were inserted with explicit ids (demo, import), move PostgreSQL's identity
+    /// sequences past them. SQLite needs nothing.
+    pub async fn reset_sequences(&self, tables: &[&str]) -> anyhow::Result<()> {
+        if self.backend == Backend::Postgres {
+            for t in tables {
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
+                );
+                sqlx::query(&sql).execute(&self.pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A consistent online copy of a SQLite database, taken while the server may be running.
+    pub async fn backup_to(&self, target: &std::path::Path) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.backend == Backend::Sqlite,
+            "backup copies the SQLite file; for PostgreSQL use pg_dump (see README)"
+        );
+        anyhow::ensure!(
+            !target.exists(),
+            "{} exists already; choose a new file",
+            target.display()
+        );
+        let path = target.to_str().context("backup path is not valid UTF-8")?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Table → sorted column names, from the live schema (used to check both migration sets agree).
+    pub async fn schema_columns(
+        &self,
+    ) -> anyhow::Result<std::collections::BTreeMap<String, Vec<String>>> {
+        use sqlx::Row;
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT) AS t, CAST(column_name AS TEXT) AS c FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'"
+            }
+        };
+        let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for r in sqlx::query(sql).fetch_all(&self.pool).await? {
+            out.entry(r.get::<String, _>("t"))
+                .or_default()
+                .push(r.get("c"));
+        }
+        for cols in out.values_mut() {
+            cols.sort();
+        }
+        Ok(out)
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}

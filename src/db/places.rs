@@ -1,0 +1,393 @@
+//! Regions, compounds, buildings, dwellings, people and who holds which dwelling.
+use super::Db;
+use crate::domain::access::PlaceRef;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Region {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub level: String,
+    pub name: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Compound {
+    pub id: i64,
+    pub community_id: i64,
+    pub subdistrict_id: i64,
+    pub district_id: i64,
+    pub city_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub address: String,
+}
+
+impl Compound {
+    pub fn regions(&self) -> [i64; 4] {
+        [
+            self.city_id,
+            self.district_id,
+            self.subdistrict_id,
+            self.community_id,
+        ]
+    }
+    pub fn place(&self, building: Option<i64>) -> PlaceRef {
+        PlaceRef {
+            regions: self.regions(),
+            compound: Some(self.id),
+            building,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct CompoundFigures {
+    pub buildings: i64,
+    pub dwellings: i64,
+    pub total_area_centi_m2: i64,
+    pub residents: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Building {
+    pub id: i64,
+    pub compound_id: i64,
+    pub name: String,
+    pub leader_person_id: Option<i64>,
+    pub leader_name: Option<String>,
+    pub dwellings: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Dwelling {
+    pub id: i64,
+    pub compound_id: i64,
+    pub building_id: i64,
+    pub building_name: String,
+    pub entrance_id: Option<i64>,
+    pub number: String,
+    pub floor: i64,
+    pub use_kind: String,
+    pub area_centi_m2: i64,
+    pub area_source: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Holder {
+    pub holding_id: i64,
+    pub person_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    pub name: String,
+    pub phone: Option<String>,
+    pub relation: String,
+    pub since: String,
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+    pub id_number: Option<String>,
+    pub created_at: i64,
+}
+
+/// A dwelling a person is linked to, with where it is.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct PersonDwelling {
+    pub dwelling_id: i64,
+    pub number: String,
+    pub building_id: i64,
+    pub building_name: String,
+    pub compound_id: i64,
+    pub compound_name: String,
+    pub relation: String,
+    pub since: String,
+    #[serde(skip)]
+    pub city_id: i64,
+    #[serde(skip)]
+    pub district_id: i64,
+    #[serde(skip)]
+    pub subdistrict_id: i64,
+    #[serde(skip)]
+    pub community_id: i64,
+}
+
+impl PersonDwelling {
+    pub fn place(&self) -> PlaceRef {
+        PlaceRef {
+            regions: [
+                self.city_id,
+                self.district_id,
+                self.subdistrict_id,
+                self.community_id,
+            ],
+            compound: Some(self.compound_id),
+            building: Some(self.building_id),
+        }
+    }
+}
+
+/// Which compounds a list may show: everything, or those in any of these regions or compounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompoundFilter {
+    All,
+    Within {
+        regions: Vec<i64>,
+        compounds: Vec<i64>,
+    },
+}
+
+const DWELLING_COLUMNS: &str = "d.id, d.compound_id, d.building_id, b.name AS building_name, d.entrance_id, \
+     d.number, d.floor, d.use_kind, d.area_centi_m2, d.area_source";
+
+impl Db {
+    pub async fn regions(&self) -> sqlx::Result<Vec<Region>> {
+        sqlx::query_as("SELECT id, parent_id, level, name, code FROM regions ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn region(&self, id: i64) -> sqlx::Result<Option<Region>> {
+        sqlx::query_as("SELECT id, parent_id, level, name, code FROM regions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// One page of compounds after `after` (keyset), limited to what the filter allows.
+    pub async fn compounds(
+        &self,
+        filter: &CompoundFilter,
+        after: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<Compound>> {
+        // The filter is a short list of ids; `$n` placeholders are numbered by hand.
+        let mut sql = String::from(
+            "SELECT id, community_id, subdistrict_id, district_id, city_id, name, kind, address FROM compounds WHERE id > $1",
+        );
+        let mut binds: Vec<i64> = vec![after];
+        if let CompoundFilter::Within { regions, compounds } = filter {
+            sql.push_str(" AND (1 = 0");
+            for r in regions {
+                binds.push(*r);
+                let n = binds.len();
+                sql.push_str(&format!(" OR city_id = ${n} OR district_id = ${n} OR subdistrict_id = ${n} OR community_id = ${n}"));
+            }
+            if !compounds.is_empty() {
+                let list: Vec<String> = compounds
+                    .iter()
+                    .map(|c| {
+                        binds.push(*c);
+                        format!("${}", binds.len())
+                    })
+                    .collect();
+                sql.push_str(&format!(" OR id IN ({})", list.join(", ")));
+            }
+            sql.push(')');
+        }
+        binds.push(limit);
+        sql.push_str(&format!(" ORDER BY id LIMIT ${}", binds.len()));
+        let mut q = sqlx::query_as::<_, Compound>(&sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.fetch_all(&self.pool).await
+    }
+
+    pub async fn compound(&self, id: i64) -> sqlx::Result<Option<Compound>> {
+        sqlx::query_as(
+            "SELECT id, community_id, subdistrict_id, district_id, city_id, name, kind, address FROM compounds WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn compound_figures(&self, id: i64) -> sqlx::Result<CompoundFigures> {
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM buildings WHERE compound_id = $1) AS buildings, \
+                    (SELECT COUNT(*) FROM dwellings WHERE compound_id = $1) AS dwellings, \
+                    (SELECT CAST(COALESCE(SUM(area_centi_m2), 0) AS BIGINT) FROM dwellings WHERE compound_id = $1) AS total_area_centi_m2, \
+                    (SELECT COUNT(DISTINCT h.person_id) FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id \
+                      WHERE d.compound_id = $1 AND h.until IS NULL AND h.person_id IS NOT NULL) AS residents",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    pub async fn buildings_of(&self, compound_id: i64) -> sqlx::Result<Vec<Building>> {
+        sqlx::query_as(
+            "SELECT b.id, b.compound_id, b.name, b.leader_person_id, p.name AS leader_name, \
+                    (SELECT COUNT(*) FROM dwellings d WHERE d.building_id = b.id) AS dwellings \
+             FROM buildings b LEFT JOIN people p ON p.id = b.leader_person_id \
+             WHERE b.compound_id = $1 ORDER BY b.id",
+        )
+        .bind(compound_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn building(&self, id: i64) -> sqlx::Result<Option<Building>> {
+        sqlx::query_as(
+            "SELECT b.id, b.compound_id, b.name, b.leader_person_id, p.name AS leader_name, \
+                    (SELECT COUNT(*) FROM dwellings d WHERE d.building_id = b.id) AS dwellings \
+             FROM buildings b LEFT JOIN people p ON p.id = b.leader_person_id WHERE b.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// One keyset page of the dwellings of a compound (or of one building of it).
+    pub async fn dwellings(
+        &self,
+        compound_id: i64,
+        building_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<Dwelling>> {
+        let sql = format!(
+            "SELECT {DWELLING_COLUMNS} FROM dwellings d JOIN buildings b ON b.id = d.building_id \
+             WHERE d.compound_id = $1 AND ($2 = 0 OR d.building_id = $2) AND d.id > $3 ORDER BY d.id LIMIT $4"
+        );
+        sqlx::query_as(&sql)
+            .bind(compound_id)
+            .bind(building_id.unwrap_or(0))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn dwelling(&self, id: i64) -> sqlx::Result<Option<Dwelling>> {
+        let sql = format!(
+            "SELECT {DWELLING_COLUMNS} FROM dwellings d JOIN buildings b ON b.id = d.building_id WHERE d.id = $1"
+        );
+        sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Current and past holders of a dwelling, people and organisations (developer units).
+    pub async fn holders(&self, dwelling_id: i64) -> sqlx::Result<Vec<Holder>> {
+        sqlx::query_as(
+            "SELECT h.id AS holding_id, h.person_id, h.organisation_id, COALESCE(p.name, o.name) AS name, \
+                    p.phone, h.relation, h.since, h.until \
+             FROM holdings h LEFT JOIN people p ON p.id = h.person_id LEFT JOIN organisations o ON o.id = h.organisation_id \
+             WHERE h.dwelling_id = $1 ORDER BY h.until IS NOT NULL, h.id",
+        )
+        .bind(dwelling_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn update_dwelling(
+        &self,
+        id: i64,
+        floor: i64,
+        use_kind: &str,
+        area_centi_m2: i64,
+        area_source: &str,
+    ) -> sqlx::Result<u64> {
+        let r = sqlx::query(
+            "UPDATE dwellings SET floor = $1, use_kind = $2, area_centi_m2 = $3, area_source = $4 WHERE id = $5",
+        )
+        .bind(floor)
+        .bind(use_kind)
+        .bind(area_centi_m2)
+        .bind(area_source)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    pub async fn person(&self, id: i64) -> sqlx::Result<Option<Person>> {
+        sqlx::query_as("SELECT id, name, phone, id_number, created_at FROM people WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// The dwellings a person currently holds or lives in, with their places.
+    pub async fn person_dwellings(&self, person_id: i64) -> sqlx::Result<Vec<PersonDwelling>> {
+        sqlx::query_as(
+            "SELECT d.id AS dwelling_id, d.number, d.building_id, b.name AS building_name, d.compound_id, \
+                    c.name AS compound_name, h.relation, h.since, \
+                    c.city_id, c.district_id, c.subdistrict_id, c.community_id \
+             FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id JOIN buildings b ON b.id = d.building_id \
+             JOIN compounds c ON c.id = d.compound_id \
+             WHERE h.person_id = $1 AND h.until IS NULL ORDER BY d.id",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn update_person(
+        &self,
+        id: i64,
+        name: &str,
+        phone: Option<&str>,
+        id_number: Option<&str>,
+    ) -> sqlx::Result<u64> {
+        let r =
+            sqlx::query("UPDATE people SET name = $1, phone = $2, id_number = $3 WHERE id = $4")
+                .bind(name)
+                .bind(phone)
+                .bind(id_number)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// The people of one building (current holders), one keyset page, for leaders and butlers.
+    pub async fn people_of_building(
+        &self,
+        building_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<Holder>> {
+        sqlx::query_as(
+            "SELECT h.id AS holding_id, h.person_id, h.organisation_id, p.name AS name, p.phone, h.relation, h.since, h.until \
+             FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id JOIN people p ON p.id = h.person_id \
+             WHERE d.building_id = $1 AND h.until IS NULL AND h.id > $2 ORDER BY h.id LIMIT $3",
+        )
+        .bind(building_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+}
+
+impl Db {
+    /// [city, district, sub-district, community] ids from a region up to the city (0 where absent).
+    pub async fn region_chain(&self, region_id: i64) -> sqlx::Result<Option<[i64; 4]>> {
+        let all = self.regions().await?;
+        let mut chain = [0i64; 4];
+        let mut cur = all.iter().find(|r| r.id == region_id);
+        if cur.is_none() {
+            return Ok(None);
+        }
+        while let Some(r) = cur {
+            let slot = match r.level.as_str() {
+                "city" => 0,
+                "district" => 1,
+                "subdistrict" => 2,
+                _ => 3,
+            };
+            chain[slot] = r.id;
+            cur = r.parent_id.and_then(|p| all.iter().find(|x| x.id == p));
+        }
+        Ok(Some(chain))
+    }
+}

@@ -1,0 +1,309 @@
+//! The one authorization rule of the product: may these grants do this action on this target?
+//! Deny by default: an action is allowed only when some grant's role permits it AND the grant's
+//! reach covers the target. Pure, so the whole role × action × scope matrix is tested here.
+use super::kinds::Role;
+
+/// Where a thing sits: its regions (city, district, sub-district, community) and, below them,
+/// optionally a compound and a building of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaceRef {
+    pub regions: [i64; 4],
+    pub compound: Option<i64>,
+    pub building: Option<i64>,
+}
+
+/// What part of the district one grant reaches, resolved from its scope (a property company's
+/// grant reaches the compounds it manages, a butler's the responsibility fields, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    Global,
+    /// Everything inside this region (any level).
+    Region(i64),
+    Compounds(Vec<i64>),
+    /// (compound, building) pairs: exact for people, the whole compound for its structure.
+    Buildings(Vec<(i64, i64)>),
+    /// A reach that covers no place (department staff: they see what is addressed to them).
+    Nowhere,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub reach: Reach,
+    /// The organisation the grant belongs to, where it has one (department, property company …).
+    pub organisation: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Compounds, buildings, dwellings and their areas: no people.
+    ViewPlace,
+    /// Names and masked contacts of the people linked to a place.
+    ViewPeople,
+    /// Full phone and ID numbers: each read is logged with a reason.
+    UnmaskPersonal,
+    EditPlace,
+    EditPeople,
+    /// Create and change Red Butler teams, squads, members and responsibility fields.
+    EditTeam,
+    EditOrganisation,
+    /// Import dwellings and residents from CSV into a compound.
+    ImportData,
+    ViewAudit,
+    ManageUsers,
+}
+
+impl Action {
+    pub const ALL: [Action; 10] = [
+        Action::ViewPlace,
+        Action::ViewPeople,
+        Action::UnmaskPersonal,
+        Action::EditPlace,
+        Action::EditPeople,
+        Action::EditTeam,
+        Action::EditOrganisation,
+        Action::ImportData,
+        Action::ViewAudit,
+        Action::ManageUsers,
+    ];
+
+    /// Actions on people are exact: a building leader sees the people of the building, not of the
+    /// whole compound. Structure is seen compound-wide.
+    fn exact(self) -> bool {
+        matches!(
+            self,
+            Action::ViewPeople | Action::UnmaskPersonal | Action::EditPeople
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Place(PlaceRef),
+    /// Something that belongs to a region as a whole (a team, an organisation).
+    Region([i64; 4]),
+    /// The installation itself (audit log, accounts).
+    System,
+}
+
+/// Which actions each role may take at all (inside its reach).
+pub fn role_permits(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match role {
+        Admin => true,
+        Resident => matches!(action, ViewPlace),
+        BuildingLeader | Butler => matches!(action, ViewPlace | ViewPeople | UnmaskPersonal),
+        PropertyStaff | CommitteeMember => matches!(action, ViewPlace | ViewPeople),
+        PropertyManager => matches!(
+            action,
+            ViewPlace | ViewPeople | UnmaskPersonal | EditPlace | EditPeople | ImportData
+        ),
+        DepartmentStaff => false,
+        CommunityStaff => matches!(
+            action,
+            ViewPlace
+                | ViewPeople
+                | UnmaskPersonal
+                | EditPlace
+                | EditPeople
+                | EditTeam
+                | ImportData
+        ),
+        // District leadership watches figures: places and teams, never people.
+        DistrictOfficial => matches!(action, ViewPlace | EditTeam | EditOrganisation),
+    }
+}
+
+impl Reach {
+    pub fn covers(&self, target: &Target, exact: bool) -> bool {
+        match (self, target) {
+            (Reach::Global, _) => true,
+            (_, Target::System) | (Reach::Nowhere, _) => false,
+            (Reach::Region(r), Target::Place(p)) => p.regions.contains(r),
+            (Reach::Region(r), Target::Region(regions)) => regions.contains(r),
+            (Reach::Compounds(list), Target::Place(p)) => {
+                p.compound.is_some_and(|c| list.contains(&c))
+            }
+            (Reach::Buildings(pairs), Target::Place(p)) => {
+                if exact {
+                    p.building
+                        .is_some_and(|b| pairs.iter().any(|&(_, pb)| pb == b))
+                } else {
+                    p.compound
+                        .is_some_and(|c| pairs.iter().any(|&(pc, _)| pc == c))
+                }
+            }
+            (Reach::Compounds(_) | Reach::Buildings(_), Target::Region(_)) => false,
+        }
+    }
+}
+
+pub fn allowed(grants: &[Grant], action: Action, target: &Target) -> bool {
+    grants
+        .iter()
+        .any(|g| role_permits(g.role, action) && g.reach.covers(target, action.exact()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const CITY: i64 = 1;
+    const DISTRICT: i64 = 2;
+    const SUBDISTRICT: i64 = 3;
+    const COMMUNITY: i64 = 4;
+    const OTHER_DISTRICT: i64 = 20;
+    const OTHER_COMMUNITY: i64 = 40;
+
+    fn place(community: i64, district: i64, compound: i64, building: Option<i64>) -> Target {
+        Target::Place(PlaceRef {
+            regions: [CITY, district, SUBDISTRICT + district * 100, community],
+            compound: Some(compound),
+            building,
+        })
+    }
+
+    /// The reach each role is given in the demo: inside is compound 10 / building 100.
+    fn reach_for(role: Role) -> Reach {
+        match role {
+            Role::Resident
+            | Role::PropertyStaff
+            | Role::PropertyManager
+            | Role::CommitteeMember => Reach::Compounds(vec![10]),
+            Role::BuildingLeader | Role::Butler => Reach::Buildings(vec![(10, 100)]),
+            Role::DepartmentStaff => Reach::Nowhere,
+            Role::CommunityStaff => Reach::Region(COMMUNITY),
+            Role::DistrictOfficial => Reach::Region(DISTRICT),
+            Role::Admin => Reach::Global,
+        }
+    }
+
+    /// The expected matrix, written out by hand: (role, action) → allowed inside the reach.
+    fn expected(role: Role, action: Action) -> bool {
+        use Action::*;
+        let row: &[Action] = match role {
+            Role::Resident => &[ViewPlace],
+            Role::BuildingLeader | Role::Butler => &[ViewPlace, ViewPeople, UnmaskPersonal],
+            Role::PropertyStaff | Role::CommitteeMember => &[ViewPlace, ViewPeople],
+            Role::PropertyManager => &[
+                ViewPlace,
+                ViewPeople,
+                UnmaskPersonal,
+                EditPlace,
+                EditPeople,
+                ImportData,
+            ],
+            Role::DepartmentStaff => &[],
+            Role::CommunityStaff => &[
+                ViewPlace,
+                ViewPeople,
+                UnmaskPersonal,
+                EditPlace,
+                EditPeople,
+                EditTeam,
+                ImportData,
+            ],
+            Role::DistrictOfficial => &[ViewPlace, EditTeam, EditOrganisation],
+            Role::Admin => &Action::ALL,
+        };
+        row.contains(&action)
+    }
+
+    #[test]
+    fn matrix_inside_and_outside_every_scope() {
+        let inside = place(COMMUNITY, DISTRICT, 10, Some(100));
+        let outside = place(OTHER_COMMUNITY, OTHER_DISTRICT, 11, Some(110));
+        for &role in Role::ALL {
+            let grants = [Grant {
+                role,
+                reach: reach_for(role),
+                organisation: None,
+            }];
+            for action in Action::ALL {
+                let system_action = matches!(action, Action::ViewAudit | Action::ManageUsers);
+                let target = if system_action {
+                    Target::System
+                } else {
+                    inside
+                };
+                assert_eq!(
+                    allowed(&grants, action, &target),
+                    expected(role, action),
+                    "{role:?} {action:?} inside"
+                );
+                let outside_target = if system_action {
+                    Target::System
+                } else {
+                    outside
+                };
+                assert_eq!(
+                    allowed(&grants, action, &outside_target),
+                    role == Role::Admin,
+                    "{role:?} {action:?} outside"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_building_leader_sees_people_of_the_building_only() {
+        let grants = [Grant {
+            role: Role::BuildingLeader,
+            reach: Reach::Buildings(vec![(10, 100)]),
+            organisation: None,
+        }];
+        assert!(allowed(
+            &grants,
+            Action::ViewPeople,
+            &place(COMMUNITY, DISTRICT, 10, Some(100))
+        ));
+        assert!(!allowed(
+            &grants,
+            Action::ViewPeople,
+            &place(COMMUNITY, DISTRICT, 10, Some(101))
+        ));
+        assert!(!allowed(
+            &grants,
+            Action::ViewPeople,
+            &place(COMMUNITY, DISTRICT, 10, None)
+        ));
+        assert!(allowed(
+            &grants,
+            Action::ViewPlace,
+            &place(COMMUNITY, DISTRICT, 10, Some(101))
+        ));
+    }
+
+    #[test]
+    fn no_grants_no_access() {
+        for action in Action::ALL {
+            assert!(!allowed(&[], action, &Target::System));
+            assert!(!allowed(
+                &[],
+                action,
+                &place(COMMUNITY, DISTRICT, 10, Some(100))
+            ));
+        }
+    }
+
+    fn any_role() -> impl Strategy<Value = Role> {
+        proptest::sample::select(Role::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Adding a grant never takes a right away, and a right is always explained by one grant.
+        #[test]
+        fn rights_are_the_union_of_grants(roles in proptest::collection::vec(any_role(), 0..4),
+                                          compound in 9i64..12, building in 99i64..102) {
+            let grants: Vec<Grant> = roles.iter().map(|&r| Grant { role: r, reach: reach_for(r), organisation: None }).collect();
+            let t = place(COMMUNITY, DISTRICT, compound, Some(building));
+            for action in Action::ALL {
+                let all = allowed(&grants, action, &t);
+                let some = grants.iter().any(|g| allowed(std::slice::from_ref(g), action, &t));
+                prop_assert_eq!(all, some);
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Per-request context for pages: language, large-text mode, CSRF token, who is logged in.
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use std::convert::Infallible;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Locale {
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::Zh => "zh-CN",
+            Locale::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Locale::Zh)
+        } else if s.starts_with("en") {
+            Some(Locale::En)
+        } else {
+            None
+        }
+    }
+
+    /// The language chosen with the switch (cookie), else the browser's first known one, else zh-CN.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        if let Some(l) = cookie(headers, "rb_lang").and_then(|v| Locale::parse(&v)) {
+            return l;
+        }
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.split(',')
+                    .find_map(|part| Locale::parse(part.split(';').next().unwrap_or("")))
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn t(self, key: &str) -> String {
+        rust_i18n::t!(key, locale = self.code()).into_owned()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Locale {
+    type Rejection = Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Locale::from_headers(&parts.headers))
+    }
+}
+
+/// The value of one cookie.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite, path /.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_secs: Option<i64>,
+    same_site: &str,
+    secure: bool,
+) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
+    if let Some(a) = max_age_secs {
+        c.push_str(&format!("; Max-Age={a}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// The CSRF token of this browser (double-submit cookie), put in every form as `_csrf`.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+/// What every page template gets.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub locale: Locale,
+    pub csrf: String,
+    pub large: bool,
+    /// The current path and query, for the language and text-size switches to come back to.
+    pub here: String,
+    pub user: Option<String>,
+    pub is_admin: bool,
+}
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> String {
+        self.locale.t(key)
+    }
+    pub fn is_zh(&self) -> bool {
+        self.locale == Locale::Zh
+    }
+    pub fn lang(&self) -> &'static str {
+        self.locale.code()
+    }
+    /// A label for a stored word, e.g. `ctx.label("Role", "butler")`.
+    pub fn label(&self, vocabulary: &str, word: &str) -> String {
+        let key = format!("{vocabulary}.{word}");
+        let s = self.t(&key);
+        if s == key { word.to_string() } else { s }
+    }
+    pub fn area(&self, centi: &i64) -> String {
+        crate::domain::area::AreaCentiM2(*centi).to_string()
+    }
+    pub fn time(&self, unix: &i64) -> String {
+        jiff::Timestamp::from_second(*unix)
+            .and_then(|t| t.in_tz("Asia/Shanghai"))
+            .map(|z| z.strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    }
+}
+
+impl FromRequestParts<super::AppState> for Ctx {
+    type Rejection = Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &super::AppState,
+    ) -> Result<Self, Infallible> {
+        let actor = super::session::Actor::from_request_parts(parts, state)
+            .await
+            .ok();
+        Ok(Ctx {
+            locale: Locale::from_headers(&parts.headers),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|c| c.0.clone())
+                .unwrap_or_default(),
+            large: cookie(&parts.headers, "rb_large").as_deref() == Some("1"),
+            here: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into()),
+            is_admin: actor.as_ref().is_some_and(|a| a.is_admin()),
+            user: actor.map(|a| a.display_name),
+        })
+    }
+}

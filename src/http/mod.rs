@@ -1,0 +1,222 @@
+//! HTTP: pages, JSON API, middleware. Handlers are thin: they parse, call a service, render.
+pub mod api;
+pub mod ctx;
+pub mod pages;
+pub mod session;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{AppError, ErrorInfo};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use ctx::{CsrfToken, Locale, cookie, set_cookie};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::router())
+        .merge(api::router())
+        .route("/healthz", get(healthz))
+        .route("/static/app.css", get(css))
+        .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn(csrf_guard))
+        .layer(middleware::from_fn(render_errors))
+        .layer(middleware::from_fn(security_headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            20 * 1024 * 1024,
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(State(s): State<AppState>) -> Response {
+    if s.db.ping().await {
+        (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "database unreachable"})),
+        )
+            .into_response()
+    }
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/healthz"
+}
+
+/// A same-site path to go back to; anything else becomes `/`.
+pub fn safe_back(back: Option<&str>) -> String {
+    match back {
+        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_string(),
+        _ => "/".into(),
+    }
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    resp
+}
+
+/// Double-submit CSRF protection for every state-changing request made with the browser session:
+/// the `_csrf` form field (or `X-CSRF-Token` header, or `_csrf` query parameter for uploads) must
+/// equal the `rb_csrf` cookie. Requests with a Bearer token carry no ambient authority and pass.
+async fn csrf_guard(req: Request, next: Next) -> Response {
+    let existing = cookie(req.headers(), "rb_csrf").filter(|t| t.len() == 64);
+    let token = existing.clone().unwrap_or_else(crate::auth::new_token);
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    let (mut parts, body) = req.into_parts();
+    let mut body = body;
+    if unsafe_method && !bearer {
+        let from_query = parts.uri.query().and_then(|q| {
+            form_pairs(q.as_bytes())
+                .into_iter()
+                .find(|(k, _)| k == "_csrf")
+                .map(|(_, v)| v)
+        });
+        let from_header = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let mut from_form = None;
+        if is_form && from_query.is_none() && from_header.is_none() {
+            let bytes = match axum::body::to_bytes(body, 2 * 1024 * 1024).await {
+                Ok(b) => b,
+                Err(_) => return AppError::TooLarge.into_response(),
+            };
+            from_form = form_pairs(&bytes)
+                .into_iter()
+                .find(|(k, _)| k == "_csrf")
+                .map(|(_, v)| v);
+            body = Body::from(bytes);
+        }
+        let given = from_query.or(from_header).or(from_form);
+        let ok = matches!((&existing, &given), (Some(e), Some(g)) if e == g);
+        if !ok {
+            return AppError::BadRequest("csrf".into()).into_response();
+        }
+    }
+    parts.extensions.insert(CsrfToken(token.clone()));
+    let mut resp = next.run(Request::from_parts(parts, body)).await;
+    if existing.is_none()
+        && let Ok(v) = HeaderValue::from_str(&set_cookie("rb_csrf", &token, None, "Strict", false))
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes).unwrap_or_default()
+}
+
+/// Turns an [`ErrorInfo`] into a page in the user's language, or into structured JSON for the API.
+async fn render_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let locale = Locale::from_headers(req.headers());
+    let large = cookie(req.headers(), "rb_large").as_deref() == Some("1");
+    let is_get = req.method() == Method::GET;
+    let resp = next.run(req).await;
+    let Some(info) = resp.extensions().get::<ErrorInfo>().cloned() else {
+        return resp;
+    };
+    let message = locale.t(&format!("error.{}", info.code));
+    if is_api_path(&path) {
+        let fields: Vec<serde_json::Value> = info
+            .fields
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "field": f.field,
+                    "code": f.code,
+                    "message": format!("{}: {}", locale.t(&format!("field.{}", f.field)), locale.t(&format!("check.{}", f.code))),
+                })
+            })
+            .collect();
+        let body = serde_json::json!({"error": {
+            "status": info.status.as_u16(),
+            "code": info.code,
+            "message": message,
+            "detail": info.detail,
+            "fields": fields,
+        }});
+        return (info.status, Json(body)).into_response();
+    }
+    if info.status == StatusCode::UNAUTHORIZED && is_get {
+        let next = serde_urlencoded::to_string([("next", here.as_str())]).unwrap_or_default();
+        return Redirect::to(&format!("/login?{next}")).into_response();
+    }
+    let page = pages::ErrorPage {
+        ctx: ctx::Ctx {
+            locale,
+            csrf: String::new(),
+            large,
+            here,
+            user: None,
+            is_admin: false,
+        },
+        status: info.status.as_u16(),
+        title: locale.t(&format!("error_title.{}", info.code)),
+        message,
+        fields: info
+            .fields
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    locale.t(&format!("field.{}", f.field)),
+                    locale.t(&format!("check.{}", f.code))
+                )
+            })
+            .collect(),
+    };
+    match askama::Template::render(&page) {
+        Ok(html) => (info.status, Html(html)).into_response(),
+        Err(_) => (info.status, info.code).into_response(),
+    }
+}

@@ -1,0 +1,880 @@
+//! Server-rendered pages (zh-CN and en), usable without JavaScript.
+use super::ctx::{Ctx, set_cookie};
+use super::session::Actor;
+use super::{AppState, safe_back};
+use crate::auth;
+use crate::db::accounts::GrantRow;
+use crate::db::audit::AuditEntry;
+use crate::db::directory::{Organisation, Team};
+use crate::db::places::{Compound, PersonDwelling};
+use crate::domain::access::{Action, Target};
+use crate::domain::kinds::{AreaSource, DwellingUse, Role};
+use crate::error::{AppError, AppResult};
+use crate::services::{directory as dir, people, places};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/password", get(password_page).post(password_submit))
+        .route("/lang/{code}", get(switch_lang))
+        .route("/large/{mode}", get(switch_large))
+        .route("/places", get(places_page))
+        .route("/compounds/{id}", get(compound_page))
+        .route("/buildings/{id}", get(building_page))
+        .route("/dwellings/{id}", get(dwelling_page).post(dwelling_submit))
+        .route("/people/{id}", get(person_page).post(person_submit))
+        .route("/people/{id}/unmask", post(person_unmask))
+        .route("/organisations", get(organisations_page))
+        .route("/organisations/{id}", get(organisation_page))
+        .route("/teams", get(teams_page))
+        .route("/teams/{id}", get(team_page))
+        .route("/teams/{id}/members", post(team_member_submit))
+        .route("/admin/audit", get(audit_page))
+        .route("/admin/audit.csv", get(audit_csv))
+}
+
+pub fn render<T: Template>(t: T) -> AppResult<Html<String>> {
+    t.render()
+        .map(Html)
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Path ids must be positive integers; anything else is a plain 404.
+fn id_of(raw: &str) -> AppResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub ctx: Ctx,
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+    pub fields: Vec<String>,
+}
+
+// ---------------------------------------------------------------- login, logout, switches
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    error: Option<String>,
+    next: String,
+    login: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to(&safe_back(q.next.as_deref())).into_response());
+    }
+    Ok(render(LoginPage {
+        ctx,
+        error: None,
+        next: safe_back(q.next.as_deref()),
+        login: String::new(),
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+const THROTTLE_WINDOW: i64 = 15 * 60;
+const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+
+/// Checks a login and password with throttling per account and per address; gives the user id.
+pub async fn check_login(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    addr: &str,
+) -> AppResult<i64> {
+    let login = login.trim();
+    if login.is_empty()
+        || login.chars().count() > 100
+        || password.is_empty()
+        || password.len() > 200
+    {
+        return Err(AppError::Unauthenticated);
+    }
+    let account_key = format!("login:{login}");
+    let addr_key = format!("addr:{addr}");
+    let db = &state.db;
+    if db.throttle_failures(&account_key, THROTTLE_WINDOW).await? >= MAX_FAILURES_PER_ACCOUNT
+        || db.throttle_failures(&addr_key, THROTTLE_WINDOW).await? >= MAX_FAILURES_PER_ADDRESS
+    {
+        return Err(AppError::TooManyAttempts);
+    }
+    let user = db.user_by_login(login).await?;
+    let ok = match &user {
+        Some(u) if u.disabled == 0 => {
+            auth::verify_password(password.to_string(), u.password_hash.clone()).await
+        }
+        _ => {
+            // Spend the same time on unknown accounts, so timing does not tell which exist.
+            let _ = auth::verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
+            false
+        }
+    };
+    match (ok, user) {
+        (true, Some(u)) => {
+            db.throttle_clear(&account_key).await?;
+            Ok(u.id)
+        }
+        _ => {
+            db.throttle_record_failure(&account_key, THROTTLE_WINDOW)
+                .await?;
+            db.throttle_record_failure(&addr_key, THROTTLE_WINDOW)
+                .await?;
+            Err(AppError::Unauthenticated)
+        }
+    }
+}
+
+/// argon2 hash of a random password nobody knows.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Uj9rN6cW3Qm3y2bQ6sQ9n6ZcXz8o8cQ0yq1t3Qm3y0";
+
+/// The TCP peer, when the server was started with connection info.
+pub struct PeerAddr(pub Option<std::net::SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+pub fn client_addr(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+) -> String {
+    if state.config.trust_forwarded_for
+        && let Some(f) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(first) = f.split(',').next()
+    {
+        return first.trim().to_string();
+    }
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    PeerAddr(peer): PeerAddr,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
+    let addr = client_addr(&state, &headers, peer);
+    let next = safe_back(f.next.as_deref());
+    match check_login(&state, &f.login, &f.password, &addr).await {
+        Ok(user_id) => {
+            let token = auth::new_token();
+            let hours = state.config.session_hours;
+            state
+                .db
+                .insert_session(
+                    &auth::token_hash(&token),
+                    user_id,
+                    &ctx.csrf,
+                    crate::db::now() + hours * 3600,
+                )
+                .await?;
+            let mut resp = Redirect::to(&next).into_response();
+            let cookie = set_cookie(
+                "rb_session",
+                &token,
+                Some(hours * 3600),
+                "Lax",
+                state.config.secure_cookies,
+            );
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
+            );
+            Ok(resp)
+        }
+        Err(e @ (AppError::Unauthenticated | AppError::TooManyAttempts)) => {
+            let key = if matches!(e, AppError::TooManyAttempts) {
+                "login.throttled"
+            } else {
+                "login.failed"
+            };
+            let status = e.status();
+            let page = LoginPage {
+                error: Some(ctx.t(key)),
+                next,
+                login: f.login.chars().take(100).collect(),
+                ctx,
+            };
+            Ok((status, render(page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    if let Some(t) = super::ctx::cookie(&headers, "rb_session") {
+        state.db.delete_session(&auth::token_hash(&t)).await?;
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    let cookie = set_cookie(
+        "rb_session",
+        "",
+        Some(0),
+        "Lax",
+        state.config.secure_cookies,
+    );
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
+    );
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct BackQuery {
+    back: Option<String>,
+}
+
+async fn switch_lang(Path(code): Path<String>, Query(q): Query<BackQuery>) -> AppResult<Response> {
+    let locale = super::ctx::Locale::parse(&code).ok_or(AppError::NotFound)?;
+    let mut resp = Redirect::to(&safe_back(q.back.as_deref())).into_response();
+    let c = set_cookie("rb_lang", locale.code(), Some(365 * 86400), "Lax", false);
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&c).map_err(anyhow::Error::from)?,
+    );
+    Ok(resp)
+}
+
+async fn switch_large(Path(mode): Path<String>, Query(q): Query<BackQuery>) -> AppResult<Response> {
+    let v = match mode.as_str() {
+        "on" => "1",
+        "off" => "0",
+        _ => return Err(AppError::NotFound),
+    };
+    let mut resp = Redirect::to(&safe_back(q.back.as_deref())).into_response();
+    let c = set_cookie("rb_large", v, Some(365 * 86400), "Lax", false);
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&c).map_err(anyhow::Error::from)?,
+    );
+    Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    ctx: Ctx,
+    done: bool,
+}
+
+async fn password_page(ctx: Ctx, _actor: Actor) -> AppResult<Html<String>> {
+    render(PasswordPage { ctx, done: false })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+async fn password_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Html<String>> {
+    let user = state
+        .db
+        .user(actor.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if !auth::verify_password(f.current, user.password_hash).await {
+        return Err(AppError::field("current", "wrong_password"));
+    }
+    auth::check_new_password(&f.new).map_err(|c| AppError::field("new", c))?;
+    state
+        .db
+        .set_password(actor.user_id, &auth::hash_password(f.new).await?)
+        .await?;
+    state
+        .db
+        .audit(crate::db::audit::AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action: "update",
+            entity: "password",
+            entity_id: Some(actor.user_id),
+            before: None,
+            after: None,
+            reason: "",
+        })
+        .await?;
+    render(PasswordPage { ctx, done: true })
+}
+
+// ---------------------------------------------------------------- home
+
+struct HomeLink {
+    href: String,
+    key: &'static str,
+    note: String,
+}
+
+struct HomeSection {
+    role: &'static str,
+    intro_key: String,
+    links: Vec<HomeLink>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: Ctx,
+    name: String,
+    grants: Vec<GrantRow>,
+    sections: Vec<HomeSection>,
+    own: Vec<PersonDwelling>,
+}
+
+fn link(href: impl Into<String>, key: &'static str, note: impl Into<String>) -> HomeLink {
+    HomeLink {
+        href: href.into(),
+        key,
+        note: note.into(),
+    }
+}
+
+/// What each role can do, as the cards of its home page.
+fn home_sections(actor: &Actor) -> Vec<HomeSection> {
+    let mut out: Vec<HomeSection> = vec![];
+    for row in &actor.grant_rows {
+        let Some(role) = Role::parse(&row.role) else {
+            continue;
+        };
+        let id = row.scope_id.unwrap_or(0);
+        let scope = row.scope_name.clone().unwrap_or_default();
+        let links = match role {
+            Role::Resident => vec![
+                link(format!("/compounds/{id}"), "home.link.my_compound", scope),
+                link("/teams", "home.link.my_butlers", ""),
+            ],
+            Role::BuildingLeader => vec![link(
+                format!("/buildings/{id}"),
+                "home.link.my_building",
+                scope,
+            )],
+            Role::Butler => vec![
+                link(format!("/teams/{id}"), "home.link.my_team", scope),
+                link("/places", "home.link.my_field", ""),
+            ],
+            Role::PropertyStaff | Role::PropertyManager => {
+                vec![
+                    link(
+                        format!("/organisations/{id}"),
+                        "home.link.my_company",
+                        scope,
+                    ),
+                    link("/places", "home.link.managed_compounds", ""),
+                ]
+            }
+            Role::CommitteeMember => vec![
+                link(
+                    format!("/organisations/{id}"),
+                    "home.link.my_committee",
+                    scope,
+                ),
+                link("/places", "home.link.my_compound", ""),
+            ],
+            Role::DepartmentStaff => vec![
+                link(
+                    format!("/organisations/{id}"),
+                    "home.link.my_department",
+                    scope,
+                ),
+                link("/organisations", "home.link.directory", ""),
+            ],
+            Role::CommunityStaff => vec![
+                link("/places", "home.link.community_places", scope),
+                link("/teams", "home.link.teams", ""),
+            ],
+            Role::DistrictOfficial => vec![
+                link("/places", "home.link.district_places", scope),
+                link("/teams", "home.link.teams", ""),
+                link("/organisations", "home.link.directory", ""),
+            ],
+            Role::Admin => vec![
+                link("/admin/audit", "home.link.audit", ""),
+                link("/places", "home.link.district_places", ""),
+                link("/api/docs", "home.link.api", ""),
+            ],
+        };
+        if out.iter().any(|s| s.role == role.as_str()) {
+            continue;
+        }
+        out.push(HomeSection {
+            role: role.as_str(),
+            intro_key: format!("home.intro.{}", role.as_str()),
+            links,
+        });
+    }
+    out
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx, actor: Actor) -> AppResult<Html<String>> {
+    let own = match actor.person_id {
+        Some(p) => state.db.person_dwellings(p).await?,
+        None => vec![],
+    };
+    render(HomePage {
+        sections: home_sections(&actor),
+        name: actor.display_name.clone(),
+        grants: actor.grant_rows.clone(),
+        own,
+        ctx,
+    })
+}
+
+// ---------------------------------------------------------------- places
+
+#[derive(Deserialize)]
+struct PageQuery {
+    after: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "places.html")]
+struct PlacesPage {
+    ctx: Ctx,
+    rows: Vec<(Compound, String)>,
+    next_after: Option<i64>,
+}
+
+async fn places_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Html<String>> {
+    let limit = 50;
+    let compounds =
+        places::list_compounds(&state.db, &actor, q.after.unwrap_or(0), Some(limit)).await?;
+    let regions = state.db.regions().await?;
+    let next_after = (compounds.len() as i64 == limit)
+        .then(|| compounds.last().map(|c| c.id))
+        .flatten();
+    let rows = compounds
+        .into_iter()
+        .map(|c| {
+            let community = regions
+                .iter()
+                .find(|r| r.id == c.community_id)
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            (c, community)
+        })
+        .collect();
+    render(PlacesPage {
+        ctx,
+        rows,
+        next_after,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "compound.html")]
+struct CompoundPage {
+    ctx: Ctx,
+    v: places::CompoundView,
+}
+
+async fn compound_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let v = places::view_compound(&state.db, &actor, id_of(&id)?).await?;
+    render(CompoundPage { ctx, v })
+}
+
+#[derive(Template)]
+#[template(path = "building.html")]
+struct BuildingPage {
+    ctx: Ctx,
+    v: places::BuildingView,
+}
+
+async fn building_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Html<String>> {
+    let v = places::view_building(
+        &state.db,
+        &actor,
+        id_of(&id)?,
+        q.after.unwrap_or(0),
+        Some(100),
+    )
+    .await?;
+    render(BuildingPage { ctx, v })
+}
+
+#[derive(Template)]
+#[template(path = "dwelling.html")]
+struct DwellingPage {
+    ctx: Ctx,
+    v: places::DwellingView,
+    uses: Vec<&'static str>,
+    sources: Vec<&'static str>,
+}
+
+async fn dwelling_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let v = places::view_dwelling(&state.db, &actor, id_of(&id)?).await?;
+    render(DwellingPage {
+        ctx,
+        v,
+        uses: DwellingUse::ALL.iter().map(|u| u.as_str()).collect(),
+        sources: AreaSource::ALL.iter().map(|u| u.as_str()).collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct DwellingForm {
+    floor: String,
+    use_kind: String,
+    area_m2: String,
+    area_source: String,
+}
+
+async fn dwelling_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<DwellingForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let floor = f
+        .floor
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::field("floor", "not_a_number"))?;
+    let edit = places::DwellingEdit {
+        floor,
+        use_kind: f.use_kind,
+        area_m2: f.area_m2,
+        area_source: f.area_source,
+    };
+    places::edit_dwelling(&state.db, &actor, id, &edit).await?;
+    Ok(Redirect::to(&format!("/dwellings/{id}")))
+}
+
+// ---------------------------------------------------------------- people
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    ctx: Ctx,
+    v: people::PersonView,
+}
+
+async fn person_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let v = people::view_person(&state.db, &actor, id_of(&id)?).await?;
+    render(PersonPage { ctx, v })
+}
+
+#[derive(Deserialize)]
+struct UnmaskForm {
+    reason: String,
+}
+
+async fn person_unmask(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<UnmaskForm>,
+) -> AppResult<Response> {
+    let v = people::unmask_person(&state.db, &actor, id_of(&id)?, &f.reason).await?;
+    let mut resp = render(PersonPage { ctx, v })?.into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct PersonForm {
+    name: String,
+    phone: Option<String>,
+    id_number: Option<String>,
+}
+
+async fn person_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<PersonForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    // On the page an empty box keeps the stored number (it is shown masked, never pre-filled).
+    let keep_if_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let edit = people::PersonEdit {
+        name: f.name,
+        phone: keep_if_empty(f.phone),
+        id_number: keep_if_empty(f.id_number),
+    };
+    people::edit_person(&state.db, &actor, id, &edit).await?;
+    Ok(Redirect::to(&format!("/people/{id}")))
+}
+
+// ---------------------------------------------------------------- organisations and teams
+
+#[derive(Template)]
+#[template(path = "organisations.html")]
+struct OrganisationsPage {
+    ctx: Ctx,
+    orgs: Vec<Organisation>,
+    next_after: Option<i64>,
+}
+
+async fn organisations_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Html<String>> {
+    let orgs = dir::list_organisations(&state.db, &actor, q.after.unwrap_or(0), Some(100)).await?;
+    let next_after = (orgs.len() == 100)
+        .then(|| orgs.last().map(|o| o.id))
+        .flatten();
+    render(OrganisationsPage {
+        ctx,
+        orgs,
+        next_after,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "organisation.html")]
+struct OrganisationPage {
+    ctx: Ctx,
+    v: dir::OrganisationView,
+}
+
+async fn organisation_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let v = dir::view_organisation(&state.db, &actor, id_of(&id)?).await?;
+    render(OrganisationPage { ctx, v })
+}
+
+#[derive(Template)]
+#[template(path = "teams.html")]
+struct TeamsPage {
+    ctx: Ctx,
+    teams: Vec<Team>,
+}
+
+async fn teams_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+) -> AppResult<Html<String>> {
+    let teams = dir::list_teams(&state.db, &actor).await?;
+    render(TeamsPage { ctx, teams })
+}
+
+#[derive(Template)]
+#[template(path = "team.html")]
+struct TeamPage {
+    ctx: Ctx,
+    v: dir::TeamView,
+}
+
+async fn team_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let v = dir::view_team(&state.db, &actor, id_of(&id)?).await?;
+    render(TeamPage { ctx, v })
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    person_id: String,
+    title: Option<String>,
+    party_member: Option<String>,
+    volunteer: Option<String>,
+}
+
+async fn team_member_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<MemberForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let person_id = f
+        .person_id
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::field("person_id", "not_a_number"))?;
+    let new = dir::MemberNew {
+        person_id,
+        home_organisation_id: None,
+        party_member: f.party_member.is_some(),
+        volunteer: f.volunteer.is_some(),
+        title: f.title.unwrap_or_default(),
+    };
+    dir::add_member(&state.db, &actor, id, &new).await?;
+    Ok(Redirect::to(&format!("/teams/{id}")))
+}
+
+// ---------------------------------------------------------------- audit
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    ctx: Ctx,
+    entries: Vec<AuditEntry>,
+    next_before: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct BeforeQuery {
+    before: Option<i64>,
+}
+
+pub async fn audit_entries(
+    state: &AppState,
+    actor: &Actor,
+    before: i64,
+    limit: i64,
+) -> AppResult<Vec<AuditEntry>> {
+    actor.require(Action::ViewAudit, &Target::System)?;
+    Ok(state.db.audit_entries(before, limit).await?)
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Query(q): Query<BeforeQuery>,
+) -> AppResult<Html<String>> {
+    let entries = audit_entries(&state, &actor, q.before.unwrap_or(0), 100).await?;
+    let next_before = (entries.len() == 100)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    render(AuditPage {
+        ctx,
+        entries,
+        next_before,
+    })
+}
+
+/// The whole audit log as CSV (UTF-8 with BOM so that Excel opens it in Chinese).
+async fn audit_csv(State(state): State<AppState>, actor: Actor) -> AppResult<Response> {
+    actor.require(Action::ViewAudit, &Target::System)?;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record([
+        "id",
+        "at",
+        "actor",
+        "action",
+        "entity",
+        "entity_id",
+        "before",
+        "after",
+        "reason",
+    ])
+    .map_err(anyhow::Error::from)?;
+    let mut before = 0;
+    loop {
+        let page = state.db.audit_entries(before, 1000).await?;
+        for e in &page {
+            let at = jiff::Timestamp::from_second(e.at)
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            w.write_record([
+                e.id.to_string(),
+                at,
+                e.actor.clone().unwrap_or_default(),
+                e.action.clone(),
+                e.entity.clone(),
+                e.entity_id.map(|i| i.to_string()).unwrap_or_default(),
+                e.before_json.clone().unwrap_or_default(),
+                e.after_json.clone().unwrap_or_default(),
+                e.reason.clone(),
+            ])
+            .map_err(anyhow::Error::from)?;
+        }
+        match page.last() {
+            Some(l) if page.len() == 1000 => before = l.id,
+            _ => break,
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit.csv\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

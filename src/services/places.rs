@@ -1,0 +1,236 @@
+//! Viewing and editing places: compounds, buildings, dwellings.
+use super::{Checks, page_limit};
+use crate::db::directory::{Contract, Team};
+use crate::db::places::{Building, Compound, CompoundFigures, CompoundFilter, Dwelling, Holder};
+use crate::db::{Db, audit::AuditRecord};
+use crate::domain::access::{Action, Reach, Target, role_permits};
+use crate::domain::area::AreaCentiM2;
+use crate::domain::kinds::{AreaSource, DwellingUse};
+use crate::domain::personal::mask_phone;
+use crate::error::{AppError, AppResult};
+use crate::http::session::Actor;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The compounds an actor may see, as a filter for lists.
+pub fn visible_compounds(actor: &Actor) -> Option<CompoundFilter> {
+    let mut regions = vec![];
+    let mut compounds = vec![];
+    for g in actor
+        .grants
+        .iter()
+        .filter(|g| role_permits(g.role, Action::ViewPlace))
+    {
+        match &g.reach {
+            Reach::Global => return Some(CompoundFilter::All),
+            Reach::Region(r) => regions.push(*r),
+            Reach::Compounds(c) => compounds.extend(c),
+            Reach::Buildings(b) => compounds.extend(b.iter().map(|(c, _)| *c)),
+            Reach::Nowhere => {}
+        }
+    }
+    if regions.is_empty() && compounds.is_empty() {
+        None
+    } else {
+        compounds.sort();
+        compounds.dedup();
+        Some(CompoundFilter::Within { regions, compounds })
+    }
+}
+
+pub async fn list_compounds(
+    db: &Db,
+    actor: &Actor,
+    after: i64,
+    limit: Option<i64>,
+) -> AppResult<Vec<Compound>> {
+    let limit = page_limit(limit)?;
+    match visible_compounds(actor) {
+        Some(f) => Ok(db.compounds(&f, after, limit).await?),
+        None => Ok(vec![]),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompoundView {
+    pub compound: Compound,
+    pub figures: CompoundFigures,
+    pub buildings: Vec<Building>,
+    pub property_contracts: Vec<Contract>,
+    pub teams: Vec<Team>,
+}
+
+pub async fn compound_of(db: &Db, id: i64) -> AppResult<Compound> {
+    db.compound(id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn view_compound(db: &Db, actor: &Actor, id: i64) -> AppResult<CompoundView> {
+    let compound = compound_of(db, id).await?;
+    actor.require(Action::ViewPlace, &Target::Place(compound.place(None)))?;
+    Ok(CompoundView {
+        figures: db.compound_figures(id).await?,
+        buildings: db.buildings_of(id).await?,
+        property_contracts: db.contracts(0, id).await?,
+        teams: db.teams_serving_compound(id).await?,
+        compound,
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BuildingView {
+    pub compound: Compound,
+    pub building: Building,
+    pub dwellings: Vec<Dwelling>,
+    /// Current residents of the building, when the viewer may see people here (masked phones).
+    pub people: Option<Vec<Holder>>,
+    pub next_after: Option<i64>,
+}
+
+pub async fn view_building(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    after: i64,
+    limit: Option<i64>,
+) -> AppResult<BuildingView> {
+    let limit = page_limit(limit)?;
+    let building = db.building(id).await?.ok_or(AppError::NotFound)?;
+    let compound = compound_of(db, building.compound_id).await?;
+    let place = Target::Place(compound.place(Some(id)));
+    actor.require(Action::ViewPlace, &place)?;
+    let dwellings = db.dwellings(compound.id, Some(id), after, limit).await?;
+    let people = if actor.can(Action::ViewPeople, &place) && after == 0 {
+        Some(masked(db.people_of_building(id, 0, 500).await?))
+    } else {
+        None
+    };
+    let next_after = (dwellings.len() as i64 == limit)
+        .then(|| dwellings.last().map(|d| d.id))
+        .flatten();
+    Ok(BuildingView {
+        compound,
+        building,
+        dwellings,
+        people,
+        next_after,
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DwellingPage {
+    pub items: Vec<Dwelling>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<i64>,
+}
+
+pub async fn list_dwellings(
+    db: &Db,
+    actor: &Actor,
+    compound_id: i64,
+    after: i64,
+    limit: Option<i64>,
+) -> AppResult<DwellingPage> {
+    let limit = page_limit(limit)?;
+    let compound = compound_of(db, compound_id).await?;
+    actor.require(Action::ViewPlace, &Target::Place(compound.place(None)))?;
+    let items = db.dwellings(compound_id, None, after, limit).await?;
+    let next_after = (items.len() as i64 == limit)
+        .then(|| items.last().map(|d| d.id))
+        .flatten();
+    Ok(DwellingPage { items, next_after })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DwellingView {
+    pub dwelling: Dwelling,
+    pub compound_name: String,
+    /// Holders, when the viewer may see people of this building (phones masked).
+    pub holders: Option<Vec<Holder>>,
+    pub can_edit: bool,
+}
+
+fn masked(mut holders: Vec<Holder>) -> Vec<Holder> {
+    for h in &mut holders {
+        h.phone = h.phone.as_deref().map(mask_phone);
+    }
+    holders
+}
+
+pub async fn view_dwelling(db: &Db, actor: &Actor, id: i64) -> AppResult<DwellingView> {
+    let dwelling = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
+    let compound = compound_of(db, dwelling.compound_id).await?;
+    let place = Target::Place(compound.place(Some(dwelling.building_id)));
+    actor.require(Action::ViewPlace, &place)?;
+    let holders = if actor.can(Action::ViewPeople, &place) {
+        Some(masked(db.holders(id).await?))
+    } else {
+        None
+    };
+    Ok(DwellingView {
+        can_edit: actor.can(Action::EditPlace, &place),
+        compound_name: compound.name,
+        dwelling,
+        holders,
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DwellingEdit {
+    pub floor: i64,
+    /// residential | commercial | parking | storage
+    pub use_kind: String,
+    /// Square metres with at most two decimals, e.g. "89.50".
+    pub area_m2: String,
+    /// register | survey | contract
+    pub area_source: String,
+}
+
+pub async fn edit_dwelling(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    edit: &DwellingEdit,
+) -> AppResult<Dwelling> {
+    let before = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
+    let compound = compound_of(db, before.compound_id).await?;
+    actor.require(
+        Action::EditPlace,
+        &Target::Place(compound.place(Some(before.building_id))),
+    )?;
+    let mut c = Checks::default();
+    if !(-10..=300).contains(&edit.floor) {
+        c.fail("floor", "out_of_range");
+    }
+    if DwellingUse::parse(&edit.use_kind).is_none() {
+        c.fail("use_kind", "invalid");
+    }
+    if AreaSource::parse(&edit.area_source).is_none() {
+        c.fail("area_source", "invalid");
+    }
+    let area = AreaCentiM2::parse(&edit.area_m2);
+    if area.is_err() {
+        c.fail("area_m2", "invalid_area");
+    }
+    c.finish()?;
+    let area = area.map_err(|_| AppError::field("area_m2", "invalid_area"))?;
+    db.update_dwelling(
+        id,
+        edit.floor,
+        &edit.use_kind,
+        area.centi(),
+        &edit.area_source,
+    )
+    .await?;
+    let after = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
+    db.audit(AuditRecord {
+        actor_user_id: Some(actor.user_id),
+        action: "update",
+        entity: "dwelling",
+        entity_id: Some(id),
+        before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
+        after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
+        reason: "",
+    })
+    .await?;
+    Ok(after)
+}

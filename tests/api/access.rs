@@ -1,0 +1,307 @@
+//! The authorization matrix over HTTP: every demo role × resource kinds × inside and outside
+//! its scope, plus masking and the logging of unmasked reads.
+use crate::helpers::*;
+use reqwest::Method;
+
+struct Ids {
+    fengqige: i64,
+    guoshui: i64,
+    /// 熊婆婆, building 8 of 凤栖阁
+    xiong: i64,
+    /// 张世英, building 3 of 凤栖阁
+    zhang: i64,
+    /// 彭大爷, owner at 国税佳苑
+    peng: i64,
+    guoshui_dwelling: i64,
+}
+
+async fn ids(app: &TestApp) -> Ids {
+    let person = |n: &str| format!("SELECT id FROM people WHERE name = '{n}'");
+    Ids {
+        fengqige: app.id_of("SELECT id FROM compounds WHERE name = '凤栖阁'").await,
+        guoshui: app.id_of("SELECT id FROM compounds WHERE name = '国税佳苑'").await,
+        xiong: app.id_of(&person("熊婆婆")).await,
+        zhang: app.id_of(&person("张世英")).await,
+        peng: app.id_of(&person("彭大爷")).await,
+        guoshui_dwelling: app
+            .id_of("SELECT d.id FROM dwellings d JOIN compounds c ON c.id = d.compound_id WHERE c.name = '国税佳苑' ORDER BY d.id LIMIT 1")
+            .await,
+    }
+}
+
+async fn status(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> u16 {
+    let mut rb = app.api(token, method, path).await;
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    rb.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn every_role_inside_and_outside_its_scope() {
+    let app = spawn_demo().await;
+    let i = ids(&app).await;
+    let edit = serde_json::json!({"floor": 1, "use_kind": "residential", "area_m2": "88.00", "area_source": "register"});
+    // user, [fengqige, guoshui, xiong (b8), zhang (b3), peng (guoshui), audit, edit guoshui dwelling]
+    let matrix: &[(&str, [u16; 7])] = &[
+        ("admin", [200, 200, 200, 200, 200, 200, 200]),
+        ("zhangshiying", [200, 403, 404, 200, 404, 403, 403]),
+        ("wangxinglian", [200, 403, 200, 404, 404, 403, 403]),
+        ("luojiangyan", [403, 200, 404, 404, 200, 403, 403]),
+        ("chengang", [403, 200, 404, 404, 200, 403, 403]),
+        ("zhengkairui", [200, 200, 200, 200, 200, 403, 200]),
+        ("pengdaye", [403, 200, 404, 404, 200, 403, 403]),
+        ("liuyuan", [403, 403, 404, 404, 404, 403, 403]),
+        ("jiangyong", [403, 403, 404, 404, 404, 403, 403]),
+        ("liwenjing", [200, 200, 200, 200, 200, 403, 200]),
+        ("huminjian", [200, 200, 404, 404, 404, 403, 403]),
+    ];
+    for (user, expected) in matrix {
+        let t = app.token(user).await;
+        let got = [
+            status(
+                &app,
+                &t,
+                Method::GET,
+                &format!("/api/v1/compounds/{}", i.fengqige),
+                None,
+            )
+            .await,
+            status(
+                &app,
+                &t,
+                Method::GET,
+                &format!("/api/v1/compounds/{}", i.guoshui),
+                None,
+            )
+            .await,
+            status(
+                &app,
+                &t,
+                Method::GET,
+                &format!("/api/v1/people/{}", i.xiong),
+                None,
+            )
+            .await,
+            status(
+                &app,
+                &t,
+                Method::GET,
+                &format!("/api/v1/people/{}", i.zhang),
+                None,
+            )
+            .await,
+            status(
+                &app,
+                &t,
+                Method::GET,
+                &format!("/api/v1/people/{}", i.peng),
+                None,
+            )
+            .await,
+            status(&app, &t, Method::GET, "/api/v1/audit", None).await,
+            status(
+                &app,
+                &t,
+                Method::PATCH,
+                &format!("/api/v1/dwellings/{}", i.guoshui_dwelling),
+                Some(edit.clone()),
+            )
+            .await,
+        ];
+        assert_eq!(
+            &got, expected,
+            "{user}: [fengqige, guoshui, xiong, zhang, peng, audit, edit]"
+        );
+    }
+}
+
+#[tokio::test]
+async fn lists_show_only_what_the_role_reaches() {
+    let app = spawn_demo().await;
+    let names = |v: serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let get = |user: &'static str| {
+        let app = &app;
+        async move {
+            let t = app.token(user).await;
+            app.api(&t, Method::GET, "/api/v1/compounds")
+                .await
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(names(get("zhangshiying").await), vec!["凤栖阁"]);
+    assert_eq!(names(get("chengang").await), vec!["国税佳苑"]);
+    assert!(names(get("liuyuan").await).is_empty());
+    assert_eq!(names(get("huminjian").await).len(), 5);
+}
+
+#[tokio::test]
+async fn phones_are_masked_and_an_unmasked_read_is_logged() {
+    let app = spawn_demo().await;
+    let i = ids(&app).await;
+    let full: String =
+        sqlx::query_scalar(&format!("SELECT phone FROM people WHERE id = {}", i.xiong))
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let t = app.token("wangxinglian").await;
+    let v: serde_json::Value = app
+        .api(&t, Method::GET, &format!("/api/v1/people/{}", i.xiong))
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let masked = v["phone"].as_str().unwrap();
+    assert_eq!(masked, format!("{}****{}", &full[..3], &full[7..]));
+    assert_eq!(v["unmasked"], false);
+    assert!(v["id_number"].as_str().unwrap().contains("**********"));
+
+    // No reason, no unmasking; nothing is logged.
+    let r = app
+        .api(
+            &t,
+            Method::POST,
+            &format!("/api/v1/people/{}/unmask", i.xiong),
+        )
+        .await
+        .json(&serde_json::json!({"reason": " "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'unmask'")
+            .await,
+        0
+    );
+
+    let v: serde_json::Value = app
+        .api(
+            &t,
+            Method::POST,
+            &format!("/api/v1/people/{}/unmask", i.xiong),
+        )
+        .await
+        .json(&serde_json::json!({"reason": "熊婆婆一周未下楼，联系家属"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["phone"].as_str().unwrap(), full);
+    let (actor, reason): (String, String) = sqlx::query_as(
+        "SELECT u.username, a.reason FROM audit_log a JOIN users u ON u.id = a.actor_user_id WHERE a.action = 'unmask' AND a.entity_id = $1",
+    )
+    .bind(i.xiong)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(actor, "wangxinglian");
+    assert_eq!(reason, "熊婆婆一周未下楼，联系家属");
+
+    // A district official may not unmask anyone.
+    let t = app.token("huminjian").await;
+    let r = app
+        .api(
+            &t,
+            Method::POST,
+            &format!("/api/v1/people/{}/unmask", i.xiong),
+        )
+        .await
+        .json(&serde_json::json!({"reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn a_building_leader_sees_the_residents_of_the_building_only() {
+    let app = spawn_demo().await;
+    let b8 = app.id_of("SELECT b.id FROM buildings b JOIN compounds c ON c.id = b.compound_id WHERE c.name = '凤栖阁' AND b.name = '8栋'").await;
+    let b3 = app.id_of("SELECT b.id FROM buildings b JOIN compounds c ON c.id = b.compound_id WHERE c.name = '凤栖阁' AND b.name = '3栋'").await;
+    let s = app.login("wangxinglian").await;
+    let html = s
+        .get(&format!("/buildings/{b8}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("熊婆婆"));
+    assert!(html.contains("****"), "phones masked");
+    let html = s
+        .get(&format!("/buildings/{b3}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("张世英"), "no residents of another building");
+    // The resident 张世英 sees the structure of her compound but nobody's details.
+    let s = app.login("zhangshiying").await;
+    let html = s
+        .get(&format!("/buildings/{b8}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("熊婆婆"));
+}
+
+#[tokio::test]
+async fn a_person_edit_is_audited_with_masked_values() {
+    let app = spawn_demo().await;
+    let i = ids(&app).await;
+    let t = app.token("zhengkairui").await;
+    let r = app
+        .api(&t, Method::PATCH, &format!("/api/v1/people/{}", i.peng))
+        .await
+        .json(&serde_json::json!({"name": "彭大爷", "phone": "13900001111"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["phone"], "139****1111");
+    let after: String = sqlx::query_scalar(
+        "SELECT after_json FROM audit_log WHERE entity = 'person' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        after.contains("139****1111") && !after.contains("13900001111"),
+        "{after}"
+    );
+    // The admin reads it in the audit page and the CSV export.
+    let s = app.login("admin").await;
+    let page = s.get("/admin/audit").await.text().await.unwrap();
+    assert!(page.contains("139****1111"));
+    let csv = s.get("/admin/audit.csv").await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(csv.text().await.unwrap().contains("person"));
+    // Nobody else may.
+    let s = app.login("huminjian").await;
+    assert_eq!(s.get("/admin/audit").await.status(), 403);
+    assert_eq!(s.get("/admin/audit.csv").await.status(), 403);
+}

@@ -1,0 +1,200 @@
+use redbutler::app::Application;
+use redbutler::config::Config;
+use redbutler::db::Db;
+use std::sync::OnceLock;
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub data_dir: tempfile::TempDir,
+}
+
+pub const PASSWORD: &str = redbutler::demo::DEMO_PASSWORD;
+
+/// Which backend the suite runs on.
+pub fn backend() -> &'static str {
+    static B: OnceLock<String> = OnceLock::new();
+    B.get_or_init(|| std::env::var("REDBUTLER_TEST_DATABASE").unwrap_or_else(|_| "sqlite".into()))
+}
+
+/// The admin URL of the PostgreSQL server the suite may use (set by scripts/test).
+pub fn pg_admin_url() -> String {
+    std::env::var("REDBUTLER_TEST_PG_URL")
+        .expect("REDBUTLER_TEST_PG_URL is not set: run the suite with scripts/test, which starts PostgreSQL")
+}
+
+/// A fresh, empty database for one test.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    if backend() == "postgres" {
+        let admin = pg_admin_url();
+        let name = format!("rbt_{}", &redbutler::auth::new_token()[..16]);
+        let db = Db::connect(&admin, 1).await.expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&db.pool)
+            .await
+            .expect("create test database");
+        db.pool.close().await;
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(admin);
+        format!("{base}/{name}")
+    } else {
+        format!("sqlite://{}?mode=rwc", dir.join("test.db").display())
+    }
+}
+
+/// The app on a free port with an empty database.
+pub async fn spawn_empty() -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database(data_dir.path()).await;
+    let config = Config {
+        addr: "127.0.0.1:0".into(),
+        data_dir: data_dir.path().to_path_buf(),
+        database_url: database_url.clone(),
+        max_connections: 8,
+        ..Config::default()
+    };
+    let app = Application::build(config).await.expect("build app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp { base, db, data_dir }
+}
+
+/// The app with the demo district loaded.
+pub async fn spawn_demo() -> TestApp {
+    let app = spawn_empty().await;
+    redbutler::demo::load_demo(&app.db)
+        .await
+        .expect("load demo");
+    app
+}
+
+/// A browser-like client: keeps cookies, follows no redirects (so tests see them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("page has a CSRF field")
+        + "name=\"_csrf\" value=\"".len();
+    html[at..at + 64].to_string()
+}
+
+/// A logged-in browser session.
+pub struct Session {
+    pub client: reqwest::Client,
+    pub csrf: String,
+    pub base: String,
+}
+
+impl Session {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut f: Vec<(&str, &str)> = fields.to_vec();
+        f.push(("_csrf", &self.csrf));
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(&f)
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+impl TestApp {
+    pub async fn login(&self, username: &str) -> Session {
+        self.login_with(username, PASSWORD)
+            .await
+            .expect("demo login works")
+    }
+
+    pub async fn login_with(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Session, reqwest::Response> {
+        let client = client();
+        let page = client
+            .get(format!("{}/login", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&page);
+        let r = client
+            .post(format!("{}/login", self.base))
+            .form(&[
+                ("login", username),
+                ("password", password),
+                ("_csrf", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 303 {
+            Ok(Session {
+                client,
+                csrf,
+                base: self.base.clone(),
+            })
+        } else {
+            Err(r)
+        }
+    }
+
+    /// An API token for a demo user.
+    pub async fn token(&self, username: &str) -> String {
+        let user = self
+            .db
+            .user_by_login(username)
+            .await
+            .unwrap()
+            .expect("user exists");
+        let token = redbutler::auth::new_token();
+        self.db
+            .insert_api_token(user.id, "test", &redbutler::auth::token_hash(&token))
+            .await
+            .unwrap();
+        token
+    }
+
+    pub async fn api(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        client()
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+
+    pub async fn id_of(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.id_of(sql).await
+    }
+}

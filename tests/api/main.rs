@@ -1,0 +1,9 @@
+//! One integration-test binary: the real app on a real port against a real database
+//! (SQLite by default; PostgreSQL when REDBUTLER_TEST_DATABASE=postgres).
+mod access;
+mod accounts;
+mod bad_input;
+mod browser;
+mod data;
+mod helpers;
+mod schema;
