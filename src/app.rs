@@ -23,6 +23,7 @@ impl Application {
         Ok(Self {
             listener,
             state: AppState {
+                actors: Default::default(),
                 db,
                 config: Arc::new(config),
             },

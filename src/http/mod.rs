@@ -21,6 +21,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    pub actors: Arc<session::ActorCache>,
 }
 
 pub fn router(state: AppState) -> Router {

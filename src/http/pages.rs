@@ -38,6 +38,13 @@ pub fn router() -> Router<AppState> {
         .route("/teams", get(teams_page))
         .route("/teams/{id}", get(team_page))
         .route("/teams/{id}/members", post(team_member_submit))
+        .route(
+            "/import",
+            get(import_page)
+                .post(import_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024)),
+        )
+        .route("/import/sample/{file}", get(import_sample))
         .route("/admin/audit", get(audit_page))
         .route("/admin/audit.csv", get(audit_csv))
 }
@@ -248,7 +255,9 @@ async fn login_submit(
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
     if let Some(t) = super::ctx::cookie(&headers, "rb_session") {
-        state.db.delete_session(&auth::token_hash(&t)).await?;
+        let hash = auth::token_hash(&t);
+        state.db.delete_session(&hash).await?;
+        state.actors.forget(&hash);
     }
     let mut resp = Redirect::to("/login").into_response();
     let cookie = set_cookie(
@@ -403,14 +412,18 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
                 link("/places", "home.link.my_field", ""),
             ],
             Role::PropertyStaff | Role::PropertyManager => {
-                vec![
+                let mut v = vec![
                     link(
                         format!("/organisations/{id}"),
                         "home.link.my_company",
                         scope,
                     ),
                     link("/places", "home.link.managed_compounds", ""),
-                ]
+                ];
+                if role == Role::PropertyManager {
+                    v.push(link("/import", "home.link.import", ""));
+                }
+                v
             }
             Role::CommitteeMember => vec![
                 link(
@@ -431,6 +444,7 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
             Role::CommunityStaff => vec![
                 link("/places", "home.link.community_places", scope),
                 link("/teams", "home.link.teams", ""),
+                link("/import", "home.link.import", ""),
             ],
             Role::DistrictOfficial => vec![
                 link("/places", "home.link.district_places", scope),
@@ -440,6 +454,7 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
             Role::Admin => vec![
                 link("/admin/audit", "home.link.audit", ""),
                 link("/places", "home.link.district_places", ""),
+                link("/import", "home.link.import", ""),
                 link("/api/docs", "home.link.api", ""),
             ],
         };
@@ -877,4 +892,110 @@ async fn audit_csv(State(state): State<AppState>, actor: Actor) -> AppResult<Res
         bytes,
     )
         .into_response())
+}
+
+// ---------------------------------------------------------------- import
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    ctx: Ctx,
+    report: Option<String>,
+    problems: Vec<String>,
+}
+
+/// Staff who may import somewhere (property managers, community staff, administrators).
+fn may_import(actor: &Actor) -> AppResult<()> {
+    if actor
+        .grants
+        .iter()
+        .any(|g| crate::domain::access::role_permits(g.role, Action::ImportData))
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+async fn import_page(ctx: Ctx, actor: Actor) -> AppResult<Html<String>> {
+    may_import(&actor)?;
+    render(ImportPage {
+        ctx,
+        report: None,
+        problems: vec![],
+    })
+}
+
+async fn import_sample(_actor: Actor, Path(file): Path<String>) -> AppResult<Response> {
+    let body = match file.as_str() {
+        "dwellings.csv" => include_str!("../../samples/dwellings.csv"),
+        "residents.csv" => include_str!("../../samples/residents.csv"),
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response())
+}
+
+async fn import_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    mut form: axum::extract::Multipart,
+) -> AppResult<Response> {
+    may_import(&actor)?;
+    let mut kind = None;
+    let mut bytes = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        match field.name() {
+            Some("kind") => {
+                let v = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                kind = match v.as_str() {
+                    "dwellings" => Some(crate::import::ImportKind::Dwellings),
+                    "residents" => Some(crate::import::ImportKind::Residents),
+                    _ => return Err(AppError::field("kind_of_import", "invalid")),
+                };
+            }
+            Some("file") => {
+                bytes = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|e| AppError::BadRequest(e.body_text()))?,
+                )
+            }
+            _ => {}
+        }
+    }
+    let kind = kind.ok_or(AppError::field("kind_of_import", "required"))?;
+    let bytes = bytes
+        .filter(|b| !b.is_empty())
+        .ok_or(AppError::field("file", "required"))?;
+    let locale = ctx.locale;
+    match crate::import::import(&state.db, Some(&actor), kind, &bytes).await {
+        Ok(r) => Ok(render(ImportPage {
+            report: Some(r.describe(locale)),
+            problems: vec![],
+            ctx,
+        })?
+        .into_response()),
+        Err(crate::import::ImportError::Rows(p)) => {
+            let problems = p.iter().map(|p| p.describe(locale)).collect();
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                render(ImportPage {
+                    report: None,
+                    problems,
+                    ctx,
+                })?,
+            )
+                .into_response())
+        }
+        Err(crate::import::ImportError::Other(e)) => Err(AppError::Internal(e)),
+    }
 }

@@ -63,6 +63,52 @@ pub fn credential(parts: &Parts) -> Option<(String, bool)> {
     super::ctx::cookie(&parts.headers, "rb_session").map(|t| (token_hash(&t), false))
 }
 
+/// Resolved actors by credential hash, for a few seconds: a request then costs no queries to
+/// find who is asking. Logout and password changes drop the entries on this node; other nodes
+/// behind a load balancer notice within [`ActorCache::TTL`].
+#[derive(Default)]
+pub struct ActorCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Actor)>>,
+}
+
+impl ActorCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    const MAX_ENTRIES: usize = 50_000;
+
+    fn get(&self, key: &str) -> Option<Actor> {
+        let map = self.entries.lock().ok()?;
+        map.get(key)
+            .filter(|(at, _)| at.elapsed() < Self::TTL)
+            .map(|(_, a)| a.clone())
+    }
+
+    fn put(&self, key: String, actor: Actor) {
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() >= Self::MAX_ENTRIES {
+                map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+                if map.len() >= Self::MAX_ENTRIES {
+                    map.clear();
+                }
+            }
+            map.insert(key, (std::time::Instant::now(), actor));
+        }
+    }
+
+    /// Forget one credential (logout).
+    pub fn forget(&self, key: &str) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.remove(key);
+        }
+    }
+
+    /// Forget every credential of a user (password change, role change).
+    pub fn forget_user(&self, user_id: i64) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.retain(|_, (_, a)| a.user_id != user_id);
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Actor {
     type Rejection = AppError;
 
@@ -71,6 +117,10 @@ impl FromRequestParts<AppState> for Actor {
             return Ok(a.clone());
         }
         let (hash, via_token) = credential(parts).ok_or(AppError::Unauthenticated)?;
+        if let Some(a) = state.actors.get(&hash) {
+            parts.extensions.insert(a.clone());
+            return Ok(a);
+        }
         let user = state
             .db
             .user_by_credential(&hash, via_token)
@@ -97,6 +147,7 @@ impl FromRequestParts<AppState> for Actor {
             via_token,
         };
         parts.extensions.insert(actor.clone());
+        state.actors.put(hash, actor.clone());
         Ok(actor)
     }
 }

@@ -88,6 +88,15 @@ async fn log_in(c: &Client, base: &str, user: &str) {
         .unwrap();
 }
 
+/// Keeps a screenshot under target/screenshots for people to look at (nothing is asserted on it).
+async fn keep_screenshot(c: &Client, name: &str) {
+    if let Ok(png) = c.screenshot().await {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{name}-{}.png", backend())), png);
+    }
+}
+
 async fn home_text(c: &Client) -> String {
     c.find(Locator::Id("home-title")).await.unwrap();
     c.find(Locator::Css("main"))
@@ -106,6 +115,7 @@ async fn a_resident_and_a_district_official_see_their_home_pages_in_both_languag
     let text = home_text(&c).await;
     assert!(text.contains("您好，张世英"), "{text}");
     assert!(text.contains("我的小区"), "resident card: {text}");
+    keep_screenshot(&c, "home-resident-zh").await;
     // Switch to English with the visible link, then to large text (长辈版).
     c.find(Locator::LinkText("English"))
         .await
@@ -177,5 +187,6 @@ async fn a_resident_and_a_district_official_see_their_home_pages_in_both_languag
         .await
         .unwrap();
     assert!(text.contains("重庆远博物业管理有限公司"), "{text}");
+    keep_screenshot(&c, "compound-official").await;
     c.close().await.unwrap();
 }

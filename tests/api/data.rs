@@ -273,3 +273,68 @@ async fn a_backup_restores_with_the_data() {
         .unwrap();
     assert_eq!(d1, d2);
 }
+
+async fn upload(s: &Session, kind: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("kind", kind.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("x.csv"),
+        );
+    s.client
+        .post(format!("{}/import?_csrf={}", s.base, s.csrf))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn staff_import_through_the_upload_page_within_their_reach() {
+    let app = spawn_demo().await;
+    let s = app.login("liwenjing").await;
+    assert_eq!(s.get("/import").await.status(), 200);
+    let r = upload(&s, "dwellings", DWELLINGS.as_bytes().to_vec()).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("新增: 3"));
+    // A bad file: every problem listed in Chinese, nothing imported.
+    let bad = format!(
+        "{DWELLINGS}500118001001,桂花苑,owner_occupied,3栋,,3-0101,1,residential,abc,register\n"
+    );
+    let before = app.count("SELECT COUNT(*) FROM dwellings").await;
+    let r = upload(&s, "dwellings", bad.into_bytes()).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("第 5") && html.contains("area_m2"),
+        "line and column named"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM dwellings").await, before);
+    // Without the CSRF token the upload is refused.
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "dwellings")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(DWELLINGS.as_bytes().to_vec()),
+        );
+    let r = s
+        .client
+        .post(format!("{}/import", s.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // A property manager may import into the compound the company manages, not elsewhere.
+    let s = app.login("zhengkairui").await;
+    let r = upload(&s, "dwellings", DWELLINGS.as_bytes().to_vec()).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("无权导入"));
+    let own = "community_code,compound,compound_kind,building,entrance,number,floor,use,area_m2,area_source\n\
+               500118001001,国税佳苑,owner_occupied,1栋,,S-01,-1,storage,6.50,register\n";
+    let r = upload(&s, "dwellings", own.as_bytes().to_vec()).await;
+    assert_eq!(r.status(), 200);
+    // Residents and others cannot open the page at all.
+    let s = app.login("zhangshiying").await;
+    assert_eq!(s.get("/import").await.status(), 403);
+}
