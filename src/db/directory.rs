@@ -278,3 +278,66 @@ impl Db {
         .await
     }
 }
+
+impl Db {
+    pub async fn insert_squad(&self, team_id: i64, kind: &str, name: &str) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO squads (team_id, kind, name) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(team_id)
+        .bind(kind)
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// The team a member or a squad belongs to.
+    pub async fn team_of_member(&self, member_id: i64) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar("SELECT team_id FROM team_members WHERE id = $1")
+            .bind(member_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn team_of_squad(&self, squad_id: i64) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar("SELECT team_id FROM squads WHERE id = $1")
+            .bind(squad_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn add_squad_member(&self, squad_id: i64, member_id: i64) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO squad_members (squad_id, member_id) VALUES ($1, $2)")
+            .bind(squad_id)
+            .bind(member_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_building_leader(
+        &self,
+        building_id: i64,
+        person_id: Option<i64>,
+    ) -> sqlx::Result<()> {
+        sqlx::query("UPDATE buildings SET leader_person_id = $1 WHERE id = $2")
+            .bind(person_id)
+            .bind(building_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a person currently lives in or holds a dwelling of the building.
+    pub async fn lives_in_building(&self, person_id: i64, building_id: i64) -> sqlx::Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id \
+             WHERE h.person_id = $1 AND d.building_id = $2 AND h.until IS NULL",
+        )
+        .bind(person_id)
+        .bind(building_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+}

@@ -50,6 +50,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/teams", get(teams))
         .route("/api/v1/teams/{id}", get(team))
         .route("/api/v1/teams/{id}/members", post(team_member_add))
+        .route("/api/v1/teams/{id}/squads", post(team_squad_add))
+        .route(
+            "/api/v1/teams/{id}/squads/{squad}/members",
+            post(team_squad_member_add),
+        )
+        .route("/api/v1/teams/{id}/fields", post(team_field_add))
+        .route(
+            "/api/v1/buildings/{id}/leader",
+            axum::routing::put(building_leader_set),
+        )
         .route("/api/v1/audit", get(audit))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
 }
@@ -58,7 +68,8 @@ pub fn router() -> Router<AppState> {
 #[openapi(
     info(title = "Red Butler (红管家) API", description = "Places, people, organisations and the Red Butler team of a district. Authenticate with `Authorization: Bearer <token>` (`redbutler token create --username U`) or the browser session (send `X-CSRF-Token` on writes)."),
     paths(me, regions, compounds, compound, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
-          person_unmask, organisations, organisation, organisation_create, teams, team, team_member_add, audit),
+          person_unmask, organisations, organisation, organisation_create, teams, team, team_member_add, team_squad_add,
+          team_squad_member_add, team_field_add, building_leader_set, audit),
     components(schemas(ApiError, crate::error::FieldError)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -303,5 +314,54 @@ async fn audit(
     let limit = crate::services::page_limit(p.limit)?;
     Ok(Json(
         super::pages::audit_entries(&s, &actor, p.before.unwrap_or(0), limit).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/teams/{id}/squads", tag = "directory", params(("id" = i64, Path)), request_body = dir::SquadNew,
+    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn team_squad_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(new): ApiJson<dir::SquadNew>,
+) -> AppResult<Json<dir::TeamView>> {
+    Ok(Json(dir::add_squad(&s.db, &actor, id, &new).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/teams/{id}/squads/{squad}/members", tag = "directory",
+    params(("id" = i64, Path), ("squad" = i64, Path)), request_body = dir::SquadMemberNew,
+    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+async fn team_squad_member_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath((id, squad)): ApiPath<(i64, i64)>,
+    ApiJson(new): ApiJson<dir::SquadMemberNew>,
+) -> AppResult<Json<dir::TeamView>> {
+    Ok(Json(
+        dir::add_squad_member(&s.db, &actor, id, squad, &new).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/teams/{id}/fields", tag = "directory", params(("id" = i64, Path)), request_body = dir::FieldNew,
+    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn team_field_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(new): ApiJson<dir::FieldNew>,
+) -> AppResult<Json<dir::TeamView>> {
+    Ok(Json(dir::add_field(&s.db, &actor, id, &new).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/buildings/{id}/leader", tag = "places", params(("id" = i64, Path)), request_body = dir::LeaderSet,
+    responses((status = 200, body = crate::db::places::Building), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn building_leader_set(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(set): ApiJson<dir::LeaderSet>,
+) -> AppResult<Json<crate::db::places::Building>> {
+    Ok(Json(
+        dir::set_building_leader(&s.db, &actor, id, &set).await?,
     ))
 }

@@ -38,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/teams", get(teams_page))
         .route("/teams/{id}", get(team_page))
         .route("/teams/{id}/members", post(team_member_submit))
+        .route("/teams/{id}/squads", post(team_squad_submit))
+        .route("/teams/{id}/fields", post(team_field_submit))
         .route(
             "/import",
             get(import_page)
@@ -143,7 +145,7 @@ pub async fn check_login(
         }
         _ => {
             // Spend the same time on unknown accounts, so timing does not tell which exist.
-            let _ = auth::verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
+            let _ = auth::verify_password(password.to_string(), dummy_hash().await).await;
             false
         }
     };
@@ -162,8 +164,18 @@ pub async fn check_login(
     }
 }
 
-/// argon2 hash of a random password nobody knows.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Uj9rN6cW3Qm3y2bQ6sQ9n6ZcXz8o8cQ0yq1t3Qm3y0";
+/// argon2 hash of a random password nobody knows, made once per process.
+async fn dummy_hash() -> String {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_init(|| async {
+            auth::hash_password(auth::new_token())
+                .await
+                .unwrap_or_default()
+        })
+        .await
+        .clone()
+}
 
 /// The TCP peer, when the server was started with connection info.
 pub struct PeerAddr(pub Option<std::net::SocketAddr>);
@@ -754,6 +766,9 @@ async fn teams_page(
 struct TeamPage {
     ctx: Ctx,
     v: dir::TeamView,
+    squad_kinds: Vec<&'static str>,
+    /// Compounds a field may be given in (those the editor sees), for the form.
+    compounds: Vec<(i64, String)>,
 }
 
 async fn team_page(
@@ -763,7 +778,25 @@ async fn team_page(
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
     let v = dir::view_team(&state.db, &actor, id_of(&id)?).await?;
-    render(TeamPage { ctx, v })
+    let compounds = if v.can_edit {
+        places::list_compounds(&state.db, &actor, 0, Some(200))
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect()
+    } else {
+        vec![]
+    };
+    let squad_kinds = crate::domain::kinds::SquadKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    render(TeamPage {
+        ctx,
+        v,
+        squad_kinds,
+        compounds,
+    })
 }
 
 #[derive(Deserialize)]
@@ -794,6 +827,71 @@ async fn team_member_submit(
         title: f.title.unwrap_or_default(),
     };
     dir::add_member(&state.db, &actor, id, &new).await?;
+    Ok(Redirect::to(&format!("/teams/{id}")))
+}
+
+#[derive(Deserialize)]
+struct SquadForm {
+    kind: String,
+    name: String,
+}
+
+async fn team_squad_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<SquadForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    dir::add_squad(
+        &state.db,
+        &actor,
+        id,
+        &dir::SquadNew {
+            kind: f.kind,
+            name: f.name,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/teams/{id}")))
+}
+
+#[derive(Deserialize)]
+struct FieldForm {
+    /// "m:<member id>" or "s:<squad id>"
+    holder: String,
+    compound_id: String,
+    building_id: Option<String>,
+}
+
+async fn team_field_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<FieldForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let number = |field: &str, v: &str| {
+        v.trim()
+            .parse::<i64>()
+            .map_err(|_| AppError::field(field, "not_a_number"))
+    };
+    let (member_id, squad_id) = match f.holder.split_once(':') {
+        Some(("m", v)) => (Some(number("member_id", v)?), None),
+        Some(("s", v)) => (None, Some(number("squad_id", v)?)),
+        _ => return Err(AppError::field("member_id", "one_of_member_or_squad")),
+    };
+    let building_id = match f.building_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(v) => Some(number("building_id", v)?),
+    };
+    let new = dir::FieldNew {
+        member_id,
+        squad_id,
+        compound_id: number("compound_id", &f.compound_id)?,
+        building_id,
+    };
+    dir::add_field(&state.db, &actor, id, &new).await?;
     Ok(Redirect::to(&format!("/teams/{id}")))
 }
 

@@ -195,3 +195,191 @@ pub async fn add_member(
     .await?;
     view_team(db, actor, team_id).await
 }
+
+async fn require_team_edit(db: &Db, actor: &Actor, team_id: i64) -> AppResult<Team> {
+    let team = db.team(team_id).await?.ok_or(AppError::NotFound)?;
+    actor.require(
+        Action::EditTeam,
+        &Target::Region(team_regions(db, &team).await?),
+    )?;
+    Ok(team)
+}
+
+fn audit_create<'a>(
+    actor: &Actor,
+    entity: &'a str,
+    id: i64,
+    after: serde_json::Value,
+) -> AuditRecord<'a> {
+    AuditRecord {
+        actor_user_id: Some(actor.user_id),
+        action: "create",
+        entity,
+        entity_id: Some(id),
+        before: None,
+        after: Some(after),
+        reason: "",
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SquadNew {
+    /// party_building | policy_publicity | property_services | dispute_mediation | custom
+    pub kind: String,
+    pub name: String,
+}
+
+pub async fn add_squad(
+    db: &Db,
+    actor: &Actor,
+    team_id: i64,
+    new: &SquadNew,
+) -> AppResult<TeamView> {
+    require_team_edit(db, actor, team_id).await?;
+    let mut c = Checks::default();
+    let name = c.text("name", &new.name, 50);
+    if crate::domain::kinds::SquadKind::parse(&new.kind).is_none() {
+        c.fail("kind", "invalid");
+    }
+    c.finish()?;
+    let id = db.insert_squad(team_id, &new.kind, &name).await?;
+    db.audit(audit_create(
+        actor,
+        "squad",
+        id,
+        serde_json::json!({"team_id": team_id, "kind": new.kind, "name": name}),
+    ))
+    .await?;
+    view_team(db, actor, team_id).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FieldNew {
+    /// Either a member of the team …
+    pub member_id: Option<i64>,
+    /// … or a squad of it answers for the field.
+    pub squad_id: Option<i64>,
+    pub compound_id: i64,
+    /// A single building of the compound; absent for the whole compound.
+    pub building_id: Option<i64>,
+}
+
+/// Gives a member or a squad a field of responsibility (责任田): a compound or one building of it.
+pub async fn add_field(
+    db: &Db,
+    actor: &Actor,
+    team_id: i64,
+    new: &FieldNew,
+) -> AppResult<TeamView> {
+    require_team_edit(db, actor, team_id).await?;
+    let mut c = Checks::default();
+    match (new.member_id, new.squad_id) {
+        (Some(m), None) => {
+            if db.team_of_member(m).await? != Some(team_id) {
+                c.fail("member_id", "unknown");
+            }
+        }
+        (None, Some(s)) => {
+            if db.team_of_squad(s).await? != Some(team_id) {
+                c.fail("squad_id", "unknown");
+            }
+        }
+        _ => c.fail("member_id", "one_of_member_or_squad"),
+    }
+    if db.compound(new.compound_id).await?.is_none() {
+        c.fail("compound_id", "unknown");
+    }
+    if let Some(b) = new.building_id
+        && db
+            .building(b)
+            .await?
+            .is_none_or(|b| b.compound_id != new.compound_id)
+    {
+        c.fail("building_id", "unknown");
+    }
+    c.finish()?;
+    let id = db
+        .add_field(
+            new.member_id,
+            new.squad_id,
+            new.compound_id,
+            new.building_id,
+        )
+        .await?;
+    db.audit(audit_create(
+        actor,
+        "responsibility_field",
+        id,
+        serde_json::json!({"member_id": new.member_id, "squad_id": new.squad_id, "compound_id": new.compound_id, "building_id": new.building_id}),
+    ))
+    .await?;
+    view_team(db, actor, team_id).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SquadMemberNew {
+    pub member_id: i64,
+}
+
+pub async fn add_squad_member(
+    db: &Db,
+    actor: &Actor,
+    team_id: i64,
+    squad_id: i64,
+    new: &SquadMemberNew,
+) -> AppResult<TeamView> {
+    require_team_edit(db, actor, team_id).await?;
+    if db.team_of_squad(squad_id).await? != Some(team_id) {
+        return Err(AppError::NotFound);
+    }
+    if db.team_of_member(new.member_id).await? != Some(team_id) {
+        return Err(AppError::field("member_id", "unknown"));
+    }
+    db.add_squad_member(squad_id, new.member_id).await?;
+    db.audit(audit_create(
+        actor,
+        "squad_member",
+        squad_id,
+        serde_json::json!({"squad_id": squad_id, "member_id": new.member_id}),
+    ))
+    .await?;
+    view_team(db, actor, team_id).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LeaderSet {
+    /// A person living in the building; null to leave the post empty.
+    pub person_id: Option<i64>,
+}
+
+/// Appoints the building leader (楼长): someone who lives in the building.
+pub async fn set_building_leader(
+    db: &Db,
+    actor: &Actor,
+    building_id: i64,
+    set: &LeaderSet,
+) -> AppResult<crate::db::places::Building> {
+    let building = db.building(building_id).await?.ok_or(AppError::NotFound)?;
+    let compound = crate::services::places::compound_of(db, building.compound_id).await?;
+    actor.require(
+        Action::EditPlace,
+        &Target::Place(compound.place(Some(building_id))),
+    )?;
+    if let Some(p) = set.person_id
+        && !db.lives_in_building(p, building_id).await?
+    {
+        return Err(AppError::field("person_id", "not_in_building"));
+    }
+    db.set_building_leader(building_id, set.person_id).await?;
+    db.audit(AuditRecord {
+        actor_user_id: Some(actor.user_id),
+        action: "update",
+        entity: "building_leader",
+        entity_id: Some(building_id),
+        before: Some(serde_json::json!({"person_id": building.leader_person_id})),
+        after: Some(serde_json::json!({"person_id": set.person_id})),
+        reason: "",
+    })
+    .await?;
+    db.building(building_id).await?.ok_or(AppError::NotFound)
+}

@@ -305,3 +305,180 @@ async fn a_person_edit_is_audited_with_masked_values() {
     assert_eq!(s.get("/admin/audit").await.status(), 403);
     assert_eq!(s.get("/admin/audit.csv").await.status(), 403);
 }
+
+#[tokio::test]
+async fn responsibility_fields_decide_what_a_butler_reaches() {
+    let app = spawn_demo().await;
+    let team = app.id_of("SELECT id FROM teams").await;
+    let luo_member = app.id_of("SELECT m.id FROM team_members m JOIN people p ON p.id = m.person_id WHERE p.name = '罗江燕'").await;
+    let fengqige = app
+        .id_of("SELECT id FROM compounds WHERE name = '凤栖阁'")
+        .await;
+    let b3 = app.id_of("SELECT b.id FROM buildings b JOIN compounds c ON c.id = b.compound_id WHERE c.name = '凤栖阁' AND b.name = '3栋'").await;
+    let zhang = app
+        .id_of("SELECT id FROM people WHERE name = '张世英'")
+        .await;
+    let luo = app.token("luojiangyan").await;
+    assert_eq!(
+        status(
+            &app,
+            &luo,
+            Method::GET,
+            &format!("/api/v1/people/{zhang}"),
+            None
+        )
+        .await,
+        404
+    );
+
+    // A resident may not change the team; the community staff may.
+    let field =
+        serde_json::json!({"member_id": luo_member, "compound_id": fengqige, "building_id": b3});
+    let resident = app.token("zhangshiying").await;
+    assert_eq!(
+        status(
+            &app,
+            &resident,
+            Method::POST,
+            &format!("/api/v1/teams/{team}/fields"),
+            Some(field.clone())
+        )
+        .await,
+        403
+    );
+    let staff = app.token("liwenjing").await;
+    for bad in [
+        serde_json::json!({"compound_id": fengqige}),
+        serde_json::json!({"member_id": luo_member, "squad_id": 1, "compound_id": fengqige}),
+        serde_json::json!({"member_id": luo_member, "compound_id": fengqige, "building_id": 999999}),
+        serde_json::json!({"member_id": 999999, "compound_id": fengqige}),
+    ] {
+        assert_eq!(
+            status(
+                &app,
+                &staff,
+                Method::POST,
+                &format!("/api/v1/teams/{team}/fields"),
+                Some(bad.clone())
+            )
+            .await,
+            422,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        status(
+            &app,
+            &staff,
+            Method::POST,
+            &format!("/api/v1/teams/{team}/fields"),
+            Some(field)
+        )
+        .await,
+        200
+    );
+    // A new credential sees the new field at once (the per-node cache holds an actor for seconds only).
+    let luo = app.token("luojiangyan").await;
+    assert_eq!(
+        status(
+            &app,
+            &luo,
+            Method::GET,
+            &format!("/api/v1/people/{zhang}"),
+            None
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'responsibility_field'")
+            .await,
+        1
+    );
+
+    // Squads: the district official may add one; a bad kind is refused.
+    let official = app.token("huminjian").await;
+    let squad = serde_json::json!({"kind": "custom", "name": "文体分队"});
+    assert_eq!(
+        status(
+            &app,
+            &official,
+            Method::POST,
+            &format!("/api/v1/teams/{team}/squads"),
+            Some(squad)
+        )
+        .await,
+        200
+    );
+    let bad = serde_json::json!({"kind": "army", "name": "x"});
+    assert_eq!(
+        status(
+            &app,
+            &official,
+            Method::POST,
+            &format!("/api/v1/teams/{team}/squads"),
+            Some(bad)
+        )
+        .await,
+        422
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM squads").await, 5);
+}
+
+#[tokio::test]
+async fn a_building_leader_must_live_in_the_building() {
+    let app = spawn_demo().await;
+    let peng = app
+        .id_of("SELECT id FROM people WHERE name = '彭大爷'")
+        .await;
+    let gs = |b: &str| {
+        format!(
+            "SELECT b.id FROM buildings b JOIN compounds c ON c.id = b.compound_id WHERE c.name = '国税佳苑' AND b.name = '{b}'"
+        )
+    };
+    let b1 = app.id_of(&gs("1栋")).await;
+    let b2 = app.id_of(&gs("2栋")).await;
+    let staff = app.token("liwenjing").await;
+    let body = serde_json::json!({"person_id": peng});
+    assert_eq!(
+        status(
+            &app,
+            &staff,
+            Method::PUT,
+            &format!("/api/v1/buildings/{b1}/leader"),
+            Some(body.clone())
+        )
+        .await,
+        422
+    );
+    assert_eq!(
+        status(
+            &app,
+            &staff,
+            Method::PUT,
+            &format!("/api/v1/buildings/{b2}/leader"),
+            Some(body.clone())
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT leader_person_id FROM buildings WHERE id = {b2}"
+        ))
+        .await,
+        peng
+    );
+    let official = app.token("huminjian").await;
+    assert_eq!(
+        status(
+            &app,
+            &official,
+            Method::PUT,
+            &format!("/api/v1/buildings/{b2}/leader"),
+            Some(body)
+        )
+        .await,
+        403
+    );
+}

@@ -250,6 +250,10 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/teams",
         "/api/v1/teams/{id}",
         "/api/v1/teams/{id}/members",
+        "/api/v1/teams/{id}/squads",
+        "/api/v1/teams/{id}/squads/{squad}/members",
+        "/api/v1/teams/{id}/fields",
+        "/api/v1/buildings/{id}/leader",
         "/api/v1/audit",
     ] {
         assert!(paths.contains_key(p), "{p} documented");
