@@ -49,10 +49,17 @@ pub struct Table {
     rows: Vec<Vec<Val>>,
     chunk: usize,
     pub written: u64,
+    /// SQLite: anonymous `?` placeholders (SQLite looks `$n` names up one by one, which costs
+    /// quadratic time in a statement with thousands of them). PostgreSQL: `$n`.
+    positional: bool,
 }
 
 impl Table {
-    pub fn new(name: &'static str, columns: &'static [&'static str]) -> Self {
+    pub fn new(
+        name: &'static str,
+        columns: &'static [&'static str],
+        backend: crate::db::Backend,
+    ) -> Self {
         // Stay under SQLite's 32,766 bound parameters per statement.
         let chunk = (30_000 / columns.len()).min(1000);
         Self {
@@ -61,6 +68,7 @@ impl Table {
             rows: Vec::with_capacity(chunk),
             chunk,
             written: 0,
+            positional: backend == crate::db::Backend::Sqlite,
         }
     }
 
@@ -93,8 +101,12 @@ impl Table {
                 if c > 0 {
                     sql.push_str(", ");
                 }
-                sql.push('$');
-                sql.push_str(&(r * width + c + 1).to_string());
+                if self.positional {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&(r * width + c + 1).to_string());
+                }
             }
             sql.push(')');
         }

@@ -593,6 +593,7 @@ pub async fn import(
         .await?;
     }
     tx.commit().await?;
+    db.forget_compounds();
     Ok(report)
 }
 

@@ -20,7 +20,14 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Compounds by id, kept a short while: nearly every request checks one and they rarely
+    /// change. Writes on this node drop it; other nodes see a change within [`COMPOUND_TTL`].
+    compounds: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, places::Compound)>>,
+    >,
 }
+
+pub const COMPOUND_TTL: Duration = Duration::from_secs(30);
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -63,7 +70,7 @@ impl Db {
                     // the last transactions but never corrupts the file (README, "Durability").
                     conn.execute(
                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-                         PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                         PRAGMA busy_timeout=10000; PRAGMA cache_size=-8000; PRAGMA temp_store=MEMORY;",
                     )
                     .await?;
                     Ok(())
@@ -74,7 +81,34 @@ impl Db {
             .connect(url)
             .await
             .with_context(|| format!("connecting to the database at {}", redact_url(url)))?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            compounds: Default::default(),
+        })
+    }
+
+    pub(crate) fn cached_compound(&self, id: i64) -> Option<places::Compound> {
+        let map = self.compounds.lock().ok()?;
+        map.get(&id)
+            .filter(|(at, _)| at.elapsed() < COMPOUND_TTL)
+            .map(|(_, c)| c.clone())
+    }
+
+    pub(crate) fn cache_compound(&self, c: &places::Compound) {
+        if let Ok(mut map) = self.compounds.lock() {
+            if map.len() > 100_000 {
+                map.clear();
+            }
+            map.insert(c.id, (std::time::Instant::now(), c.clone()));
+        }
+    }
+
+    /// Drops the compound cache of this node (after an import or an edit of compounds).
+    pub fn forget_compounds(&self) {
+        if let Ok(mut map) = self.compounds.lock() {
+            map.clear();
+        }
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

@@ -200,12 +200,19 @@ impl Db {
     }
 
     pub async fn compound(&self, id: i64) -> sqlx::Result<Option<Compound>> {
-        sqlx::query_as(
+        if let Some(c) = self.cached_compound(id) {
+            return Ok(Some(c));
+        }
+        let c: Option<Compound> = sqlx::query_as(
             "SELECT id, community_id, subdistrict_id, district_id, city_id, name, kind, address FROM compounds WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
-        .await
+        .await?;
+        if let Some(c) = &c {
+            self.cache_compound(c);
+        }
+        Ok(c)
     }
 
     pub async fn compound_figures(&self, id: i64) -> sqlx::Result<CompoundFigures> {
@@ -389,5 +396,75 @@ impl Db {
             cur = r.parent_id.and_then(|p| all.iter().find(|x| x.id == p));
         }
         Ok(Some(chain))
+    }
+}
+
+impl Db {
+    /// A dwelling with its compound and its holders, in one query (the hot path of the API).
+    pub async fn dwelling_full(
+        &self,
+        id: i64,
+    ) -> sqlx::Result<Option<(Dwelling, Compound, Vec<Holder>)>> {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT d.id, d.compound_id, d.building_id, b.name AS building_name, d.entrance_id, d.number, d.floor, \
+                    d.use_kind, d.area_centi_m2, d.area_source, \
+                    c.community_id, c.subdistrict_id, c.district_id, c.city_id, c.name AS compound_name, c.kind, c.address, \
+                    h.id AS holding_id, h.person_id, h.organisation_id, COALESCE(p.name, o.name) AS holder_name, p.phone, \
+                    h.relation, h.since, h.until \
+             FROM dwellings d JOIN buildings b ON b.id = d.building_id JOIN compounds c ON c.id = d.compound_id \
+             LEFT JOIN holdings h ON h.dwelling_id = d.id LEFT JOIN people p ON p.id = h.person_id \
+             LEFT JOIN organisations o ON o.id = h.organisation_id \
+             WHERE d.id = $1 ORDER BY h.until IS NOT NULL, h.id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let dwelling = Dwelling {
+            id: first.try_get("id")?,
+            compound_id: first.try_get("compound_id")?,
+            building_id: first.try_get("building_id")?,
+            building_name: first.try_get("building_name")?,
+            entrance_id: first.try_get("entrance_id")?,
+            number: first.try_get("number")?,
+            floor: first.try_get("floor")?,
+            use_kind: first.try_get("use_kind")?,
+            area_centi_m2: first.try_get("area_centi_m2")?,
+            area_source: first.try_get("area_source")?,
+        };
+        let compound = Compound {
+            id: dwelling.compound_id,
+            community_id: first.try_get("community_id")?,
+            subdistrict_id: first.try_get("subdistrict_id")?,
+            district_id: first.try_get("district_id")?,
+            city_id: first.try_get("city_id")?,
+            name: first.try_get("compound_name")?,
+            kind: first.try_get("kind")?,
+            address: first.try_get("address")?,
+        };
+        let mut holders = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let Some(holding_id) = r.try_get::<Option<i64>, _>("holding_id")? else {
+                continue;
+            };
+            holders.push(Holder {
+                holding_id,
+                person_id: r.try_get("person_id")?,
+                organisation_id: r.try_get("organisation_id")?,
+                name: r
+                    .try_get::<Option<String>, _>("holder_name")?
+                    .unwrap_or_default(),
+                phone: r.try_get("phone")?,
+                relation: r
+                    .try_get::<Option<String>, _>("relation")?
+                    .unwrap_or_default(),
+                since: r.try_get::<Option<String>, _>("since")?.unwrap_or_default(),
+                until: r.try_get("until")?,
+            });
+        }
+        Ok(Some((dwelling, compound, holders)))
     }
 }

@@ -157,15 +157,12 @@ fn masked(mut holders: Vec<Holder>) -> Vec<Holder> {
 }
 
 pub async fn view_dwelling(db: &Db, actor: &Actor, id: i64) -> AppResult<DwellingView> {
-    let dwelling = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
-    let compound = compound_of(db, dwelling.compound_id).await?;
+    let (dwelling, compound, holders) = db.dwelling_full(id).await?.ok_or(AppError::NotFound)?;
     let place = Target::Place(compound.place(Some(dwelling.building_id)));
     actor.require(Action::ViewPlace, &place)?;
-    let holders = if actor.can(Action::ViewPeople, &place) {
-        Some(masked(db.holders(id).await?))
-    } else {
-        None
-    };
+    let holders = actor
+        .can(Action::ViewPeople, &place)
+        .then(|| masked(holders));
     Ok(DwellingView {
         can_edit: actor.can(Action::EditPlace, &place),
         compound_name: compound.name,
