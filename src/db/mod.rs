@@ -70,7 +70,7 @@ impl Db {
                     // the last transactions but never corrupts the file (README, "Durability").
                     conn.execute(
                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-                         PRAGMA busy_timeout=10000; PRAGMA cache_size=-8000; PRAGMA temp_store=MEMORY;",
+                         PRAGMA busy_timeout=10000; PRAGMA cache_size=-2000; PRAGMA temp_store=MEMORY;",
                     )
                     .await?;
                     Ok(())

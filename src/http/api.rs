@@ -157,10 +157,15 @@ async fn compound_dwellings(
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<PageParams>,
-) -> AppResult<Json<places::DwellingPage>> {
-    Ok(Json(
-        places::list_dwellings(&s.db, &actor, id, p.after.unwrap_or(0), p.limit).await?,
-    ))
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let body =
+        places::list_dwellings_json(&s.db, &actor, id, p.after.unwrap_or(0), p.limit).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/buildings/{id}", tag = "places", params(("id" = i64, Path), PageParams),

@@ -123,21 +123,26 @@ pub struct DwellingPage {
     pub next_after: Option<i64>,
 }
 
-pub async fn list_dwellings(
+/// One keyset page of a compound's dwellings ([`DwellingPage`]), serialised by the database: `{"items": [...], "next_after": n}`.
+pub async fn list_dwellings_json(
     db: &Db,
     actor: &Actor,
     compound_id: i64,
     after: i64,
     limit: Option<i64>,
-) -> AppResult<DwellingPage> {
+) -> AppResult<String> {
     let limit = page_limit(limit)?;
     let compound = compound_of(db, compound_id).await?;
     actor.require(Action::ViewPlace, &Target::Place(compound.place(None)))?;
-    let items = db.dwellings(compound_id, None, after, limit).await?;
-    let next_after = (items.len() as i64 == limit)
-        .then(|| items.last().map(|d| d.id))
-        .flatten();
-    Ok(DwellingPage { items, next_after })
+    let page = db.dwellings_json(compound_id, after, limit).await?;
+    let next = match page.last_id {
+        Some(id) if page.count == limit => id.to_string(),
+        _ => "null".into(),
+    };
+    Ok(format!(
+        "{{\"items\":{},\"next_after\":{next}}}",
+        page.items
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

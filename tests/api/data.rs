@@ -338,3 +338,62 @@ async fn staff_import_through_the_upload_page_within_their_reach() {
     let s = app.login("zhangshiying").await;
     assert_eq!(s.get("/import").await.status(), 403);
 }
+
+#[tokio::test]
+async fn the_dwelling_page_built_by_the_database_matches_the_typed_rows() {
+    let app = spawn_demo().await;
+    let compound = app
+        .id_of("SELECT id FROM compounds WHERE name = '国税佳苑'")
+        .await;
+    let t = app.token("admin").await;
+    let mut after = 0;
+    let mut seen = 0;
+    loop {
+        let page: serde_json::Value = app
+            .api(
+                &t,
+                reqwest::Method::GET,
+                &format!("/api/v1/compounds/{compound}/dwellings?limit=200&after={after}"),
+            )
+            .await
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let typed = app.db.dwellings(compound, None, after, 200).await.unwrap();
+        assert_eq!(
+            page["items"],
+            serde_json::to_value(&typed).unwrap(),
+            "same fields, values and order"
+        );
+        seen += typed.len();
+        match page["next_after"].as_i64() {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen as i64,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM dwellings WHERE compound_id = {compound}"
+        ))
+        .await
+    );
+    // An empty page is an empty list, not null.
+    let page: serde_json::Value = app
+        .api(
+            &t,
+            reqwest::Method::GET,
+            &format!("/api/v1/compounds/{compound}/dwellings?after=999999999"),
+        )
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page, serde_json::json!({"items": [], "next_after": null}));
+}
