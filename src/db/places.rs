@@ -152,13 +152,6 @@ impl Db {
             .await
     }
 
-    pub async fn region(&self, id: i64) -> sqlx::Result<Option<Region>> {
-        sqlx::query_as("SELECT id, parent_id, level, name, code FROM regions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-    }
-
     /// One page of compounds after `after` (keyset), limited to what the filter allows.
     pub async fn compounds(
         &self,
@@ -280,19 +273,6 @@ impl Db {
             .bind(id)
             .fetch_optional(&self.pool)
             .await
-    }
-
-    /// Current and past holders of a dwelling, people and organisations (developer units).
-    pub async fn holders(&self, dwelling_id: i64) -> sqlx::Result<Vec<Holder>> {
-        sqlx::query_as(
-            "SELECT h.id AS holding_id, h.person_id, h.organisation_id, COALESCE(p.name, o.name) AS name, \
-                    p.phone, h.relation, h.since, h.until \
-             FROM holdings h LEFT JOIN people p ON p.id = h.person_id LEFT JOIN organisations o ON o.id = h.organisation_id \
-             WHERE h.dwelling_id = $1 ORDER BY h.until IS NOT NULL, h.id",
-        )
-        .bind(dwelling_id)
-        .fetch_all(&self.pool)
-        .await
     }
 
     pub async fn update_dwelling(

@@ -232,7 +232,6 @@ async fn login_submit(
                     crate::db::now() + hours * 3600,
                 )
                 .await?;
-            let mut resp = Redirect::to(&next).into_response();
             let cookie = set_cookie(
                 "rb_session",
                 &token,
@@ -240,11 +239,7 @@ async fn login_submit(
                 "Lax",
                 state.config.secure_cookies,
             );
-            resp.headers_mut().append(
-                header::SET_COOKIE,
-                HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
-            );
-            Ok(resp)
+            redirect_setting_cookie(&next, &cookie)
         }
         Err(e @ (AppError::Unauthenticated | AppError::TooManyAttempts)) => {
             let key = if matches!(e, AppError::TooManyAttempts) {
@@ -271,7 +266,6 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<
         state.db.delete_session(&hash).await?;
         state.actors.forget(&hash);
     }
-    let mut resp = Redirect::to("/login").into_response();
     let cookie = set_cookie(
         "rb_session",
         "",
@@ -279,9 +273,15 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<
         "Lax",
         state.config.secure_cookies,
     );
+    redirect_setting_cookie("/login", &cookie)
+}
+
+/// A redirect that also sets one cookie.
+fn redirect_setting_cookie(to: &str, cookie: &str) -> AppResult<Response> {
+    let mut resp = Redirect::to(to).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
+        HeaderValue::from_str(cookie).map_err(anyhow::Error::from)?,
     );
     Ok(resp)
 }
@@ -293,13 +293,8 @@ struct BackQuery {
 
 async fn switch_lang(Path(code): Path<String>, Query(q): Query<BackQuery>) -> AppResult<Response> {
     let locale = super::ctx::Locale::parse(&code).ok_or(AppError::NotFound)?;
-    let mut resp = Redirect::to(&safe_back(q.back.as_deref())).into_response();
     let c = set_cookie("rb_lang", locale.code(), Some(365 * 86400), "Lax", false);
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&c).map_err(anyhow::Error::from)?,
-    );
-    Ok(resp)
+    redirect_setting_cookie(&safe_back(q.back.as_deref()), &c)
 }
 
 async fn switch_large(Path(mode): Path<String>, Query(q): Query<BackQuery>) -> AppResult<Response> {
@@ -308,13 +303,8 @@ async fn switch_large(Path(mode): Path<String>, Query(q): Query<BackQuery>) -> A
         "off" => "0",
         _ => return Err(AppError::NotFound),
     };
-    let mut resp = Redirect::to(&safe_back(q.back.as_deref())).into_response();
     let c = set_cookie("rb_large", v, Some(365 * 86400), "Lax", false);
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&c).map_err(anyhow::Error::from)?,
-    );
-    Ok(resp)
+    redirect_setting_cookie(&safe_back(q.back.as_deref()), &c)
 }
 
 #[derive(Template)]

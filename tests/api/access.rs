@@ -136,14 +136,7 @@ async fn lists_show_only_what_the_role_reaches() {
         let app = &app;
         async move {
             let t = app.token(user).await;
-            app.api(&t, Method::GET, "/api/v1/compounds")
-                .await
-                .send()
-                .await
-                .unwrap()
-                .json::<serde_json::Value>()
-                .await
-                .unwrap()
+            app.get_json(&t, "/api/v1/compounds").await
         }
     };
     assert_eq!(names(get("zhangshiying").await), vec!["凤栖阁"]);
@@ -162,15 +155,9 @@ async fn phones_are_masked_and_an_unmasked_read_is_logged() {
             .await
             .unwrap();
     let t = app.token("wangxinglian").await;
-    let v: serde_json::Value = app
-        .api(&t, Method::GET, &format!("/api/v1/people/{}", i.xiong))
-        .await
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = app
+        .get_json(&t, &format!("/api/v1/people/{}", i.xiong))
+        .await;
     let masked = v["phone"].as_str().unwrap();
     assert_eq!(masked, format!("{}****{}", &full[..3], &full[7..]));
     assert_eq!(v["unmasked"], false);

@@ -349,19 +349,12 @@ async fn the_dwelling_page_built_by_the_database_matches_the_typed_rows() {
     let mut after = 0;
     let mut seen = 0;
     loop {
-        let page: serde_json::Value = app
-            .api(
+        let page = app
+            .get_json(
                 &t,
-                reqwest::Method::GET,
                 &format!("/api/v1/compounds/{compound}/dwellings?limit=200&after={after}"),
             )
-            .await
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .await;
         let typed = app.db.dwellings(compound, None, after, 200).await.unwrap();
         assert_eq!(
             page["items"],
@@ -382,18 +375,11 @@ async fn the_dwelling_page_built_by_the_database_matches_the_typed_rows() {
         .await
     );
     // An empty page is an empty list, not null.
-    let page: serde_json::Value = app
-        .api(
+    let page = app
+        .get_json(
             &t,
-            reqwest::Method::GET,
             &format!("/api/v1/compounds/{compound}/dwellings?after=999999999"),
         )
-        .await
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(page, serde_json::json!({"items": [], "next_after": null}));
 }

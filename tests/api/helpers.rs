@@ -187,6 +187,18 @@ impl TestApp {
             .bearer_auth(token)
     }
 
+    /// GET with a token, the body as JSON.
+    pub async fn get_json(&self, token: &str, path: &str) -> serde_json::Value {
+        self.api(token, reqwest::Method::GET, path)
+            .await
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: JSON expected: {e}"))
+    }
+
     pub async fn id_of(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(&self.db.pool)
