@@ -33,6 +33,9 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A form sent without this browser's CSRF token (often an expired page).
+    #[error("missing or wrong CSRF token")]
+    Csrf,
     /// A body, path or query the extractors could not read; keeps their status (400, 415, 422).
     #[error("unreadable request: {1}")]
     Unreadable(StatusCode, String),
@@ -71,7 +74,7 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Csrf => StatusCode::BAD_REQUEST,
             AppError::Unreadable(s, _) => *s,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
@@ -87,6 +90,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid",
             AppError::BadRequest(_) | AppError::Unreadable(..) => "bad_request",
+            AppError::Csrf => "csrf",
             AppError::Conflict(c) => c,
             AppError::TooManyAttempts => "too_many_attempts",
             AppError::TooLarge => "too_large",

@@ -134,7 +134,7 @@ async fn csrf_guard(req: Request, next: Next) -> Response {
         let given = from_query.or(from_header).or(from_form);
         let ok = matches!((&existing, &given), (Some(e), Some(g)) if e == g);
         if !ok {
-            return AppError::BadRequest("csrf".into()).into_response();
+            return AppError::Csrf.into_response();
         }
     }
     parts.extensions.insert(CsrfToken(token.clone()));

@@ -128,6 +128,10 @@ async fn forms_without_the_csrf_token_change_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+    assert!(
+        r.text().await.unwrap().contains("页面已过期"),
+        "says the page expired"
+    );
     assert_eq!(
         app.count(&format!(
             "SELECT area_centi_m2 FROM dwellings WHERE id = {dwelling}"
