@@ -49,11 +49,31 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let every = self.state.config.deadline_job_seconds;
+        let job = (every > 0).then(|| tokio::spawn(deadline_job(self.state.db.clone(), every)));
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
+        if let Some(job) = job {
+            job.abort();
+        }
         Ok(())
+    }
+}
+
+/// Announces due-soon and overdue cases every `every` seconds. Its state lives in the database
+/// (which deadline was announced), so it survives restarts and several nodes may run it at once.
+async fn deadline_job(db: Db, every: u64) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match crate::services::cases::deadline_pass(&db, crate::db::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(cases = n, "deadline job announced due-soon/overdue cases"),
+            Err(e) => tracing::warn!(error = %e, "deadline job failed; retrying next tick"),
+        }
     }
 }
 

@@ -22,6 +22,10 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Prefix of readable case numbers: `YC-2026-000123`.
+    pub case_prefix: String,
+    /// How often the deadline job looks for due-soon and overdue cases, in seconds (0: never).
+    pub deadline_job_seconds: u64,
 }
 
 impl Default for Config {
@@ -36,6 +40,8 @@ impl Default for Config {
             session_hours: 12,
             trust_forwarded_for: false,
             secure_cookies: false,
+            case_prefix: "YC".into(),
+            deadline_job_seconds: 60,
         }
     }
 }

@@ -63,6 +63,12 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<crate::domain::case::Refusal> for AppError {
+    fn from(r: crate::domain::case::Refusal) -> Self {
+        AppError::Conflict(r.code())
+    }
+}
+
 impl AppError {
     pub fn field(field: &str, code: &str) -> Self {
         AppError::Invalid(vec![FieldError::new(field, code)])

@@ -2,6 +2,7 @@
 //! `$n` placeholders, portable column types only (see ENGINEERING.md §3).
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod directory;
 pub mod places;
 

@@ -51,10 +51,15 @@ pub enum Action {
     ImportData,
     ViewAudit,
     ManageUsers,
+    /// Work a place's cases: see the queue, dispatch, sign for, reply, escalate, record follow-ups
+    /// and register cases on someone's behalf.
+    HandleCases,
+    /// The three rates and case figures of a place.
+    ViewCaseFigures,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewPlace,
         Action::ViewPeople,
         Action::UnmaskPersonal,
@@ -65,6 +70,8 @@ impl Action {
         Action::ImportData,
         Action::ViewAudit,
         Action::ManageUsers,
+        Action::HandleCases,
+        Action::ViewCaseFigures,
     ];
 
     /// Actions on people are exact: a building leader sees the people of the building, not of the
@@ -93,11 +100,23 @@ pub fn role_permits(role: Role, action: Action) -> bool {
     match role {
         Admin => true,
         Resident => matches!(action, ViewPlace),
-        BuildingLeader | Butler => matches!(action, ViewPlace | ViewPeople | UnmaskPersonal),
-        PropertyStaff | CommitteeMember => matches!(action, ViewPlace | ViewPeople),
+        BuildingLeader => matches!(action, ViewPlace | ViewPeople | UnmaskPersonal),
+        Butler => matches!(
+            action,
+            ViewPlace | ViewPeople | UnmaskPersonal | HandleCases
+        ),
+        PropertyStaff => matches!(action, ViewPlace | ViewPeople | HandleCases),
+        CommitteeMember => matches!(action, ViewPlace | ViewPeople),
         PropertyManager => matches!(
             action,
-            ViewPlace | ViewPeople | UnmaskPersonal | EditPlace | EditPeople | ImportData
+            ViewPlace
+                | ViewPeople
+                | UnmaskPersonal
+                | EditPlace
+                | EditPeople
+                | ImportData
+                | HandleCases
+                | ViewCaseFigures
         ),
         DepartmentStaff => false,
         CommunityStaff => matches!(
@@ -109,9 +128,14 @@ pub fn role_permits(role: Role, action: Action) -> bool {
                 | EditPeople
                 | EditTeam
                 | ImportData
+                | HandleCases
+                | ViewCaseFigures
         ),
-        // District leadership watches figures: places and teams, never people.
-        DistrictOfficial => matches!(action, ViewPlace | EditTeam | EditOrganisation),
+        // District leadership watches figures and supervises escalated cases; never people.
+        DistrictOfficial => matches!(
+            action,
+            ViewPlace | EditTeam | EditOrganisation | HandleCases | ViewCaseFigures
+        ),
     }
 }
 
@@ -185,8 +209,10 @@ mod tests {
         use Action::*;
         let row: &[Action] = match role {
             Role::Resident => &[ViewPlace],
-            Role::BuildingLeader | Role::Butler => &[ViewPlace, ViewPeople, UnmaskPersonal],
-            Role::PropertyStaff | Role::CommitteeMember => &[ViewPlace, ViewPeople],
+            Role::BuildingLeader => &[ViewPlace, ViewPeople, UnmaskPersonal],
+            Role::Butler => &[ViewPlace, ViewPeople, UnmaskPersonal, HandleCases],
+            Role::PropertyStaff => &[ViewPlace, ViewPeople, HandleCases],
+            Role::CommitteeMember => &[ViewPlace, ViewPeople],
             Role::PropertyManager => &[
                 ViewPlace,
                 ViewPeople,
@@ -194,6 +220,8 @@ mod tests {
                 EditPlace,
                 EditPeople,
                 ImportData,
+                HandleCases,
+                ViewCaseFigures,
             ],
             Role::DepartmentStaff => &[],
             Role::CommunityStaff => &[
@@ -204,8 +232,16 @@ mod tests {
                 EditPeople,
                 EditTeam,
                 ImportData,
+                HandleCases,
+                ViewCaseFigures,
             ],
-            Role::DistrictOfficial => &[ViewPlace, EditTeam, EditOrganisation],
+            Role::DistrictOfficial => &[
+                ViewPlace,
+                EditTeam,
+                EditOrganisation,
+                HandleCases,
+                ViewCaseFigures,
+            ],
             Role::Admin => &Action::ALL,
         };
         row.contains(&action)

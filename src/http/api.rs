@@ -61,7 +61,12 @@ pub fn router() -> Router<AppState> {
             axum::routing::put(building_leader_set),
         )
         .route("/api/v1/audit", get(audit))
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+        .merge(super::api_cases::router())
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", {
+            let mut doc = ApiDoc::openapi();
+            doc.merge(super::api_cases::CasesApi::openapi());
+            doc
+        }))
 }
 
 #[derive(OpenApi)]

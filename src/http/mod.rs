@@ -1,7 +1,9 @@
 //! HTTP: pages, JSON API, middleware. Handlers are thin: they parse, call a service, render.
 pub mod api;
+pub mod api_cases;
 pub mod ctx;
 pub mod pages;
+pub mod pages_cases;
 pub mod session;
 
 use crate::config::Config;
@@ -27,6 +29,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
+        .merge(pages_cases::router())
         .merge(api::router())
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(css))
@@ -202,7 +205,15 @@ async fn render_errors(req: Request, next: Next) -> Response {
             is_admin: false,
         },
         status: info.status.as_u16(),
-        title: locale.t(&format!("error_title.{}", info.code)),
+        title: {
+            let key = format!("error_title.{}", info.code);
+            let title = locale.t(&key);
+            if title == key {
+                locale.t("error_title.case")
+            } else {
+                title
+            }
+        },
         message,
         fields: info
             .fields

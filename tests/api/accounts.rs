@@ -259,6 +259,15 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/teams/{id}/fields",
         "/api/v1/buildings/{id}/leader",
         "/api/v1/audit",
+        "/api/v1/case-categories",
+        "/api/v1/cases",
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/actions",
+        "/api/v1/cases/{id}/photos/{photo}",
+        "/api/v1/compounds/{id}/issues",
+        "/api/v1/coordination-requests",
+        "/api/v1/notifications",
+        "/api/v1/notifications/read",
     ] {
         assert!(paths.contains_key(p), "{p} documented");
     }

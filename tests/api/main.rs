@@ -4,6 +4,7 @@ mod access;
 mod accounts;
 mod bad_input;
 mod browser;
+mod cases;
 mod data;
 mod helpers;
 mod schema;

@@ -1,0 +1,901 @@
+//! SQL for cases, their events, photos, coordination requests, mediation, notifications and
+//! Open311 clients.
+use super::Db;
+use crate::domain::case::{CaseKind, CaseState, CaseStatus, Event, Level, Rating, Unit, UnitKind};
+use crate::domain::deadline::SlaPeriods;
+use serde::Serialize;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Category {
+    pub id: i64,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// property_company | team | squad:<squad kind> | organisation:<id>
+    pub handler: String,
+    pub sla_class: String,
+    pub active: i64,
+}
+
+/// One row of `cases`, as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct CaseRow {
+    pub id: i64,
+    pub number: String,
+    pub kind: String,
+    pub category_id: i64,
+    pub channel: String,
+    pub status: String,
+    pub compound_id: i64,
+    pub building_id: Option<i64>,
+    pub dwelling_id: Option<i64>,
+    pub community_id: i64,
+    pub subdistrict_id: i64,
+    pub district_id: i64,
+    pub city_id: i64,
+    pub public_area: String,
+    pub description: String,
+    pub description_public: i64,
+    pub reporter_user_id: Option<i64>,
+    pub reporter_name: String,
+    pub reporter_phone: Option<String>,
+    pub visitors: i64,
+    pub registered_by: Option<i64>,
+    pub owner_kind: String,
+    pub owner_id: i64,
+    pub dispatched_by_kind: Option<String>,
+    pub dispatched_by_id: Option<i64>,
+    pub assignee_user_id: Option<i64>,
+    pub level: String,
+    pub sla_class: String,
+    pub sign_seconds: i64,
+    pub reply_seconds: i64,
+    pub created_at: i64,
+    pub sign_due: Option<i64>,
+    pub reply_due: Option<i64>,
+    pub accept_due: Option<i64>,
+    pub review_due: Option<i64>,
+    pub next_due: Option<i64>,
+    pub signed_at: Option<i64>,
+    pub replied_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub accepted: i64,
+    pub extended: i64,
+    pub reopened: i64,
+    pub review_stage: i64,
+    pub rating: Option<String>,
+    pub rating_comment: String,
+    pub no_follow_up: i64,
+    pub open_coordinations: i64,
+    pub merged_into: Option<i64>,
+    pub signed_in_time: Option<i64>,
+    pub due_soon_for: Option<i64>,
+    pub overdue_for: Option<i64>,
+    pub version: i64,
+}
+
+fn unit(kind: Option<&str>, id: Option<i64>) -> Option<Unit> {
+    Some(Unit {
+        kind: UnitKind::parse(kind?)?,
+        id: id?,
+    })
+}
+
+impl CaseRow {
+    pub fn owner(&self) -> Option<Unit> {
+        unit(Some(&self.owner_kind), Some(self.owner_id))
+    }
+
+    /// The workflow state of this row; None only for words the code does not know (a corrupt row).
+    pub fn state(&self) -> Option<CaseState> {
+        Some(CaseState {
+            kind: CaseKind::parse(&self.kind)?,
+            status: CaseStatus::parse(&self.status)?,
+            owner: self.owner()?,
+            dispatched_by: unit(self.dispatched_by_kind.as_deref(), self.dispatched_by_id),
+            assignee: self.assignee_user_id,
+            level: Level::parse(&self.level)?,
+            sla: SlaPeriods {
+                sign_seconds: self.sign_seconds,
+                reply_seconds: self.reply_seconds,
+            },
+            sign_due: self.sign_due,
+            reply_due: self.reply_due,
+            accept_due: self.accept_due,
+            review_due: self.review_due,
+            accepted: self.accepted != 0,
+            extended: self.extended != 0,
+            reopened: self.reopened != 0,
+            review_stage: self.review_stage.clamp(0, 2) as u8,
+            replied_at: self.replied_at,
+            rating: self.rating.as_deref().and_then(Rating::parse),
+            no_follow_up_reason: self.no_follow_up != 0,
+            open_coordinations: self.open_coordinations.max(0) as u32,
+        })
+    }
+}
+
+/// A case to register.
+pub struct NewCase<'a> {
+    pub prefix: &'a str,
+    pub kind: CaseKind,
+    pub category_id: i64,
+    pub channel: &'a str,
+    pub compound: &'a super::places::Compound,
+    pub building_id: Option<i64>,
+    pub dwelling_id: Option<i64>,
+    pub public_area: &'a str,
+    pub description: &'a str,
+    pub description_public: bool,
+    pub reporter_user_id: Option<i64>,
+    pub reporter_name: &'a str,
+    pub reporter_phone: Option<&'a str>,
+    pub visitors: i64,
+    pub registered_by: Option<i64>,
+    pub sla_class: &'a str,
+    pub state: &'a CaseState,
+    pub photos: &'a [(String, Vec<u8>)],
+    pub note: &'a str,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct CaseEventRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor: Option<String>,
+    pub kind: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub unit_kind: Option<String>,
+    pub unit_id: Option<i64>,
+    pub note: String,
+    pub internal: i64,
+}
+
+/// A line of a case list: enough for a queue, no personal data.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct CaseLine {
+    pub id: i64,
+    pub number: String,
+    pub kind: String,
+    pub category_id: i64,
+    pub status: String,
+    pub compound_id: i64,
+    pub building_id: Option<i64>,
+    pub owner_kind: String,
+    pub owner_id: i64,
+    pub created_at: i64,
+    pub next_due: Option<i64>,
+}
+
+/// Which cases a queue shows. Every filter is optional; `units` and `compounds` are OR-ed (a
+/// worker sees what their units own and what lies in their places).
+#[derive(Debug, Default, Clone)]
+pub struct QueueFilter {
+    pub all: bool,
+    pub units: Vec<Unit>,
+    pub compounds: Vec<i64>,
+    pub regions: Vec<i64>,
+    pub reporter: Option<i64>,
+    pub status: Option<String>,
+    pub open_only: bool,
+    pub overdue_at: Option<i64>,
+    pub compound: Option<i64>,
+    pub kind: Option<String>,
+    pub category_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct CoordinationRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub question: String,
+    pub asked_at: i64,
+    pub due_at: i64,
+    pub answer: Option<String>,
+    pub answered_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub case_number: Option<String>,
+    pub kind: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+const CASE_COLUMNS: &str = "id, number, kind, category_id, channel, status, compound_id, building_id, dwelling_id, \
+    community_id, subdistrict_id, district_id, city_id, public_area, description, description_public, reporter_user_id, \
+    reporter_name, reporter_phone, visitors, registered_by, owner_kind, owner_id, dispatched_by_kind, dispatched_by_id, \
+    assignee_user_id, level, sla_class, sign_seconds, reply_seconds, created_at, sign_due, reply_due, accept_due, \
+    review_due, next_due, signed_at, replied_at, closed_at, accepted, extended, reopened, review_stage, rating, \
+    rating_comment, no_follow_up, open_coordinations, merged_into, signed_in_time, due_soon_for, overdue_for, version";
+
+impl Db {
+    pub async fn categories(&self) -> sqlx::Result<Vec<Category>> {
+        sqlx::query_as(
+            "SELECT id, code, name_zh, name_en, handler, sla_class, active FROM case_categories ORDER BY position, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn sla_periods(&self, code: &str) -> sqlx::Result<Option<SlaPeriods>> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT sign_seconds, reply_seconds FROM sla_classes WHERE code = $1")
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(s, r)| SlaPeriods {
+            sign_seconds: s,
+            reply_seconds: r,
+        }))
+    }
+
+    /// Register a case with its first event and photos, in one transaction. Returns (id, number).
+    pub async fn insert_case(&self, c: &NewCase<'_>, now: i64) -> sqlx::Result<(i64, String)> {
+        let s = c.state;
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO cases (number, kind, category_id, channel, status, compound_id, building_id, dwelling_id, \
+             community_id, subdistrict_id, district_id, city_id, public_area, description, description_public, \
+             reporter_user_id, reporter_name, reporter_phone, visitors, registered_by, owner_kind, owner_id, level, \
+             sla_class, sign_seconds, reply_seconds, created_at, sign_due, reply_due, accept_due, next_due, accepted) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32) RETURNING id",
+        )
+        .bind(format!("pending-{now}-{}", fastrand::u64(..)))
+        .bind(s.kind.as_str())
+        .bind(c.category_id)
+        .bind(c.channel)
+        .bind(s.status.as_str())
+        .bind(c.compound.id)
+        .bind(c.building_id)
+        .bind(c.dwelling_id)
+        .bind(c.compound.community_id)
+        .bind(c.compound.subdistrict_id)
+        .bind(c.compound.district_id)
+        .bind(c.compound.city_id)
+        .bind(c.public_area)
+        .bind(c.description)
+        .bind(c.description_public as i64)
+        .bind(c.reporter_user_id)
+        .bind(c.reporter_name)
+        .bind(c.reporter_phone.map(str::to_string))
+        .bind(c.visitors)
+        .bind(c.registered_by)
+        .bind(s.owner.kind.as_str())
+        .bind(s.owner.id)
+        .bind(s.level.as_str())
+        .bind(c.sla_class)
+        .bind(s.sla.sign_seconds)
+        .bind(s.sla.reply_seconds)
+        .bind(now)
+        .bind(s.sign_due)
+        .bind(s.reply_due)
+        .bind(s.accept_due)
+        .bind(s.next_due())
+        .bind(s.accepted as i64)
+        .fetch_one(&mut *tx)
+        .await?;
+        let year = crate::domain::deadline::local(now)
+            .get(..4)
+            .unwrap_or("0000")
+            .to_string();
+        let number = format!("{}-{year}-{id:06}", c.prefix);
+        sqlx::query("UPDATE cases SET number = $1 WHERE id = $2")
+            .bind(&number)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO case_events (case_id, at, actor_user_id, kind, from_status, to_status, unit_kind, unit_id, note, internal) \
+             VALUES ($1, $2, $3, 'submitted', 'submitted', 'submitted', $4, $5, $6, 0)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(c.registered_by.or(c.reporter_user_id))
+        .bind(s.owner.kind.as_str())
+        .bind(s.owner.id)
+        .bind(c.note)
+        .execute(&mut *tx)
+        .await?;
+        for (content_type, bytes) in c.photos {
+            sqlx::query(
+                "INSERT INTO case_photos (case_id, content_type, bytes) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(content_type)
+            .bind(bytes.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((id, number))
+    }
+
+    pub async fn case_row(&self, id: i64) -> sqlx::Result<Option<CaseRow>> {
+        sqlx::query_as(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn case_by_number(&self, number: &str) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar("SELECT id FROM cases WHERE number = $1")
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Store a transition: the new state (only if nobody changed the case since `row` was read)
+    /// and its event, in one transaction. Returns false when the case changed meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_transition(
+        &self,
+        row: &CaseRow,
+        next: &CaseState,
+        event: &Event,
+        actor: Option<i64>,
+        note: &str,
+        internal: bool,
+        extra: &TransitionExtra<'_>,
+        now: i64,
+    ) -> sqlx::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let signed_in_time = if event.kind == crate::domain::case::EventKind::SignedFor {
+            Some(row.sign_due.is_none_or(|d| now < d) as i64)
+        } else {
+            row.signed_in_time
+        };
+        let done = sqlx::query(
+            "UPDATE cases SET status = $1, owner_kind = $2, owner_id = $3, dispatched_by_kind = $4, dispatched_by_id = $5, \
+             assignee_user_id = $6, level = $7, sign_due = $8, reply_due = $9, accept_due = $10, review_due = $11, \
+             next_due = $12, accepted = $13, extended = $14, reopened = $15, review_stage = $16, replied_at = $17, \
+             rating = $18, no_follow_up = $19, open_coordinations = $20, signed_in_time = $21, \
+             signed_at = CASE WHEN $22 = 1 THEN $23 ELSE signed_at END, \
+             closed_at = CASE WHEN $24 = 1 THEN $23 ELSE closed_at END, \
+             rating_comment = CASE WHEN $25 = 1 THEN $26 ELSE rating_comment END, \
+             merged_into = COALESCE($27, merged_into), version = version + 1 \
+             WHERE id = $28 AND version = $29",
+        )
+        .bind(next.status.as_str())
+        .bind(next.owner.kind.as_str())
+        .bind(next.owner.id)
+        .bind(next.dispatched_by.map(|u| u.kind.as_str().to_string()))
+        .bind(next.dispatched_by.map(|u| u.id))
+        .bind(next.assignee)
+        .bind(next.level.as_str())
+        .bind(next.sign_due)
+        .bind(next.reply_due)
+        .bind(next.accept_due)
+        .bind(next.review_due)
+        .bind(next.next_due())
+        .bind(next.accepted as i64)
+        .bind(next.extended as i64)
+        .bind(next.reopened as i64)
+        .bind(next.review_stage as i64)
+        .bind(next.replied_at)
+        .bind(next.rating.map(|r| r.as_str().to_string()))
+        .bind(next.no_follow_up_reason as i64)
+        .bind(next.open_coordinations as i64)
+        .bind(signed_in_time)
+        .bind((event.kind == crate::domain::case::EventKind::SignedFor) as i64)
+        .bind(now)
+        .bind(next.status.is_final() as i64)
+        .bind(extra.rating_comment.is_some() as i64)
+        .bind(extra.rating_comment.unwrap_or("").to_string())
+        .bind(extra.merged_into)
+        .bind(row.id)
+        .bind(row.version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO case_events (case_id, at, actor_user_id, kind, from_status, to_status, unit_kind, unit_id, note, internal) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(row.id)
+        .bind(now)
+        .bind(actor)
+        .bind(event.kind.as_str())
+        .bind(event.from.as_str())
+        .bind(event.to.as_str())
+        .bind(event.unit.map(|u| u.kind.as_str().to_string()))
+        .bind(event.unit.map(|u| u.id))
+        .bind(note)
+        .bind(internal as i64)
+        .execute(&mut *tx)
+        .await?;
+        if let Some((org, question, due)) = extra.coordination {
+            sqlx::query(
+                "INSERT INTO coordination_requests (case_id, organisation_id, question, asked_at, asked_by, due_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(row.id)
+            .bind(org)
+            .bind(question)
+            .bind(now)
+            .bind(actor)
+            .bind(due)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some((request_id, answer)) = extra.answer {
+            let n = sqlx::query(
+                "UPDATE coordination_requests SET answer = $1, answered_at = $2, answered_by = $3 \
+                 WHERE id = $4 AND case_id = $5 AND answer IS NULL",
+            )
+            .bind(answer)
+            .bind(now)
+            .bind(actor)
+            .bind(request_id)
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Ok(false);
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn case_events(
+        &self,
+        case_id: i64,
+        internal: bool,
+    ) -> sqlx::Result<Vec<CaseEventRow>> {
+        sqlx::query_as(
+            "SELECT e.id, e.at, e.actor_user_id, u.username AS actor, e.kind, e.from_status, e.to_status, e.unit_kind, \
+             e.unit_id, e.note, e.internal FROM case_events e LEFT JOIN users u ON u.id = e.actor_user_id \
+             WHERE e.case_id = $1 AND ($2 = 1 OR e.internal = 0) ORDER BY e.id",
+        )
+        .bind(case_id)
+        .bind(internal as i64)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn case_photo_ids(&self, case_id: i64) -> sqlx::Result<Vec<i64>> {
+        sqlx::query_scalar("SELECT id FROM case_photos WHERE case_id = $1 ORDER BY id")
+            .bind(case_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn case_photo(
+        &self,
+        case_id: i64,
+        photo_id: i64,
+    ) -> sqlx::Result<Option<(String, Vec<u8>)>> {
+        let row = sqlx::query(
+            "SELECT content_type, bytes FROM case_photos WHERE id = $1 AND case_id = $2",
+        )
+        .bind(photo_id)
+        .bind(case_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    /// One keyset page of a queue, newest first (`before` = 0 for the first page).
+    pub async fn case_queue(
+        &self,
+        f: &QueueFilter,
+        before: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<CaseLine>> {
+        // Only integers and known words reach the text of the query; values are bound.
+        let mut scope: Vec<String> = Vec::new();
+        if f.all {
+            scope.push("1 = 1".into());
+        }
+        for u in &f.units {
+            scope.push(format!(
+                "(owner_kind = '{}' AND owner_id = {})",
+                u.kind.as_str(),
+                u.id
+            ));
+        }
+        if !f.compounds.is_empty() {
+            let ids: Vec<String> = f.compounds.iter().map(i64::to_string).collect();
+            scope.push(format!("compound_id IN ({})", ids.join(",")));
+        }
+        for r in &f.regions {
+            scope.push(format!(
+                "(community_id = {r} OR subdistrict_id = {r} OR district_id = {r} OR city_id = {r})"
+            ));
+        }
+        if let Some(u) = f.reporter {
+            scope.push(format!("reporter_user_id = {u}"));
+        }
+        if scope.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = format!(
+            "SELECT id, number, kind, category_id, status, compound_id, building_id, owner_kind, owner_id, created_at, next_due \
+             FROM cases WHERE ({}) AND ($1 = 0 OR id < $1)",
+            scope.join(" OR ")
+        );
+        if f.open_only {
+            sql.push_str(" AND status NOT IN ('closed', 'withdrawn', 'not_accepted', 'merged')");
+        }
+        if let Some(at) = f.overdue_at {
+            sql.push_str(&format!(" AND next_due IS NOT NULL AND next_due < {at}"));
+        }
+        if let Some(c) = f.compound {
+            sql.push_str(&format!(" AND compound_id = {c}"));
+        }
+        if let Some(cat) = f.category_id {
+            sql.push_str(&format!(" AND category_id = {cat}"));
+        }
+        let status = f.status.clone().unwrap_or_default();
+        let kind = f.kind.clone().unwrap_or_default();
+        sql.push_str(
+            " AND ($2 = '' OR status = $2) AND ($3 = '' OR kind = $3) ORDER BY id DESC LIMIT $4",
+        );
+        sqlx::query_as(&sql)
+            .bind(before)
+            .bind(status)
+            .bind(kind)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn coordination_requests(&self, case_id: i64) -> sqlx::Result<Vec<CoordinationRow>> {
+        sqlx::query_as(
+            "SELECT r.id, r.case_id, r.organisation_id, o.name AS organisation, r.question, r.asked_at, r.due_at, \
+             r.answer, r.answered_at FROM coordination_requests r JOIN organisations o ON o.id = r.organisation_id \
+             WHERE r.case_id = $1 ORDER BY r.id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Coordination requests addressed to these organisations, newest first.
+    pub async fn coordination_for(
+        &self,
+        orgs: &[i64],
+        before: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<CoordinationRow>> {
+        if orgs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = orgs.iter().map(i64::to_string).collect();
+        sqlx::query_as(&format!(
+            "SELECT r.id, r.case_id, r.organisation_id, o.name AS organisation, r.question, r.asked_at, r.due_at, \
+             r.answer, r.answered_at FROM coordination_requests r JOIN organisations o ON o.id = r.organisation_id \
+             WHERE r.organisation_id IN ({}) AND ($1 = 0 OR r.id < $1) ORDER BY r.id DESC LIMIT $2",
+            ids.join(",")
+        ))
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Add a notification unless one with the same key exists (safe on several nodes).
+    pub async fn notify(
+        &self,
+        user_id: i64,
+        case_id: Option<i64>,
+        kind: &str,
+        key: &str,
+        now: i64,
+    ) -> sqlx::Result<bool> {
+        let n = sqlx::query(
+            "INSERT INTO notifications (user_id, case_id, kind, dedupe_key, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(case_id)
+        .bind(kind)
+        .bind(key)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn notifications(
+        &self,
+        user_id: i64,
+        before: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<NotificationRow>> {
+        sqlx::query_as(
+            "SELECT n.id, n.case_id, c.number AS case_number, n.kind, n.created_at, n.read_at FROM notifications n \
+             LEFT JOIN cases c ON c.id = n.case_id WHERE n.user_id = $1 AND ($2 = 0 OR n.id < $2) ORDER BY n.id DESC LIMIT $3",
+        )
+        .bind(user_id)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn unread_count(&self, user_id: i64) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Mark one (or, with `id` = None, all) of the user's notifications read; returns how many.
+    pub async fn mark_read(&self, user_id: i64, id: Option<i64>, now: i64) -> sqlx::Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND ($3 = 0 OR id = $3)",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(id.unwrap_or(0))
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Cases with a deadline to announce now: overdue and not yet announced as overdue, or due
+    /// soon (within a quarter of the reply period, at most a day: see
+    /// `deadline::due_soon_margin`) and not yet announced as due soon. Earliest deadline first.
+    pub async fn cases_to_announce(&self, now: i64, limit: i64) -> sqlx::Result<Vec<CaseRow>> {
+        sqlx::query_as(&format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE next_due IS NOT NULL AND next_due < $1 + 86400 \
+             AND ((next_due <= $1 AND (overdue_for IS NULL OR overdue_for <> next_due)) \
+               OR (next_due > $1 AND next_due - (CASE WHEN reply_seconds / 4 < 86400 THEN reply_seconds / 4 ELSE 86400 END) <= $1 \
+                   AND (due_soon_for IS NULL OR due_soon_for <> next_due))) \
+             ORDER BY next_due LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Who supervises case work in a community: its community staff.
+    pub async fn supervisors_of(&self, community_id: i64) -> sqlx::Result<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT user_id FROM role_grants WHERE role = 'community_staff' AND ((scope_kind = 'region' AND scope_id = $1) \
+             OR (scope_kind = 'organisation' AND scope_id IN (SELECT id FROM organisations WHERE kind = 'community_office' AND region_id = $1)))",
+        )
+        .bind(community_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// A compound's open cases for its public list, newest first.
+    #[allow(clippy::type_complexity)]
+    pub async fn public_issues(
+        &self,
+        compound_id: i64,
+        limit: i64,
+    ) -> sqlx::Result<
+        Vec<(
+            i64,
+            String,
+            i64,
+            Option<i64>,
+            String,
+            String,
+            i64,
+            String,
+            i64,
+        )>,
+    > {
+        sqlx::query_as(
+            "SELECT id, number, category_id, building_id, public_area, status, created_at, description, description_public \
+             FROM cases WHERE compound_id = $1 AND status NOT IN ('closed', 'withdrawn', 'not_accepted', 'merged') \
+             AND kind <> 'petition' AND kind <> 'wellbeing' ORDER BY id DESC LIMIT $2",
+        )
+        .bind(compound_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Claim the due-soon (or overdue) announcement of a case's current deadline. Exactly one
+    /// caller wins, whichever node it runs on.
+    pub async fn claim_deadline_notice(
+        &self,
+        case_id: i64,
+        due: i64,
+        overdue: bool,
+    ) -> sqlx::Result<bool> {
+        let sql = if overdue {
+            "UPDATE cases SET overdue_for = $1, due_soon_for = $1 WHERE id = $2 AND next_due = $1 \
+             AND (overdue_for IS NULL OR overdue_for <> $1)"
+        } else {
+            "UPDATE cases SET due_soon_for = $1 WHERE id = $2 AND next_due = $1 \
+             AND (due_soon_for IS NULL OR due_soon_for <> $1)"
+        };
+        Ok(sqlx::query(sql)
+            .bind(due)
+            .bind(case_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    /// Users who work for a unit: an organisation's staff (grants scoped to it), a squad's or a
+    /// team's members with an account.
+    pub async fn unit_users(&self, u: Unit) -> sqlx::Result<Vec<i64>> {
+        let sql = match u.kind {
+            UnitKind::Organisation => {
+                "SELECT DISTINCT user_id FROM role_grants WHERE scope_kind = 'organisation' AND scope_id = $1"
+            }
+            UnitKind::Squad => {
+                "SELECT DISTINCT us.id FROM squad_members sm JOIN team_members tm ON tm.id = sm.member_id \
+                 JOIN users us ON us.person_id = tm.person_id WHERE sm.squad_id = $1"
+            }
+            UnitKind::Team => {
+                "SELECT DISTINCT us.id FROM team_members tm JOIN users us ON us.person_id = tm.person_id WHERE tm.team_id = $1"
+            }
+        };
+        sqlx::query_scalar(sql)
+            .bind(u.id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// The units a user works for (see [`Db::unit_users`]).
+    pub async fn user_units(
+        &self,
+        user_id: i64,
+        person_id: Option<i64>,
+    ) -> sqlx::Result<Vec<Unit>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT 'organisation', scope_id FROM role_grants WHERE user_id = $1 AND scope_kind = 'organisation' AND scope_id IS NOT NULL \
+             UNION SELECT 'team', team_id FROM team_members WHERE person_id = $2 \
+             UNION SELECT 'squad', sm.squad_id FROM squad_members sm JOIN team_members tm ON tm.id = sm.member_id WHERE tm.person_id = $2",
+        )
+        .bind(user_id)
+        .bind(person_id.unwrap_or(-1))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, id)| {
+                Some(Unit {
+                    kind: UnitKind::parse(&k)?,
+                    id,
+                })
+            })
+            .collect())
+    }
+
+    /// A unit's display name.
+    pub async fn unit_name(&self, u: Unit) -> sqlx::Result<Option<String>> {
+        let sql = match u.kind {
+            UnitKind::Organisation => "SELECT name FROM organisations WHERE id = $1",
+            UnitKind::Squad => "SELECT s.name FROM squads s WHERE s.id = $1",
+            UnitKind::Team => "SELECT name FROM teams WHERE id = $1",
+        };
+        sqlx::query_scalar(sql)
+            .bind(u.id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// The team that works a compound: its own, else its community's.
+    pub async fn team_for_compound(
+        &self,
+        compound_id: i64,
+        community_id: i64,
+    ) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT id FROM teams WHERE compound_id = $1 OR (compound_id IS NULL AND community_id = $2) \
+             ORDER BY CASE WHEN compound_id = $1 THEN 0 ELSE 1 END, id LIMIT 1",
+        )
+        .bind(compound_id)
+        .bind(community_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn squad_of_team(&self, team_id: i64, kind: &str) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT id FROM squads WHERE team_id = $1 AND kind = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// The property company managing a compound today.
+    pub async fn property_company_of(
+        &self,
+        compound_id: i64,
+        today: &str,
+    ) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT organisation_id FROM property_contracts WHERE compound_id = $1 AND starts_on <= $2 \
+             AND (ends_on IS NULL OR ends_on >= $2) ORDER BY id LIMIT 1",
+        )
+        .bind(compound_id)
+        .bind(today)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// The organisation of a kind in a region (a community or sub-district office).
+    pub async fn office_of(&self, kind: &str, region_id: i64) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT id FROM organisations WHERE kind = $1 AND region_id = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(kind)
+        .bind(region_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn organisation_kind(&self, id: i64) -> sqlx::Result<Option<String>> {
+        sqlx::query_scalar("SELECT kind FROM organisations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn departments(&self) -> sqlx::Result<Vec<(i64, String)>> {
+        sqlx::query_as("SELECT id, name FROM organisations WHERE kind = 'department' ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn building_names(&self, compound_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+        sqlx::query_as("SELECT id, name FROM buildings WHERE compound_id = $1 ORDER BY id")
+            .bind(compound_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn insert_open311_client(
+        &self,
+        name: &str,
+        key_hash: &str,
+        now: i64,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar("INSERT INTO open311_clients (name, key_hash, created_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(name)
+            .bind(key_hash)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    pub async fn open311_client(&self, key_hash: &str) -> sqlx::Result<Option<(i64, String)>> {
+        sqlx::query_as("SELECT id, name FROM open311_clients WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await
+    }
+}
+
+/// Side records of some transitions.
+#[derive(Default)]
+pub struct TransitionExtra<'a> {
+    pub rating_comment: Option<&'a str>,
+    pub merged_into: Option<i64>,
+    /// (organisation, question, due) of a new coordination request.
+    pub coordination: Option<(i64, &'a str, i64)>,
+    /// (request id, answer) of an answered coordination request.
+    pub answer: Option<(i64, &'a str)>,
+}

@@ -1,0 +1,187 @@
+//! Deadlines of cases, in Asia/Shanghai time (RULES.md §2–3). Pure: times are Unix seconds.
+//!
+//! Statutory periods in days (信访工作条例) end at the end of the last day: a petition registered on
+//! 10 January, 10:00, must be decided by the end of 25 January (day 1 is the day after). Hotline
+//! SLA periods (接诉即办) are plain durations from the moment of dispatch.
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+use std::sync::LazyLock;
+
+static SHANGHAI: LazyLock<TimeZone> =
+    LazyLock::new(|| TimeZone::get("Asia/Shanghai").unwrap_or(TimeZone::UTC));
+
+/// How long a unit has to sign for a case and to reply, by SLA class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SlaPeriods {
+    pub sign_seconds: i64,
+    pub reply_seconds: i64,
+}
+
+word_enum!(
+    /// Published service targets (RULES.md §3): danger 2 h, utilities 24 h, ordinary 7 days,
+    /// complex 15 days. The periods are configurable per installation (table `sla_classes`).
+    SlaClass { Danger = "danger", Utilities = "utilities", Ordinary = "ordinary", Complex = "complex" }
+);
+
+impl SlaClass {
+    pub fn default_periods(self) -> SlaPeriods {
+        const H: i64 = 3600;
+        let (sign, reply) = match self {
+            SlaClass::Danger => (H / 2, 2 * H),
+            SlaClass::Utilities => (2 * H, 24 * H),
+            SlaClass::Ordinary => (24 * H, 7 * 24 * H),
+            SlaClass::Complex => (24 * H, 15 * 24 * H),
+        };
+        SlaPeriods {
+            sign_seconds: sign,
+            reply_seconds: reply,
+        }
+    }
+}
+
+/// The end (exclusive: the first second after) of the `days`-th day after the day of `at`.
+pub fn end_of_day_after(at: i64, days: i64) -> i64 {
+    let Ok(ts) = Timestamp::from_second(at) else {
+        return at + (days + 1) * 86_400;
+    };
+    let date = ts.to_zoned_datetime(SHANGHAI.clone()).date();
+    date.checked_add((days + 1).days())
+        .and_then(|d| d.to_zoned_datetime(SHANGHAI.clone()))
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(at + (days + 1) * 86_400)
+}
+
+/// Move a deadline later by whole calendar days (an extension).
+pub fn add_days(due: i64, days: i64) -> i64 {
+    let Ok(ts) = Timestamp::from_second(due) else {
+        return due + days * 86_400;
+    };
+    ts.to_zoned_datetime(SHANGHAI.clone())
+        .checked_add(days.days())
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(due + days * 86_400)
+}
+
+/// Register and decide (accept or route) within 15 days.
+pub fn petition_accept_due(registered: i64) -> i64 {
+    end_of_day_after(registered, 15)
+}
+
+/// Handle and reply in writing within 60 days of acceptance.
+pub fn petition_reply_due(accepted: i64) -> i64 {
+    end_of_day_after(accepted, 60)
+}
+
+/// The petitioner may ask for a review (复查 / 复核) within 30 days of the reply.
+pub fn review_request_due(replied: i64) -> i64 {
+    end_of_day_after(replied, 30)
+}
+
+/// A review is answered within 30 days of the request.
+pub fn review_answer_due(requested: i64) -> i64 {
+    end_of_day_after(requested, 30)
+}
+
+/// How close to a deadline a case counts as due soon: a quarter of its reply period, at most a day.
+pub fn due_soon_margin(sla: SlaPeriods) -> i64 {
+    (sla.reply_seconds / 4).min(86_400)
+}
+
+/// Render Unix seconds as local time, `2026-01-25 23:59`.
+pub fn local(at: i64) -> String {
+    Timestamp::from_second(at)
+        .map(|t| {
+            t.to_zoned_datetime(SHANGHAI.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn at(s: &str) -> i64 {
+        s.parse::<jiff::civil::DateTime>()
+            .unwrap()
+            .to_zoned_datetime(SHANGHAI.clone())
+            .unwrap()
+            .timestamp()
+            .as_second()
+    }
+
+    #[test]
+    fn day_15_is_the_last_day_to_accept() {
+        let registered = at("2026-01-10T10:00");
+        let due = petition_accept_due(registered);
+        assert_eq!(due, at("2026-01-26T00:00"));
+        assert!(at("2026-01-25T23:59:59") < due, "day 15 still in time");
+        assert!(at("2026-01-26T00:00") >= due, "day 16 is late");
+        // Registered a second before midnight: the same calendar day counts.
+        assert_eq!(petition_accept_due(at("2026-01-10T23:59:59")), due);
+        // A second later it is the next day.
+        assert_eq!(
+            petition_accept_due(at("2026-01-11T00:00")),
+            at("2026-01-27T00:00")
+        );
+    }
+
+    #[test]
+    fn day_60_and_day_90_with_an_extension() {
+        let accepted = at("2026-03-01T09:00");
+        let due = petition_reply_due(accepted);
+        assert_eq!(due, at("2026-05-01T00:00"), "day 60 is 30 April");
+        let extended = add_days(due, 30);
+        assert_eq!(extended, at("2026-05-31T00:00"), "day 90 is 30 May");
+        assert_eq!(extended, end_of_day_after(accepted, 90));
+    }
+
+    #[test]
+    fn review_windows_are_30_days() {
+        let replied = at("2026-12-20T16:00");
+        assert_eq!(review_request_due(replied), at("2027-01-20T00:00"));
+        let asked = at("2027-01-19T08:00");
+        assert_eq!(review_answer_due(asked), at("2027-02-19T00:00"));
+    }
+
+    #[test]
+    fn deadlines_are_in_china_time_not_utc() {
+        // 2026-01-10 23:30 UTC is 11 January 07:30 in Chongqing.
+        let utc_evening = Timestamp::from_second(at("2026-01-11T07:30"))
+            .unwrap()
+            .as_second();
+        assert_eq!(petition_accept_due(utc_evening), at("2026-01-27T00:00"));
+        assert_eq!(local(at("2026-01-25T23:59")), "2026-01-25 23:59");
+    }
+
+    #[test]
+    fn sla_defaults_follow_the_published_targets() {
+        assert_eq!(SlaClass::Danger.default_periods().reply_seconds, 2 * 3600);
+        assert_eq!(
+            SlaClass::Utilities.default_periods().reply_seconds,
+            24 * 3600
+        );
+        assert_eq!(
+            SlaClass::Ordinary.default_periods().reply_seconds,
+            7 * 86_400
+        );
+        assert_eq!(
+            SlaClass::Complex.default_periods().reply_seconds,
+            15 * 86_400
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn a_period_ends_at_a_local_midnight_after_the_start(start in 1_600_000_000i64..2_000_000_000, days in 0i64..400) {
+            let due = end_of_day_after(start, days);
+            prop_assert!(due > start + days * 86_400 - 86_400);
+            prop_assert!(due <= start + (days + 1) * 86_400);
+            let z = Timestamp::from_second(due).unwrap().to_zoned_datetime(SHANGHAI.clone());
+            prop_assert_eq!((z.hour(), z.minute(), z.second()), (0, 0, 0));
+            prop_assert!(end_of_day_after(start, days + 1) == due + 86_400);
+        }
+    }
+}

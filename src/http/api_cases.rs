@@ -1,0 +1,203 @@
+//! The cases part of the JSON API (`/api/v1/cases…`, the inbox, coordination requests).
+use super::AppState;
+use super::api::{ApiError, ApiJson, ApiPath, ApiQuery, PageParams};
+use super::session::Actor;
+use crate::db::cases::{Category, CoordinationRow, NotificationRow};
+use crate::error::{AppError, AppResult};
+use crate::services::cases::{
+    self, ActionInput, CaseCreated, CaseInput, CasePage, CaseView, PublicIssue, QueueParams,
+};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/case-categories", get(categories))
+        .route("/api/v1/cases", get(list).post(create))
+        .route("/api/v1/cases/{id}", get(one))
+        .route("/api/v1/cases/{id}/actions", post(action))
+        .route("/api/v1/cases/{id}/photos/{photo}", get(photo))
+        .route("/api/v1/compounds/{id}/issues", get(public_issues))
+        .route("/api/v1/coordination-requests", get(coordination))
+        .route("/api/v1/notifications", get(notifications))
+        .route("/api/v1/notifications/read", post(notifications_read))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        categories,
+        list,
+        create,
+        one,
+        action,
+        photo,
+        public_issues,
+        coordination,
+        notifications,
+        notifications_read
+    ),
+    components(schemas(ApiError))
+)]
+pub struct CasesApi;
+
+#[utoipa::path(get, path = "/api/v1/case-categories", tag = "cases", responses((status = 200, body = Vec<Category>)))]
+async fn categories(State(s): State<AppState>, _actor: Actor) -> AppResult<Json<Vec<Category>>> {
+    Ok(Json(cases::categories(&s.db).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(QueueParams),
+    responses((status = 200, description = "The caller's queue (or, with show=mine, the cases they reported)", body = CasePage), (status = 422, body = ApiError)))]
+async fn list(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiQuery(p): ApiQuery<QueueParams>,
+) -> AppResult<Json<CasePage>> {
+    Ok(Json(cases::queue(&s.db, &actor, &p).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseInput,
+    responses((status = 201, description = "Registered: the number is the acknowledgement", body = CaseCreated),
+              (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn create(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(input): ApiJson<CaseInput>,
+) -> AppResult<(StatusCode, Json<CaseCreated>)> {
+    let created = cases::submit(&s.db, &s.config.case_prefix, &actor, &input, Vec::new()).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, description = "What this caller may see of the case", body = CaseView), (status = 404, body = ApiError)))]
+async fn one(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<CaseView>> {
+    Ok(Json(cases::view(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", params(("id" = i64, Path)), request_body = ActionInput,
+    responses((status = 200, body = CaseView), (status = 403, body = ApiError), (status = 404, body = ApiError),
+              (status = 409, description = "Not possible now; `code` says why (e.g. case_wrong_status)", body = ApiError),
+              (status = 422, body = ApiError)))]
+async fn action(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<ActionInput>,
+) -> AppResult<Json<CaseView>> {
+    Ok(Json(cases::act(&s.db, &actor, id, &input).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/photos/{photo}", tag = "cases", params(("id" = i64, Path), ("photo" = i64, Path)),
+    responses((status = 200, description = "The image", content_type = "image/jpeg"), (status = 404, body = ApiError)))]
+async fn photo(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath((id, photo)): ApiPath<(i64, i64)>,
+) -> AppResult<Response> {
+    photo_response(&s, &actor, id, photo).await
+}
+
+pub async fn photo_response(
+    s: &AppState,
+    actor: &Actor,
+    id: i64,
+    photo: i64,
+) -> AppResult<Response> {
+    let (_, _, standing) = cases::load(&s.db, actor, id).await?;
+    if standing == cases::Standing::Department {
+        return Err(AppError::NotFound);
+    }
+    let (content_type, bytes) =
+        s.db.case_photo(id, photo)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/compounds/{id}/issues", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, description = "The compound's open issues, without names", body = Vec<PublicIssue>), (status = 403, body = ApiError)))]
+async fn public_issues(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<Vec<PublicIssue>>> {
+    Ok(Json(cases::public_issues(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/coordination-requests", tag = "cases", params(PageParams),
+    responses((status = 200, description = "Coordination requests addressed to the caller's departments, newest first", body = Vec<CoordinationRow>)))]
+async fn coordination(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> AppResult<Json<Vec<CoordinationRow>>> {
+    Ok(Json(
+        cases::coordination_requests(&s.db, &actor, p.after.unwrap_or(0), p.limit).await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Inbox {
+    pub unread: i64,
+    pub items: Vec<NotificationRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "inbox", params(PageParams),
+    responses((status = 200, body = Inbox)))]
+async fn notifications(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> AppResult<Json<Inbox>> {
+    let limit = crate::services::page_limit(p.limit)?;
+    Ok(Json(Inbox {
+        unread: s.db.unread_count(actor.user_id).await?,
+        items: s
+            .db
+            .notifications(actor.user_id, p.after.unwrap_or(0), limit)
+            .await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MarkRead {
+    /// One notification; absent marks all read.
+    pub id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Marked {
+    pub marked: u64,
+    pub unread: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "inbox", request_body = MarkRead, responses((status = 200, body = Marked)))]
+async fn notifications_read(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(m): ApiJson<MarkRead>,
+) -> AppResult<Json<Marked>> {
+    let marked =
+        s.db.mark_read(actor.user_id, m.id, crate::db::now())
+            .await?;
+    Ok(Json(Marked {
+        marked,
+        unread: s.db.unread_count(actor.user_id).await?,
+    }))
+}

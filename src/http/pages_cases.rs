@@ -1,0 +1,422 @@
+//! Case pages: report a problem (with photos), my cases and the work queue, one case with its
+//! timeline and the actions the viewer may take, a compound's open issues, and the inbox.
+use super::AppState;
+use super::ctx::Ctx;
+use super::pages::render;
+use super::session::Actor;
+use crate::db::cases::{CaseLine, Category, NotificationRow};
+use crate::domain::access::{Action, Target};
+use crate::domain::case::{CaseKind, Channel, Rating};
+use crate::error::{AppError, AppResult};
+use crate::services::cases::{self, ActionInput, CaseInput, CaseView, PublicIssue, QueueParams};
+use crate::services::places;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(list_page))
+        .route(
+            "/cases/new",
+            get(new_page).layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
+        .route(
+            "/cases/submit",
+            post(new_submit).layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/act", post(act_submit))
+        .route("/cases/{id}/photos/{photo}", get(photo))
+        .route("/compounds/{id}/issues", get(issues_page))
+        .route("/inbox", get(inbox_page))
+        .route("/inbox/read", post(inbox_read))
+}
+
+fn id_of(raw: &str) -> AppResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or(AppError::NotFound)
+}
+
+fn category_name(ctx: &Ctx, categories: &[Category], id: i64) -> String {
+    categories
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| {
+            if ctx.is_zh() {
+                c.name_zh.clone()
+            } else {
+                c.name_en.clone()
+            }
+        })
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- list
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct ListPage {
+    ctx: Ctx,
+    show: String,
+    tabs: Vec<&'static str>,
+    rows: Vec<(CaseLine, String)>,
+    next_before: Option<i64>,
+    now: i64,
+}
+
+async fn list_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Query(p): Query<QueueParams>,
+) -> AppResult<Html<String>> {
+    let worker = actor
+        .grants
+        .iter()
+        .any(|g| crate::domain::access::role_permits(g.role, Action::HandleCases))
+        || !s
+            .db
+            .user_units(actor.user_id, actor.person_id)
+            .await?
+            .is_empty();
+    let show = p
+        .show
+        .clone()
+        .unwrap_or_else(|| if worker { "open" } else { "mine" }.into());
+    let page = cases::queue(
+        &s.db,
+        &actor,
+        &QueueParams {
+            show: Some(show.clone()),
+            ..p
+        },
+    )
+    .await?;
+    let categories = s.db.categories().await?;
+    let rows = page
+        .items
+        .into_iter()
+        .map(|c| {
+            let name = category_name(&ctx, &categories, c.category_id);
+            (c, name)
+        })
+        .collect();
+    render(ListPage {
+        ctx,
+        tabs: if worker {
+            vec!["open", "overdue", "all", "mine"]
+        } else {
+            vec!["mine"]
+        },
+        show,
+        rows,
+        next_before: page.next_before,
+        now: crate::db::now(),
+    })
+}
+
+// ---------------------------------------------------------------- report
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+struct NewPage {
+    ctx: Ctx,
+    kinds: Vec<&'static str>,
+    categories: Vec<Category>,
+    compounds: Vec<(i64, String)>,
+    staff: bool,
+    channels: Vec<&'static str>,
+    max_photos: usize,
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    kind: Option<String>,
+}
+
+async fn new_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Query(q): Query<NewQuery>,
+) -> AppResult<Html<String>> {
+    let compounds: Vec<(i64, String)> = places::list_compounds(&s.db, &actor, 0, Some(200))
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let staff = actor
+        .grants
+        .iter()
+        .any(|g| crate::domain::access::role_permits(g.role, Action::HandleCases));
+    let mut kinds: Vec<&'static str> = CaseKind::ALL.iter().map(|k| k.as_str()).collect();
+    if let Some(k) = q.kind.as_deref().and_then(CaseKind::parse) {
+        kinds.retain(|w| *w != k.as_str());
+        kinds.insert(0, k.as_str());
+    }
+    render(NewPage {
+        ctx,
+        kinds,
+        categories: s
+            .db
+            .categories()
+            .await?
+            .into_iter()
+            .filter(|c| c.active == 1)
+            .collect(),
+        compounds,
+        staff,
+        channels: Channel::ALL
+            .iter()
+            .filter(|c| **c != Channel::Open311)
+            .map(|c| c.as_str())
+            .collect(),
+        max_photos: cases::MAX_PHOTOS,
+    })
+}
+
+fn opt_id(v: &str, field: &str) -> AppResult<Option<i64>> {
+    match v.trim() {
+        "" => Ok(None),
+        t => t
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::field(field, "not_a_number")),
+    }
+}
+
+async fn new_submit(
+    State(s): State<AppState>,
+    actor: Actor,
+    mut form: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let mut input = CaseInput::default();
+    let mut photos = Vec::new();
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::field("photos", "too_large")
+        } else {
+            AppError::BadRequest(e.body_text())
+        }
+    };
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "photos" {
+            let bytes = field.bytes().await.map_err(bad)?;
+            if !bytes.is_empty() {
+                photos.push(bytes.to_vec());
+            }
+            continue;
+        }
+        let v = field.text().await.map_err(bad)?;
+        match name.as_str() {
+            "kind" => input.kind = v,
+            "category" => input.category = v,
+            "compound_id" => input.compound_id = opt_id(&v, "compound_id")?.unwrap_or(0),
+            "building_id" => input.building_id = opt_id(&v, "building_id")?,
+            "dwelling_id" => input.dwelling_id = opt_id(&v, "dwelling_id")?,
+            "public_area" => input.public_area = v,
+            "description" => input.description = v,
+            "description_public" => input.description_public = !v.is_empty(),
+            "channel" => input.channel = Some(v),
+            "reporter_name" => input.reporter_name = Some(v),
+            "reporter_phone" => input.reporter_phone = Some(v),
+            "visitors" => input.visitors = opt_id(&v, "visitors")?,
+            _ => {}
+        }
+    }
+    let created = cases::submit(&s.db, &s.config.case_prefix, &actor, &input, photos).await?;
+    Ok(Redirect::to(&format!("/cases/{}?new=1", created.id)).into_response())
+}
+
+// ---------------------------------------------------------------- one case
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    ctx: Ctx,
+    v: CaseView,
+    category_name: String,
+    just_created: bool,
+    ratings: Vec<&'static str>,
+    levels: Vec<&'static str>,
+    units: Vec<(String, String)>,
+    departments: Vec<(i64, String)>,
+}
+
+#[derive(Deserialize)]
+struct CaseQuery {
+    new: Option<String>,
+}
+
+async fn case_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Path(id): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> AppResult<Html<String>> {
+    let v = cases::view(&s.db, &actor, id_of(&id)?).await?;
+    let categories = s.db.categories().await?;
+    let category_name = category_name(&ctx, &categories, v.category_id);
+    let worker = v.standing == cases::Standing::Worker;
+    let (units, departments) = if worker {
+        let compound =
+            s.db.compound(v.compound_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+        (
+            cases::units_for(&s.db, &compound).await?,
+            s.db.departments().await?,
+        )
+    } else {
+        (vec![], vec![])
+    };
+    render(CasePage {
+        ctx,
+        category_name,
+        just_created: q.new.is_some(),
+        ratings: Rating::ALL.iter().map(|r| r.as_str()).collect(),
+        levels: ["team", "community", "subdistrict", "district"].to_vec(),
+        units,
+        departments,
+        v,
+    })
+}
+
+#[derive(Deserialize)]
+struct ActForm {
+    action: String,
+    #[serde(default)]
+    note: String,
+    internal: Option<String>,
+    /// `kind:id`, e.g. `organisation:12`
+    unit: Option<String>,
+    level: Option<String>,
+    rating: Option<String>,
+    days: Option<String>,
+    into: Option<String>,
+    organisation_id: Option<String>,
+    request_id: Option<String>,
+}
+
+async fn act_submit(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<ActForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let (unit_kind, unit_id) = match f.unit.as_deref().and_then(|u| u.split_once(':')) {
+        Some((k, i)) => (Some(k.to_string()), opt_id(i, "unit_id")?),
+        None => (None, None),
+    };
+    let input = ActionInput {
+        action: f.action,
+        note: f.note,
+        internal: f.internal.is_some(),
+        unit_kind,
+        unit_id,
+        level: f.level.filter(|l| !l.is_empty()),
+        rating: f.rating.filter(|l| !l.is_empty()),
+        days: opt_id(f.days.as_deref().unwrap_or(""), "days")?,
+        into: f.into.filter(|l| !l.is_empty()),
+        organisation_id: opt_id(
+            f.organisation_id.as_deref().unwrap_or(""),
+            "organisation_id",
+        )?,
+        request_id: opt_id(f.request_id.as_deref().unwrap_or(""), "request_id")?,
+    };
+    cases::act(&s.db, &actor, id, &input).await?;
+    Ok(Redirect::to(&format!("/cases/{id}")))
+}
+
+async fn photo(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path((id, photo)): Path<(String, String)>,
+) -> AppResult<Response> {
+    super::api_cases::photo_response(&s, &actor, id_of(&id)?, id_of(&photo)?).await
+}
+
+// ---------------------------------------------------------------- public list
+
+#[derive(Template)]
+#[template(path = "issues.html")]
+struct IssuesPage {
+    ctx: Ctx,
+    compound_id: i64,
+    compound_name: String,
+    rows: Vec<(PublicIssue, String, String)>,
+}
+
+async fn issues_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let id = id_of(&id)?;
+    let compound = s.db.compound(id).await?.ok_or(AppError::NotFound)?;
+    actor.require(Action::ViewPlace, &Target::Place(compound.place(None)))?;
+    let issues = cases::public_issues(&s.db, &actor, id).await?;
+    let categories = s.db.categories().await?;
+    let buildings = s.db.building_names(id).await?;
+    let rows = issues
+        .into_iter()
+        .map(|i| {
+            let cat = category_name(&ctx, &categories, i.category_id);
+            let place = i
+                .building_id
+                .and_then(|b| buildings.iter().find(|(id, _)| *id == b))
+                .map(|(_, n)| n.clone())
+                .unwrap_or_else(|| i.public_area.clone());
+            (i, cat, place)
+        })
+        .collect();
+    render(IssuesPage {
+        ctx,
+        compound_id: id,
+        compound_name: compound.name,
+        rows,
+    })
+}
+
+// ---------------------------------------------------------------- inbox
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    ctx: Ctx,
+    unread: i64,
+    rows: Vec<NotificationRow>,
+}
+
+async fn inbox_page(State(s): State<AppState>, ctx: Ctx, actor: Actor) -> AppResult<Html<String>> {
+    render(InboxPage {
+        ctx,
+        unread: s.db.unread_count(actor.user_id).await?,
+        rows: s.db.notifications(actor.user_id, 0, 100).await?,
+    })
+}
+
+#[derive(Deserialize)]
+struct ReadForm {
+    id: Option<String>,
+}
+
+async fn inbox_read(
+    State(s): State<AppState>,
+    actor: Actor,
+    Form(f): Form<ReadForm>,
+) -> AppResult<Redirect> {
+    let id = opt_id(f.id.as_deref().unwrap_or(""), "id")?;
+    s.db.mark_read(actor.user_id, id, crate::db::now()).await?;
+    Ok(Redirect::to("/inbox"))
+}

@@ -1,0 +1,647 @@
+//! Cases end to end through the JSON API: S1 (nuisance at 凤栖阁), the case part of S2 (parking
+//! at 国税佳苑 with the landscaping bureau), S3 (petitions) and the concern part of S6, plus who
+//! sees what, bad input and the deadline job.
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = app
+        .api(token, Method::POST, path)
+        .await
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn act(app: &TestApp, token: &str, case: i64, body: Value) -> Value {
+    let (status, v) = post(
+        app,
+        token,
+        &format!("/api/v1/cases/{case}/actions"),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body} → {v}");
+    v
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let r = app
+        .api(token, Method::GET, path)
+        .await
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn building(app: &TestApp, compound: &str, name: &str) -> i64 {
+    app.id_of(&format!(
+        "SELECT b.id FROM buildings b JOIN compounds c ON c.id = b.compound_id WHERE c.name = '{compound}' AND b.name = '{name}'"
+    ))
+    .await
+}
+
+async fn compound(app: &TestApp, name: &str) -> i64 {
+    app.id_of(&format!("SELECT id FROM compounds WHERE name = '{name}'"))
+        .await
+}
+
+fn kinds(v: &Value) -> Vec<String> {
+    v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn s1_a_nuisance_report_reaches_the_squad_is_handled_and_rated() {
+    let app = spawn_demo().await;
+    let resident = app.token("zhangshiying").await;
+    let handler = app.token("zhengkairui").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let b3 = building(&app, "凤栖阁", "3栋").await;
+    let (status, created) = post(
+        &app,
+        &resident,
+        "/api/v1/cases",
+        json!({"kind": "complaint", "category": "pets_noise", "compound_id": fengqige, "building_id": b3,
+               "description": "3栋楼下有狗没拴绳，整夜叫；电瓶车在小路上骑得很快，差点撞到小孩。"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let number = created["number"].as_str().unwrap();
+    assert!(
+        number.starts_with("YC-20") && number.len() == "YC-2026-000001".len(),
+        "{number}"
+    );
+    assert_eq!(created["status"], "dispatched");
+    assert_eq!(created["unit_name"], "物管服务分队");
+    let id = created["id"].as_i64().unwrap();
+
+    // The squad member finds it in the queue and has been told.
+    let (_, queue) = get(&app, &handler, "/api/v1/cases").await;
+    assert!(
+        queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id)
+    );
+    let (_, inbox) = get(&app, &handler, "/api/v1/notifications").await;
+    assert!(inbox["unread"].as_i64().unwrap() >= 1);
+    assert_eq!(inbox["items"][0]["kind"], "assigned");
+
+    act(&app, &handler, id, json!({"action": "sign_for"})).await;
+    act(&app, &handler, id, json!({"action": "start"})).await;
+    act(&app, &handler, id, json!({"action": "note", "note": "宠物登记表：3栋 2 户养狗，电话 13800001111", "internal": true})).await;
+    // A reply before the work is done is fine; closing before a follow-up is not.
+    act(&app, &handler, id, json!({"action": "reply", "note": "已提醒两户犬主拴绳；在东门设电瓶车停放区并加装减速带。"})).await;
+    let (status, refused) = post(
+        &app,
+        &handler,
+        &format!("/api/v1/cases/{id}/actions"),
+        json!({"action": "close"}),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(refused["error"]["code"], "case_wrong_status");
+    assert!(!refused["error"]["message"].as_str().unwrap().is_empty());
+
+    // The reporter sees the public timeline (no internal note) and rates.
+    let (status, mine) = get(&app, &resident, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(mine["standing"], "reporter");
+    assert!(
+        !kinds(&mine).contains(&"note".to_string()),
+        "internal note hidden: {mine}"
+    );
+    assert!(!mine.to_string().contains("13800001111"));
+    assert!(
+        mine["actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("follow_up"))
+    );
+    let (_, inbox) = get(&app, &resident, "/api/v1/notifications").await;
+    assert_eq!(inbox["items"][0]["kind"], "replied");
+    act(
+        &app,
+        &resident,
+        id,
+        json!({"action": "follow_up", "rating": "satisfied", "note": "谢谢"}),
+    )
+    .await;
+    let closed = act(&app, &handler, id, json!({"action": "close"})).await;
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(
+        kinds(&closed),
+        [
+            "submitted",
+            "dispatched",
+            "signed_for",
+            "started",
+            "note",
+            "replied",
+            "followed_up",
+            "closed"
+        ]
+    );
+    // Every step names its actor, except the automatic dispatch.
+    let events = closed["events"].as_array().unwrap();
+    assert!(events[2..].iter().all(|e| e["actor"].is_string()));
+}
+
+#[tokio::test]
+async fn s1_a_repeat_report_is_merged_and_both_reporters_are_told() {
+    let app = spawn_demo().await;
+    let first = app.token("zhangshiying").await;
+    let second = app.token("yangmingli").await;
+    let handler = app.token("zhengkairui").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let body = json!({"kind": "complaint", "category": "pets_noise", "compound_id": fengqige, "description": "狗叫", "description_public": true});
+    let (_, a) = post(&app, &first, "/api/v1/cases", body.clone()).await;
+    // The second resident sees the open issue in the public list first: no name, the agreed text.
+    let (status, public) = get(
+        &app,
+        &second,
+        &format!("/api/v1/compounds/{fengqige}/issues"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(public[0]["id"], a["id"]);
+    assert_eq!(public[0]["description"], "狗叫");
+    assert!(!public.to_string().contains("张世英"));
+    let (_, b) = post(&app, &second, "/api/v1/cases", body).await;
+    let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+    // The second reporter cannot see the first one's case.
+    assert_eq!(
+        get(&app, &second, &format!("/api/v1/cases/{a}")).await.0,
+        404
+    );
+    let merged = act(
+        &app,
+        &handler,
+        b,
+        json!({"action": "merge", "into": a.to_string(), "note": "同一问题"}),
+    )
+    .await;
+    assert_eq!(merged["status"], "merged");
+    assert_eq!(merged["merged_into"], a);
+    for t in [&first, &second] {
+        let (_, inbox) = get(&app, t, "/api/v1/notifications").await;
+        assert!(
+            inbox["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["kind"] == "merged"),
+            "{inbox}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn s2_parking_is_escalated_and_the_landscaping_bureau_answers_its_own_request() {
+    let app = spawn_demo().await;
+    let manager = app.token("zhengkairui").await;
+    let butler = app.token("jiangyong").await;
+    let bureau = app.token("liuyuan").await;
+    let resident = app.token("pengdaye").await;
+    let guoshui = compound(&app, "国税佳苑").await;
+    let (status, c) = post(
+        &app,
+        &resident,
+        "/api/v1/cases",
+        json!({"kind": "complaint", "category": "parking", "compound_id": guoshui, "public_area": "消防通道",
+               "description": "消防通道被车堵住，需要划停车位。"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+    assert_eq!(c["unit_name"], "重庆远博物业管理有限公司");
+    let id = c["id"].as_i64().unwrap();
+    act(&app, &manager, id, json!({"action": "sign_for"})).await;
+    // The company cannot decide alone: up to the Red Butler team.
+    let up = act(
+        &app,
+        &manager,
+        id,
+        json!({"action": "escalate", "level": "team", "note": "需园林局审批和业主同意"}),
+    )
+    .await;
+    assert_eq!(up["owner_name"], "兴龙湖社区红管家工作站");
+    assert_eq!(up["level"], "team");
+    // Going back down is refused, with a reason.
+    let (status, e) = post(
+        &app,
+        &butler,
+        &format!("/api/v1/cases/{id}/actions"),
+        json!({"action": "escalate", "level": "team", "note": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (409, Some("case_not_higher"))
+    );
+    // Before a request the bureau does not see the case at all.
+    assert_eq!(
+        get(&app, &bureau, &format!("/api/v1/cases/{id}")).await.0,
+        404
+    );
+    act(&app, &butler, id, json!({"action": "sign_for"})).await;
+    let landscaping = app
+        .id_of("SELECT id FROM organisations WHERE name = '永川区市政园林管理局'")
+        .await;
+    act(&app, &butler, id, json!({"action": "request_coordination", "organisation_id": landscaping, "days": 10,
+                                   "note": "请对国税佳苑停车位划线方案出具意见并派员参加业主大会答疑"})).await;
+    // A reply waits for the answer.
+    let (status, e) = post(
+        &app,
+        &butler,
+        &format!("/api/v1/cases/{id}/actions"),
+        json!({"action": "reply", "note": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (409, Some("case_coordination_open"))
+    );
+    // The bureau sees its request and the summary, not the description or the timeline.
+    let (_, requests) = get(&app, &bureau, "/api/v1/coordination-requests").await;
+    assert_eq!(requests.as_array().unwrap().len(), 1);
+    let request_id = requests[0]["id"].as_i64().unwrap();
+    let (status, seen) = get(&app, &bureau, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(seen["standing"], "department");
+    assert!(seen["description"].is_null());
+    assert!(seen["events"].as_array().unwrap().is_empty());
+    assert_eq!(seen["actions"], json!(["answer_coordination"]));
+    // The bureau cannot work the case itself.
+    let (status, _) = post(
+        &app,
+        &bureau,
+        &format!("/api/v1/cases/{id}/actions"),
+        json!({"action": "reply", "note": "x"}),
+    )
+    .await;
+    assert_eq!(status, 403);
+    act(&app, &bureau, id, json!({"action": "answer_coordination", "request_id": request_id, "note": "同意划线方案，会派员答疑"})).await;
+    let replied = act(
+        &app,
+        &butler,
+        id,
+        json!({"action": "reply", "note": "园林局同意；将召开业主大会表决停车方案。"}),
+    )
+    .await;
+    assert_eq!(replied["status"], "replied");
+    assert_eq!(
+        replied["coordination"][0]["answer"],
+        "同意划线方案，会派员答疑"
+    );
+}
+
+#[tokio::test]
+async fn s3_a_petition_is_accepted_extended_once_and_answered() {
+    let app = spawn_demo().await;
+    let staff = app.token("liwenjing").await;
+    let guoshui = compound(&app, "国税佳苑").await;
+    // A visit needs the number of visitors.
+    let body = json!({"kind": "petition", "category": "fees_services", "compound_id": guoshui, "channel": "visit",
+                      "reporter_name": "李某", "reporter_phone": "13912345678", "description": "物业费上涨未经业主大会同意"});
+    let (status, e) = post(&app, &staff, "/api/v1/cases", body.clone()).await;
+    assert_eq!(status, 422);
+    assert_eq!(e["error"]["fields"][0]["field"], "visitors");
+    let mut with_visitors = body.clone();
+    with_visitors["visitors"] = json!(3);
+    let (status, c) = post(&app, &staff, "/api/v1/cases", with_visitors).await;
+    assert_eq!(status, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let (_, v) = get(&app, &staff, &format!("/api/v1/cases/{id}")).await;
+    assert!(v["accept_due"].is_i64());
+    assert!(
+        v["reply_due"].is_null(),
+        "no reply period before acceptance"
+    );
+    assert_eq!(v["reporter_phone"], "139****5678", "masked for staff too");
+    let accepted = act(&app, &staff, id, json!({"action": "accept"})).await;
+    let due = accepted["reply_due"].as_i64().unwrap();
+    let extended = act(
+        &app,
+        &staff,
+        id,
+        json!({"action": "extend", "days": 30, "note": "需调取三年收费台账；经主任批准"}),
+    )
+    .await;
+    assert_eq!(extended["reply_due"].as_i64().unwrap() - due, 30 * 86_400);
+    let (status, e) = post(
+        &app,
+        &staff,
+        &format!("/api/v1/cases/{id}/actions"),
+        json!({"action": "extend", "days": 5, "note": "again"}),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (409, Some("case_already_extended"))
+    );
+    act(&app, &staff, id, json!({"action": "sign_for"})).await;
+    act(
+        &app,
+        &staff,
+        id,
+        json!({"action": "reply", "note": "书面答复已送达"}),
+    )
+    .await;
+    act(
+        &app,
+        &staff,
+        id,
+        json!({"action": "no_follow_up", "note": "信访人拒绝回访"}),
+    )
+    .await;
+    let closed = act(&app, &staff, id, json!({"action": "close"})).await;
+    assert_eq!(closed["status"], "closed");
+    let count = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM cases WHERE kind = 'petition' AND compound_id = {guoshui}"
+        ))
+        .await;
+    assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn s6_a_building_leader_raises_a_wellbeing_concern_for_a_neighbour() {
+    let app = spawn_demo().await;
+    let leader = app.token("wangxinglian").await;
+    let butler = app.token("luojiangyan").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let b8 = building(&app, "凤栖阁", "8栋").await;
+    let b3 = building(&app, "凤栖阁", "3栋").await;
+    let concern = json!({"kind": "wellbeing", "category": "other", "compound_id": fengqige, "building_id": b8,
+                         "channel": "building_leader", "reporter_name": "王兴莲（代熊婆婆）",
+                         "description": "熊婆婆独居，一周没下楼，敲门无人应。"});
+    // Only for her own building.
+    let mut elsewhere = concern.clone();
+    elsewhere["building_id"] = json!(b3);
+    assert_eq!(post(&app, &leader, "/api/v1/cases", elsewhere).await.0, 403);
+    let (status, c) = post(&app, &leader, "/api/v1/cases", concern).await;
+    assert_eq!(status, 201, "{c}");
+    assert_eq!(c["unit_name"], "兴龙湖社区红管家工作站");
+    let id = c["id"].as_i64().unwrap();
+    act(&app, &butler, id, json!({"action": "sign_for"})).await;
+    act(
+        &app,
+        &butler,
+        id,
+        json!({"action": "reply", "note": "联系到其子：熊婆婆住在儿子家，平安。"}),
+    )
+    .await;
+    act(
+        &app,
+        &butler,
+        id,
+        json!({"action": "follow_up", "rating": "satisfied", "note": "电话回访王兴莲"}),
+    )
+    .await;
+    let closed = act(&app, &butler, id, json!({"action": "close"})).await;
+    assert_eq!(closed["status"], "closed");
+    // A wellbeing concern never appears in the compound's public list.
+    let (_, public) = get(
+        &app,
+        &leader,
+        &format!("/api/v1/compounds/{fengqige}/issues"),
+    )
+    .await;
+    assert!(public.as_array().unwrap().iter().all(|i| i["id"] != id));
+}
+
+#[tokio::test]
+async fn residents_see_only_their_own_cases_and_never_internal_notes() {
+    let app = spawn_demo().await;
+    let zhang = app.token("zhangshiying").await;
+    let xiong = app.token("xiongpopo").await;
+    let peng = app.token("pengdaye").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let guoshui = compound(&app, "国税佳苑").await;
+    let (_, c) = post(&app, &zhang, "/api/v1/cases", json!({"kind": "repair", "category": "facilities", "compound_id": fengqige, "description": "路灯坏了"})).await;
+    let id = c["id"].as_i64().unwrap();
+    assert_eq!(
+        get(&app, &xiong, &format!("/api/v1/cases/{id}")).await.0,
+        404
+    );
+    assert_eq!(
+        get(&app, &peng, &format!("/api/v1/cases/{id}")).await.0,
+        404
+    );
+    assert_eq!(
+        get(&app, &xiong, &format!("/api/v1/cases/{id}/photos/1"))
+            .await
+            .0,
+        404
+    );
+    let (_, mine) = get(&app, &xiong, "/api/v1/cases?show=mine").await;
+    assert!(mine["items"].as_array().unwrap().is_empty());
+    // A resident's queue is empty: residents work no cases.
+    let (_, queue) = get(&app, &xiong, "/api/v1/cases").await;
+    assert!(queue["items"].as_array().unwrap().is_empty());
+    // Another compound's public list is closed to them; reporting there too.
+    assert_eq!(
+        get(&app, &peng, &format!("/api/v1/compounds/{fengqige}/issues"))
+            .await
+            .0,
+        403
+    );
+    let (status, _) = post(&app, &peng, "/api/v1/cases", json!({"kind": "repair", "category": "facilities", "compound_id": fengqige, "description": "x"})).await;
+    assert_eq!(status, 403);
+    let (status, _) = post(&app, &peng, "/api/v1/cases", json!({"kind": "repair", "category": "facilities", "compound_id": guoshui, "description": "x", "channel": "phone", "reporter_name": "x"})).await;
+    assert_eq!(status, 403, "a resident cannot register for others");
+    // A resident cannot work a case, not even their own.
+    let (status, _) = post(
+        &app,
+        &zhang,
+        &format!("/api/v1/cases/{id}/actions"),
+        json!({"action": "sign_for"}),
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn bad_case_input_is_refused_and_changes_nothing() {
+    let app = spawn_demo().await;
+    let zhang = app.token("zhangshiying").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let before = app.count("SELECT COUNT(*) FROM cases").await;
+    for (body, field) in [
+        (
+            json!({"kind": "complaint", "category": "no_such", "compound_id": fengqige, "description": "x"}),
+            "category",
+        ),
+        (
+            json!({"kind": "rant", "category": "other", "compound_id": fengqige, "description": "x"}),
+            "kind",
+        ),
+        (
+            json!({"kind": "complaint", "category": "other", "compound_id": fengqige, "description": "   "}),
+            "description",
+        ),
+        (
+            json!({"kind": "complaint", "category": "other", "compound_id": fengqige, "description": "x".repeat(2001)}),
+            "description",
+        ),
+        (
+            json!({"kind": "complaint", "category": "other", "compound_id": 999_999, "description": "x"}),
+            "compound_id",
+        ),
+        (
+            json!({"kind": "complaint", "category": "other", "compound_id": fengqige, "description": "x", "channel": "fax"}),
+            "channel",
+        ),
+        (
+            json!({"kind": "complaint", "category": "other", "compound_id": fengqige, "building_id": 999_999, "description": "x"}),
+            "building_id",
+        ),
+    ] {
+        let (status, e) = post(&app, &zhang, "/api/v1/cases", body.clone()).await;
+        assert_eq!(status, 422, "{body}: {e}");
+        assert_eq!(e["error"]["fields"][0]["field"], field, "{body}: {e}");
+        assert!(
+            !e["error"]["fields"][0]["message"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
+    }
+    let (status, e) = post(&app, &zhang, "/api/v1/cases", json!({"kind": 3})).await;
+    assert_eq!(status, 422, "{e}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM cases").await, before);
+    // Transitions out of order and unknown actions.
+    let (_, c) = post(&app, &zhang, "/api/v1/cases", json!({"kind": "complaint", "category": "other", "compound_id": fengqige, "description": "x"})).await;
+    let id = c["id"].as_i64().unwrap();
+    let butler = app.token("luojiangyan").await;
+    let events = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM case_events WHERE case_id = {id}"
+        ))
+        .await;
+    for (body, status, code) in [
+        (json!({"action": "close"}), 409, "case_wrong_status"),
+        (
+            json!({"action": "reply", "note": "x"}),
+            409,
+            "case_wrong_status",
+        ),
+        (
+            json!({"action": "follow_up", "rating": "great"}),
+            422,
+            "invalid",
+        ),
+        (
+            json!({"action": "return", "note": "x"}),
+            409,
+            "case_wrong_status",
+        ),
+        (
+            json!({"action": "extend", "days": 10, "note": "x"}),
+            409,
+            "case_not_petition",
+        ),
+        (json!({"action": "fly"}), 422, "invalid"),
+        (
+            json!({"action": "escalate", "level": "moon", "note": "x"}),
+            422,
+            "invalid",
+        ),
+        (json!({"action": "note"}), 422, "invalid"),
+    ] {
+        let (s, e) = post(
+            &app,
+            &butler,
+            &format!("/api/v1/cases/{id}/actions"),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(
+            (s, e["error"]["code"].as_str().unwrap()),
+            (status, code),
+            "{body}: {e}"
+        );
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM case_events WHERE case_id = {id}"
+        ))
+        .await,
+        events
+    );
+    assert_eq!(get(&app, &butler, "/api/v1/cases/999999").await.0, 404);
+    assert_eq!(
+        get(&app, &butler, "/api/v1/cases?show=everything").await.0,
+        422
+    );
+}
+
+#[tokio::test]
+async fn the_deadline_job_announces_once_even_when_two_nodes_run_it() {
+    let app = spawn_demo().await;
+    let zhang = app.token("zhangshiying").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let (_, c) = post(&app, &zhang, "/api/v1/cases", json!({"kind": "repair", "category": "security", "compound_id": fengqige, "description": "单元门锁坏了"})).await;
+    let id = c["id"].as_i64().unwrap();
+    let due: i64 = app
+        .id_of(&format!("SELECT next_due FROM cases WHERE id = {id}"))
+        .await;
+    let notices = |kind: &'static str| {
+        let app = &app;
+        async move {
+            app.count(&format!(
+                "SELECT COUNT(*) FROM notifications WHERE case_id = {id} AND kind = '{kind}'"
+            ))
+            .await
+        }
+    };
+    // Well before the deadline: nothing.
+    assert_eq!(
+        redbutler::services::cases::deadline_pass(&app.db, due - 3 * 86_400)
+            .await
+            .unwrap(),
+        0
+    );
+    // Due soon: two "nodes" run the same pass at once; one announcement.
+    let (a, b) = tokio::join!(
+        redbutler::services::cases::deadline_pass(&app.db, due - 60),
+        redbutler::services::cases::deadline_pass(&app.db, due - 60)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    let soon = notices("due_soon").await;
+    assert!(soon >= 1);
+    // Again later: no second due-soon notice.
+    redbutler::services::cases::deadline_pass(&app.db, due - 30)
+        .await
+        .unwrap();
+    assert_eq!(notices("due_soon").await, soon);
+    // Overdue, once.
+    redbutler::services::cases::deadline_pass(&app.db, due + 1)
+        .await
+        .unwrap();
+    redbutler::services::cases::deadline_pass(&app.db, due + 100)
+        .await
+        .unwrap();
+    let overdue = notices("overdue").await;
+    assert!(overdue >= 1);
+    // The community staff (supervisor) was told as well as the unit.
+    let supervisor = app
+        .id_of("SELECT id FROM users WHERE username = 'liwenjing'")
+        .await;
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM notifications WHERE case_id = {id} AND kind = 'overdue' AND user_id = {supervisor}")).await,
+        1
+    );
+}
