@@ -1,4 +1,4 @@
-//! The `redbutler` command line: serve (default), migrate, demo, import, user, token, backup.
+//! The `redbutler` command line: serve (default), migrate, demo, import, user, token, open311-key, backup.
 use crate::app::{Application, shutdown_signal};
 use crate::config::{Config, FlagOverrides};
 use crate::db::Db;
@@ -67,6 +67,12 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Manage Open311 GeoReport v2 client keys.
+    #[command(name = "open311-key")]
+    Open311Key {
+        #[command(subcommand)]
+        action: Open311KeyAction,
+    },
     /// Consistent online copy of the SQLite database (the server may be running).
     Backup {
         #[arg(long)]
@@ -108,6 +114,15 @@ enum TokenAction {
         #[arg(long)]
         username: String,
         #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum Open311KeyAction {
+    /// Print a new api_key for an Open311 client (shown once; only its hash is stored).
+    Create {
+        #[arg(long)]
         name: String,
     },
 }
@@ -272,6 +287,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.insert_api_token(user.id, &name, &crate::auth::token_hash(&token))
                 .await?;
             println!("{token}");
+        }
+        Command::Open311Key {
+            action: Open311KeyAction::Create { name },
+        } => {
+            let db = connect().await?;
+            let key = crate::auth::new_token();
+            db.insert_open311_client(&name, &crate::auth::token_hash(&key), crate::db::now())
+                .await?;
+            println!("{key}");
         }
         Command::Backup { to } => {
             let db = connect().await?;

@@ -2,6 +2,7 @@
 pub mod api;
 pub mod api_cases;
 pub mod ctx;
+pub mod open311;
 pub mod pages;
 pub mod pages_cases;
 pub mod session;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(pages_cases::router())
+        .merge(open311::router())
         .merge(api::router())
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(css))
@@ -97,7 +99,9 @@ async fn security_headers(req: Request, next: Next) -> Response {
 async fn csrf_guard(req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), "rb_csrf").filter(|t| t.len() == 64);
     let token = existing.clone().unwrap_or_else(crate::auth::new_token);
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // Open311 clients authenticate each POST with an api_key and send no cookies.
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && !req.uri().path().starts_with("/open311/");
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)

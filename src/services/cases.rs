@@ -128,10 +128,26 @@ async fn route(db: &Db, compound: &Compound, handler: &str) -> AppResult<(Unit, 
     Ok((intake, handling.filter(|h| *h != intake)))
 }
 
+/// Register a case for a logged-in user (a resident, a building leader, or staff on someone's behalf).
 pub async fn submit(
     db: &Db,
     prefix: &str,
     actor: &Actor,
+    input: &CaseInput,
+    photos: Vec<Vec<u8>>,
+) -> AppResult<CaseCreated> {
+    register(db, prefix, Some(actor), input, photos).await
+}
+
+/// Register a case that came through Open311 (the client's API key was checked by the caller).
+pub async fn submit_open311(db: &Db, prefix: &str, input: &CaseInput) -> AppResult<CaseCreated> {
+    register(db, prefix, None, input, Vec::new()).await
+}
+
+async fn register(
+    db: &Db,
+    prefix: &str,
+    actor: Option<&Actor>,
     input: &CaseInput,
     photos: Vec<Vec<u8>>,
 ) -> AppResult<CaseCreated> {
@@ -140,9 +156,10 @@ pub async fn submit(
     if kind.is_none() {
         c.fail("kind", "invalid");
     }
-    let channel = match input.channel.as_deref().map(str::trim) {
-        None | Some("") => Some(Channel::Online),
-        Some(ch) => Channel::parse(ch).filter(|c| *c != Channel::Open311),
+    let channel = match (actor, input.channel.as_deref().map(str::trim)) {
+        (None, _) => Some(Channel::Open311),
+        (Some(_), None | Some("")) => Some(Channel::Online),
+        (Some(_), Some(ch)) => Channel::parse(ch).filter(|c| *c != Channel::Open311),
     };
     if channel.is_none() {
         c.fail("channel", "invalid");
@@ -188,14 +205,13 @@ pub async fn submit(
         c.fail("visitors", "required");
     }
     let on_behalf = channel.is_some_and(|ch| ch != Channel::Online);
-    let reporter_name = if on_behalf {
-        c.text(
+    let reporter_name = match actor {
+        Some(a) if !on_behalf => a.display_name.clone(),
+        _ => c.text(
             "reporter_name",
             input.reporter_name.as_deref().unwrap_or(""),
             100,
-        )
-    } else {
-        actor.display_name.clone()
+        ),
     };
     let reporter_phone = match input.reporter_phone.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -238,9 +254,11 @@ pub async fn submit(
     let place = Target::Place(compound.place(building_id));
     // Anyone who may see a place may report about it; registering for someone else needs a
     // case worker, or (channel building_leader) the leader of that building.
-    match channel {
-        Channel::Online => actor.require(Action::ViewPlace, &place)?,
-        Channel::BuildingLeader => {
+    match (actor, channel) {
+        (None, Channel::Open311) => {}
+        (None, _) => return Err(AppError::Forbidden),
+        (Some(actor), Channel::Online) => actor.require(Action::ViewPlace, &place)?,
+        (Some(actor), Channel::BuildingLeader) => {
             let leads = actor.grants.iter().any(|g| {
                 g.role == Role::BuildingLeader
                     && building_id.is_some()
@@ -250,7 +268,7 @@ pub async fn submit(
                 return Err(AppError::Forbidden);
             }
         }
-        _ => actor.require(Action::HandleCases, &place)?,
+        (Some(actor), _) => actor.require(Action::HandleCases, &place)?,
     }
     let sla_class = category.sla_class.clone();
     let sla = db
@@ -260,7 +278,12 @@ pub async fn submit(
     let now = crate::db::now();
     let (intake, handling) = route(db, &compound, &category.handler).await?;
     let state = CaseState::new(kind, intake, Level::Compound, sla, now);
-    let reporter_user = (!on_behalf || channel == Channel::BuildingLeader).then_some(actor.user_id);
+    let actor_id = actor.map(|a| a.user_id);
+    let reporter_user = if !on_behalf || channel == Channel::BuildingLeader {
+        actor_id
+    } else {
+        None
+    };
     let (id, number) = db
         .insert_case(
             &NewCase {
@@ -282,7 +305,7 @@ pub async fn submit(
                 reporter_name: &reporter_name,
                 reporter_phone: reporter_phone.as_deref(),
                 visitors,
-                registered_by: on_behalf.then_some(actor.user_id),
+                registered_by: if on_behalf { actor_id } else { None },
                 sla_class: &sla_class,
                 state: &state,
                 photos: &typed,

@@ -98,7 +98,12 @@ async fn keep_screenshot(c: &Client, name: &str) {
 }
 
 async fn home_text(c: &Client) -> String {
-    c.find(Locator::Id("home-title")).await.unwrap();
+    // The page after a form post may still be loading: wait for it (fantoccini polls).
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Id("home-title"))
+        .await
+        .unwrap();
     c.find(Locator::Css("main"))
         .await
         .unwrap()

@@ -7,4 +7,5 @@ mod browser;
 mod cases;
 mod data;
 mod helpers;
+mod open311;
 mod schema;
