@@ -99,6 +99,16 @@ word_enum!(
     }
 );
 
+word_enum!(
+    /// How a mediation (调解) of a dispute ended.
+    MediationOutcome { Agreement = "agreement", Referral = "referral", Withdrawn = "withdrawn" }
+);
+
+word_enum!(
+    /// Where a dispute goes when mediation reaches no agreement.
+    Referral { MediationCommittee = "mediation_committee", Court = "court" }
+);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub kind: UnitKind,

@@ -5,7 +5,8 @@ use super::session::Actor;
 use crate::db::cases::{Category, CoordinationRow, NotificationRow};
 use crate::error::{AppError, AppResult};
 use crate::services::cases::{
-    self, ActionInput, CaseCreated, CaseInput, CasePage, CaseView, PublicIssue, QueueParams,
+    self, ActionInput, CaseCreated, CaseInput, CasePage, CaseView, MediationInput, MediationView,
+    OutcomeInput, PublicIssue, QueueParams, SessionInput,
 };
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -23,6 +24,18 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/actions", post(action))
         .route("/api/v1/cases/{id}/photos/{photo}", get(photo))
         .route("/api/v1/compounds/{id}/issues", get(public_issues))
+        .route(
+            "/api/v1/cases/{id}/mediation",
+            get(mediation).put(mediation_set),
+        )
+        .route(
+            "/api/v1/cases/{id}/mediation/sessions",
+            post(mediation_session),
+        )
+        .route(
+            "/api/v1/cases/{id}/mediation/outcome",
+            post(mediation_outcome),
+        )
         .route("/api/v1/coordination-requests", get(coordination))
         .route("/api/v1/notifications", get(notifications))
         .route("/api/v1/notifications/read", post(notifications_read))
@@ -40,7 +53,11 @@ pub fn router() -> Router<AppState> {
         public_issues,
         coordination,
         notifications,
-        notifications_read
+        notifications_read,
+        mediation,
+        mediation_set,
+        mediation_session,
+        mediation_outcome
     ),
     components(schemas(ApiError))
 )]
@@ -200,4 +217,47 @@ async fn notifications_read(
         marked,
         unread: s.db.unread_count(actor.user_id).await?,
     }))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/mediation", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = MediationView), (status = 403, body = ApiError), (status = 409, description = "not a dispute", body = ApiError)))]
+async fn mediation(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<MediationView>> {
+    Ok(Json(cases::mediation(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/cases/{id}/mediation", tag = "cases", params(("id" = i64, Path)), request_body = MediationInput,
+    responses((status = 200, body = MediationView), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+async fn mediation_set(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(m): ApiJson<MediationInput>,
+) -> AppResult<Json<MediationView>> {
+    Ok(Json(cases::set_mediation(&s.db, &actor, id, &m).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/mediation/sessions", tag = "cases", params(("id" = i64, Path)), request_body = SessionInput,
+    responses((status = 200, body = MediationView), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+async fn mediation_session(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(m): ApiJson<SessionInput>,
+) -> AppResult<Json<MediationView>> {
+    Ok(Json(cases::add_session(&s.db, &actor, id, &m).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/mediation/outcome", tag = "cases", params(("id" = i64, Path)), request_body = OutcomeInput,
+    responses((status = 200, body = MediationView), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+async fn mediation_outcome(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(m): ApiJson<OutcomeInput>,
+) -> AppResult<Json<MediationView>> {
+    Ok(Json(cases::record_outcome(&s.db, &actor, id, &m).await?))
 }

@@ -31,6 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/act", post(act_submit))
         .route("/cases/{id}/photos/{photo}", get(photo))
+        .route("/cases/{id}/mediation", post(mediation_submit))
+        .route("/cases/{id}/mediation/sessions", post(session_submit))
+        .route("/cases/{id}/mediation/outcome", post(outcome_submit))
         .route("/compounds/{id}/issues", get(issues_page))
         .route("/inbox", get(inbox_page))
         .route("/inbox/read", post(inbox_read))
@@ -248,6 +251,9 @@ struct CasePage {
     levels: Vec<&'static str>,
     units: Vec<(String, String)>,
     departments: Vec<(i64, String)>,
+    /// For a dispute and a worker: the mediation, and who may mediate.
+    mediation: Option<cases::MediationView>,
+    mediators: Vec<(i64, String)>,
 }
 
 #[derive(Deserialize)]
@@ -266,6 +272,14 @@ async fn case_page(
     let categories = s.db.categories().await?;
     let category_name = category_name(&ctx, &categories, v.category_id);
     let worker = v.standing == cases::Standing::Worker;
+    let (mediation, mediators) = if worker && v.kind == "dispute" {
+        (
+            Some(cases::mediation(&s.db, &actor, v.id).await?),
+            s.db.mediators().await?,
+        )
+    } else {
+        (None, vec![])
+    };
     let (units, departments) = if worker {
         let compound =
             s.db.compound(v.compound_id)
@@ -286,6 +300,8 @@ async fn case_page(
         levels: ["team", "community", "subdistrict", "district"].to_vec(),
         units,
         departments,
+        mediation,
+        mediators,
         v,
     })
 }
@@ -419,4 +435,49 @@ async fn inbox_read(
     let id = opt_id(f.id.as_deref().unwrap_or(""), "id")?;
     s.db.mark_read(actor.user_id, id, crate::db::now()).await?;
     Ok(Redirect::to("/inbox"))
+}
+
+// ---------------------------------------------------------------- mediation forms
+
+#[derive(Deserialize)]
+struct MediationForm {
+    mediator_member_id: String,
+    parties: String,
+}
+
+async fn mediation_submit(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<MediationForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let input = cases::MediationInput {
+        mediator_member_id: opt_id(&f.mediator_member_id, "mediator_member_id")?.unwrap_or(0),
+        parties: f.parties,
+    };
+    cases::set_mediation(&s.db, &actor, id, &input).await?;
+    Ok(Redirect::to(&format!("/cases/{id}#mediation")))
+}
+
+async fn session_submit(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<cases::SessionInput>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    cases::add_session(&s.db, &actor, id, &f).await?;
+    Ok(Redirect::to(&format!("/cases/{id}#mediation")))
+}
+
+async fn outcome_submit(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<cases::OutcomeInput>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    cases::record_outcome(&s.db, &actor, id, &f).await?;
+    Ok(Redirect::to(&format!("/cases/{id}#mediation")))
 }

@@ -268,6 +268,9 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/coordination-requests",
         "/api/v1/notifications",
         "/api/v1/notifications/read",
+        "/api/v1/cases/{id}/mediation",
+        "/api/v1/cases/{id}/mediation/sessions",
+        "/api/v1/cases/{id}/mediation/outcome",
     ] {
         assert!(paths.contains_key(p), "{p} documented");
     }

@@ -645,3 +645,135 @@ async fn the_deadline_job_announces_once_even_when_two_nodes_run_it() {
         1
     );
 }
+
+async fn put(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = app
+        .api(token, Method::PUT, path)
+        .await
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_dispute_is_mediated_by_the_mediation_squad_to_a_recorded_outcome() {
+    let app = spawn_demo().await;
+    let zhang = app.token("zhangshiying").await;
+    let mediator = app.token("pengdaye").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let (_, c) = post(
+        &app,
+        &zhang,
+        "/api/v1/cases",
+        json!({"kind": "dispute", "category": "neighbours", "compound_id": fengqige,
+        "description": "楼上装修噪音，协商不成"}),
+    )
+    .await;
+    assert_eq!(c["unit_name"], "纠纷调处分队");
+    let id = c["id"].as_i64().unwrap();
+    let path = format!("/api/v1/cases/{id}/mediation");
+    let (status, empty) = get(&app, &mediator, &path).await;
+    assert_eq!(status, 200, "{empty}");
+    assert!(empty["mediation"].is_null());
+    // The reporter does not run the mediation.
+    assert_eq!(get(&app, &zhang, &path).await.0, 403);
+    let not_mediator = app
+        .id_of("SELECT tm.id FROM team_members tm JOIN people p ON p.id = tm.person_id WHERE p.name = '郑开锐'")
+        .await;
+    let (status, e) = put(
+        &app,
+        &mediator,
+        &path,
+        json!({"mediator_member_id": not_mediator, "parties": "301 与 401"}),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["fields"][0]["code"].as_str()),
+        (422, Some("not_a_mediator"))
+    );
+    // A session before a mediator is chosen is refused.
+    let (status, _) = post(
+        &app,
+        &mediator,
+        &format!("{path}/sessions"),
+        json!({"held_on": "2026-11-20", "attendees": "x"}),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let peng = app
+        .id_of("SELECT tm.id FROM team_members tm JOIN people p ON p.id = tm.person_id WHERE p.name = '彭大爷'")
+        .await;
+    let (status, m) = put(
+        &app,
+        &mediator,
+        &path,
+        json!({"mediator_member_id": peng, "parties": "301 张家与 401 李家"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{m}");
+    assert_eq!(m["mediation"]["mediator_name"], "彭大爷");
+    let (status, e) = post(
+        &app,
+        &mediator,
+        &format!("{path}/sessions"),
+        json!({"held_on": "20/11/2026", "attendees": "双方"}),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["fields"][0]["field"].as_str()),
+        (422, Some("held_on"))
+    );
+    let (status, m) = post(&app, &mediator, &format!("{path}/sessions"), json!({"held_on": "2026-11-20", "attendees": "张某、李某、彭大爷", "notes": "约定施工时间"})).await;
+    assert_eq!(status, 200, "{m}");
+    assert_eq!(m["sessions"].as_array().unwrap().len(), 1);
+    for (body, field) in [
+        (json!({"outcome": "agreement"}), "text"),
+        (
+            json!({"outcome": "referral", "referral": "police"}),
+            "referral",
+        ),
+        (json!({"outcome": "peace"}), "outcome"),
+    ] {
+        let (status, e) = post(&app, &mediator, &format!("{path}/outcome"), body.clone()).await;
+        assert_eq!(
+            (status, e["error"]["fields"][0]["field"].as_str()),
+            (422, Some(field)),
+            "{body}"
+        );
+    }
+    let (status, m) = post(
+        &app,
+        &mediator,
+        &format!("{path}/outcome"),
+        json!({"outcome": "agreement", "text": "工作日 9:00-18:00 施工"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{m}");
+    assert_eq!(m["mediation"]["outcome"], "agreement");
+    let (status, e) = post(
+        &app,
+        &mediator,
+        &format!("{path}/outcome"),
+        json!({"outcome": "withdrawn"}),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (409, Some("outcome_recorded"))
+    );
+    // Only disputes are mediated.
+    let (_, other) = post(&app, &zhang, "/api/v1/cases", json!({"kind": "complaint", "category": "neighbours", "compound_id": fengqige, "description": "x"})).await;
+    let (status, e) = get(
+        &app,
+        &mediator,
+        &format!("/api/v1/cases/{}/mediation", other["id"]),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (409, Some("not_a_dispute"))
+    );
+}
