@@ -1034,6 +1034,78 @@ impl Db {
         Ok(n > 0)
     }
 
+    /// Case figures of the cases registered in `[from, to)`, grouped; one query.
+    pub async fn case_figures(
+        &self,
+        scope: &FigureScope,
+        grouping: Grouping,
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> sqlx::Result<Vec<FigureRow>> {
+        let Some(scope) = scope.sql() else {
+            return Ok(Vec::new());
+        };
+        let (k1, k2) = match grouping {
+            Grouping::Unit => ("owner_kind", "owner_id"),
+            Grouping::Compound => ("'compound'", "compound_id"),
+            Grouping::Kind => ("kind", "CAST(0 AS BIGINT)"),
+            Grouping::Category => ("'category'", "category_id"),
+            Grouping::Channel => ("channel", "CAST(0 AS BIGINT)"),
+        };
+        let finals = "('closed', 'withdrawn', 'not_accepted', 'merged')";
+        let sql = format!(
+            "SELECT g.k1, g.k2, CASE g.k1 WHEN 'organisation' THEN (SELECT o.name FROM organisations o WHERE o.id = g.k2) \
+             WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = g.k2) WHEN 'squad' THEN (SELECT q.name FROM squads q WHERE q.id = g.k2) \
+             WHEN 'compound' THEN (SELECT c.name FROM compounds c WHERE c.id = g.k2) \
+             WHEN 'category' THEN (SELECT k.code FROM case_categories k WHERE k.id = g.k2) ELSE g.k1 END AS name, \
+             g.total, g.due_to_sign, g.signed_in_time, g.taken_on, g.closed, g.rated, g.satisfied, g.overdue FROM ( \
+             SELECT {k1} AS k1, {k2} AS k2, COUNT(*) AS total, \
+             SUM(CASE WHEN signed_in_time IS NOT NULL OR (sign_due IS NOT NULL AND sign_due < $3 AND status NOT IN {finals}) THEN 1 ELSE 0 END) AS due_to_sign, \
+             SUM(CASE WHEN signed_in_time = 1 THEN 1 ELSE 0 END) AS signed_in_time, \
+             SUM(CASE WHEN status IN ('withdrawn', 'not_accepted', 'merged') THEN 0 ELSE 1 END) AS taken_on, \
+             SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END) AS closed, \
+             SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
+             SUM(CASE WHEN rating IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END) AS satisfied, \
+             SUM(CASE WHEN next_due IS NOT NULL AND next_due < $3 THEN 1 ELSE 0 END) AS overdue \
+             FROM cases WHERE created_at >= $1 AND created_at < $2 AND {scope} GROUP BY 1, 2) g ORDER BY g.total DESC, g.k1, g.k2"
+        );
+        sqlx::query_as(&sql)
+            .bind(from)
+            .bind(to)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Petitions per year, compound and cause, for the years whose starts are given (ascending).
+    pub async fn petitions_by_year(
+        &self,
+        scope: &FigureScope,
+        year_starts: &[(i64, i64)],
+    ) -> sqlx::Result<Vec<PetitionRow>> {
+        let Some(scope) = scope.sql() else {
+            return Ok(Vec::new());
+        };
+        let Some(&(first_year, first_start)) = year_starts.first() else {
+            return Ok(Vec::new());
+        };
+        let mut year = String::from("CASE");
+        for w in year_starts.windows(2) {
+            year.push_str(&format!(" WHEN created_at < {} THEN {}", w[1].1, w[0].0));
+        }
+        let last = year_starts.last().map_or(first_year, |l| l.0);
+        year.push_str(&format!(" ELSE {last} END"));
+        let sql = format!(
+            "SELECT g.year, g.compound_id, (SELECT c.name FROM compounds c WHERE c.id = g.compound_id) AS compound, \
+             (SELECT k.code FROM case_categories k WHERE k.id = g.category_id) AS category, g.petitions FROM ( \
+             SELECT CAST({year} AS BIGINT) AS year, compound_id, category_id, COUNT(*) AS petitions FROM cases \
+             WHERE kind = 'petition' AND created_at >= {first_start} AND {scope} GROUP BY 1, 2, 3) g \
+             ORDER BY g.year, g.petitions DESC, g.compound_id"
+        );
+        sqlx::query_as(&sql).fetch_all(&self.pool).await
+    }
+
     pub async fn compound_by_name(&self, name: &str) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar("SELECT id FROM compounds WHERE name = $1 ORDER BY id LIMIT 1")
             .bind(name)
@@ -1080,6 +1152,84 @@ pub struct MediationSessionRow {
     pub held_on: String,
     pub attendees: String,
     pub notes: String,
+}
+
+/// How case figures are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Unit,
+    Compound,
+    Kind,
+    Category,
+    Channel,
+}
+
+/// Which cases figures count: everything, or those in these regions or compounds.
+#[derive(Debug, Clone, Default)]
+pub struct FigureScope {
+    pub all: bool,
+    pub regions: Vec<i64>,
+    pub compounds: Vec<i64>,
+}
+
+impl FigureScope {
+    fn sql(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.all {
+            parts.push("1 = 1".to_string());
+        }
+        for r in &self.regions {
+            parts.push(format!(
+                "community_id = {r} OR subdistrict_id = {r} OR district_id = {r} OR city_id = {r}"
+            ));
+        }
+        if !self.compounds.is_empty() {
+            let ids: Vec<String> = self.compounds.iter().map(i64::to_string).collect();
+            parts.push(format!("compound_id IN ({})", ids.join(",")));
+        }
+        (!parts.is_empty()).then(|| format!("({})", parts.join(" OR ")))
+    }
+}
+
+/// One group of case figures: what it is (`kind` word and id), its name, and its counts.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct FigureRow {
+    pub k1: String,
+    pub k2: i64,
+    pub name: Option<String>,
+    pub total: i64,
+    pub due_to_sign: i64,
+    pub signed_in_time: i64,
+    pub taken_on: i64,
+    pub closed: i64,
+    pub rated: i64,
+    pub satisfied: i64,
+    pub overdue: i64,
+}
+
+impl FigureRow {
+    pub fn counts(&self) -> crate::domain::rates::CaseCounts {
+        crate::domain::rates::CaseCounts {
+            total: self.total,
+            due_to_sign: self.due_to_sign,
+            signed_in_time: self.signed_in_time,
+            taken_on: self.taken_on,
+            closed: self.closed,
+            rated: self.rated,
+            satisfied: self.satisfied,
+            overdue: self.overdue,
+        }
+    }
+}
+
+/// Petitions of one year, compound and cause (category).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct PetitionRow {
+    pub year: i64,
+    pub compound_id: i64,
+    pub compound: Option<String>,
+    pub category: Option<String>,
+    pub petitions: i64,
 }
 
 /// Filters of `GET /open311/v2/requests`.

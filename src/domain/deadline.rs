@@ -51,6 +51,13 @@ pub fn end_of_day_after(at: i64, days: i64) -> i64 {
         .unwrap_or(at + (days + 1) * 86_400)
 }
 
+/// The first second of a local calendar day.
+pub fn local_midnight(date: jiff::civil::Date) -> i64 {
+    date.to_zoned_datetime(SHANGHAI.clone())
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(0)
+}
+
 /// Move a deadline later by whole calendar days (an extension).
 pub fn add_days(due: i64, days: i64) -> i64 {
     let Ok(ts) = Timestamp::from_second(due) else {

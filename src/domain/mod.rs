@@ -6,3 +6,4 @@ pub mod area;
 pub mod case;
 pub mod deadline;
 pub mod personal;
+pub mod rates;

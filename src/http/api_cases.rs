@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
             post(mediation_outcome),
         )
         .route("/api/v1/coordination-requests", get(coordination))
+        .route("/api/v1/case-figures", get(figures))
         .route("/api/v1/notifications", get(notifications))
         .route("/api/v1/notifications/read", post(notifications_read))
 }
@@ -57,7 +58,8 @@ pub fn router() -> Router<AppState> {
         mediation,
         mediation_set,
         mediation_session,
-        mediation_outcome
+        mediation_outcome,
+        figures
     ),
     components(schemas(ApiError))
 )]
@@ -260,4 +262,15 @@ async fn mediation_outcome(
     ApiJson(m): ApiJson<OutcomeInput>,
 ) -> AppResult<Json<MediationView>> {
     Ok(Json(cases::record_outcome(&s.db, &actor, id, &m).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/case-figures", tag = "cases", params(cases::PeriodParams),
+    responses((status = 200, description = "The three rates and case counts for the caller's area and the period (default: this month)", body = cases::Figures),
+              (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn figures(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiQuery(p): ApiQuery<cases::PeriodParams>,
+) -> AppResult<Json<cases::Figures>> {
+    Ok(Json(cases::figures(&s.db, &actor, &p).await?))
 }

@@ -401,20 +401,28 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
         let scope = row.scope_name.clone().unwrap_or_default();
         let links = match role {
             Role::Resident => vec![
+                link("/cases/new", "home.link.report", ""),
+                link("/cases?show=mine", "home.link.my_cases", ""),
+                link(
+                    format!("/compounds/{id}/issues"),
+                    "home.link.open_issues",
+                    scope.clone(),
+                ),
                 link(format!("/compounds/{id}"), "home.link.my_compound", scope),
                 link("/teams", "home.link.my_butlers", ""),
             ],
-            Role::BuildingLeader => vec![link(
-                format!("/buildings/{id}"),
-                "home.link.my_building",
-                scope,
-            )],
+            Role::BuildingLeader => vec![
+                link(format!("/buildings/{id}"), "home.link.my_building", scope),
+                link("/cases/new?kind=wellbeing", "home.link.raise_concern", ""),
+            ],
             Role::Butler => vec![
+                link("/cases", "home.link.case_queue", ""),
                 link(format!("/teams/{id}"), "home.link.my_team", scope),
                 link("/places", "home.link.my_field", ""),
             ],
             Role::PropertyStaff | Role::PropertyManager => {
                 let mut v = vec![
+                    link("/cases", "home.link.case_queue", ""),
                     link(
                         format!("/organisations/{id}"),
                         "home.link.my_company",
@@ -423,6 +431,7 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
                     link("/places", "home.link.managed_compounds", ""),
                 ];
                 if role == Role::PropertyManager {
+                    v.push(link("/figures", "home.link.figures", ""));
                     v.push(link("/import", "home.link.import", ""));
                 }
                 v
@@ -436,6 +445,7 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
                 link("/places", "home.link.my_compound", ""),
             ],
             Role::DepartmentStaff => vec![
+                link("/cases", "home.link.coordination", ""),
                 link(
                     format!("/organisations/{id}"),
                     "home.link.my_department",
@@ -444,16 +454,21 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
                 link("/organisations", "home.link.directory", ""),
             ],
             Role::CommunityStaff => vec![
+                link("/cases", "home.link.case_queue", ""),
+                link("/figures", "home.link.figures", ""),
                 link("/places", "home.link.community_places", scope),
                 link("/teams", "home.link.teams", ""),
                 link("/import", "home.link.import", ""),
             ],
             Role::DistrictOfficial => vec![
+                link("/figures", "home.link.figures", ""),
+                link("/cases", "home.link.case_queue", ""),
                 link("/places", "home.link.district_places", scope),
                 link("/teams", "home.link.teams", ""),
                 link("/organisations", "home.link.directory", ""),
             ],
             Role::Admin => vec![
+                link("/figures", "home.link.figures", ""),
                 link("/admin/audit", "home.link.audit", ""),
                 link("/places", "home.link.district_places", ""),
                 link("/import", "home.link.import", ""),

@@ -35,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/mediation/sessions", post(session_submit))
         .route("/cases/{id}/mediation/outcome", post(outcome_submit))
         .route("/compounds/{id}/issues", get(issues_page))
+        .route("/figures", get(figures_page))
+        .route("/figures.csv", get(figures_csv))
         .route("/inbox", get(inbox_page))
         .route("/inbox/read", post(inbox_read))
 }
@@ -71,6 +73,8 @@ struct ListPage {
     rows: Vec<(CaseLine, String)>,
     next_before: Option<i64>,
     now: i64,
+    /// Coordination requests addressed to the viewer's departments.
+    requests: Vec<crate::db::cases::CoordinationRow>,
 }
 
 async fn list_page(
@@ -121,6 +125,7 @@ async fn list_page(
         rows,
         next_before: page.next_before,
         now: crate::db::now(),
+        requests: cases::coordination_requests(&s.db, &actor, 0, Some(50)).await?,
     })
 }
 
@@ -480,4 +485,166 @@ async fn outcome_submit(
     let id = id_of(&id)?;
     cases::record_outcome(&s.db, &actor, id, &f).await?;
     Ok(Redirect::to(&format!("/cases/{id}#mediation")))
+}
+
+// ---------------------------------------------------------------- figures
+
+#[derive(Template)]
+#[template(path = "figures.html")]
+struct FiguresPage {
+    ctx: Ctx,
+    f: cases::Figures,
+    query: String,
+    categories: Vec<Category>,
+}
+
+impl FiguresPage {
+    fn pct(&self, bp: &Option<i64>) -> String {
+        crate::domain::rates::percent(*bp)
+    }
+    /// Bar width in percent for a rate (0 when absent).
+    fn bar(&self, bp: &Option<i64>) -> i64 {
+        bp.unwrap_or(0) / 100
+    }
+    fn sections(&self) -> Vec<(&'static str, &Vec<cases::FigureLine>)> {
+        vec![
+            ("figures.by_unit", &self.f.by_unit),
+            ("figures.by_compound", &self.f.by_compound),
+            ("figures.by_category", &self.f.by_category),
+        ]
+    }
+    fn rate_cards(&self) -> Vec<(&'static str, Option<i64>)> {
+        let r = &self.f.total.rates;
+        vec![
+            ("figures.response", r.response_bp),
+            ("figures.resolution", r.resolution_bp),
+            ("figures.satisfaction", r.satisfaction_bp),
+        ]
+    }
+    fn line_name(&self, l: &cases::FigureLine) -> String {
+        match l.group.as_str() {
+            "category" => {
+                let code = l.name.as_str();
+                self.categories
+                    .iter()
+                    .find(|c| c.code == code)
+                    .map(|c| {
+                        if self.ctx.is_zh() {
+                            c.name_zh.clone()
+                        } else {
+                            c.name_en.clone()
+                        }
+                    })
+                    .unwrap_or_else(|| code.to_string())
+            }
+            _ => l.name.clone(),
+        }
+    }
+}
+
+fn period_query(p: &cases::PeriodParams) -> String {
+    serde_urlencoded::to_string([
+        ("month", p.month.clone().unwrap_or_default()),
+        ("year", p.year.map(|y| y.to_string()).unwrap_or_default()),
+        ("from", p.from.clone().unwrap_or_default()),
+        ("to", p.to.clone().unwrap_or_default()),
+    ])
+    .unwrap_or_default()
+}
+
+async fn figures_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Query(p): Query<cases::PeriodParams>,
+) -> AppResult<Html<String>> {
+    let f = cases::figures(&s.db, &actor, &p).await?;
+    render(FiguresPage {
+        ctx,
+        f,
+        query: period_query(&p),
+        categories: s.db.categories().await?,
+    })
+}
+
+async fn figures_csv(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Query(p): Query<cases::PeriodParams>,
+) -> AppResult<Response> {
+    let f = cases::figures(&s.db, &actor, &p).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "group",
+        "id",
+        "name",
+        "cases",
+        "due_to_sign",
+        "signed_in_time",
+        "response_rate",
+        "taken_on",
+        "closed",
+        "resolution_rate",
+        "rated",
+        "satisfied",
+        "satisfaction_rate",
+        "overdue",
+    ];
+    let fail = |e: csv::Error| AppError::Internal(e.into());
+    w.write_record(header).map_err(fail)?;
+    let sections = [
+        vec![f.total.clone()],
+        f.by_unit.clone(),
+        f.by_compound.clone(),
+        f.by_kind.clone(),
+        f.by_category.clone(),
+        f.by_channel.clone(),
+    ];
+    for l in sections.iter().flatten() {
+        let c = &l.counts;
+        let name = match l.group.as_str() {
+            "total" => ctx.t("figures.total"),
+            _ => l.name.clone(),
+        };
+        w.write_record([
+            l.group.clone(),
+            l.id.to_string(),
+            name,
+            c.total.to_string(),
+            c.due_to_sign.to_string(),
+            c.signed_in_time.to_string(),
+            crate::domain::rates::percent(l.rates.response_bp),
+            c.taken_on.to_string(),
+            c.closed.to_string(),
+            crate::domain::rates::percent(l.rates.resolution_bp),
+            c.rated.to_string(),
+            c.satisfied.to_string(),
+            crate::domain::rates::percent(l.rates.satisfaction_bp),
+            c.overdue.to_string(),
+        ])
+        .map_err(fail)?;
+    }
+    let mut body = vec![0xEF, 0xBB, 0xBF]; // BOM: Excel opens UTF-8 Chinese correctly
+    body.extend(
+        w.into_inner()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?,
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"case-figures-{}.csv\"",
+                    f.period.label.replace("..", "_")
+                ),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

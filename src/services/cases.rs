@@ -1193,6 +1193,167 @@ pub async fn units_for(db: &Db, compound: &Compound) -> AppResult<Vec<(String, S
     Ok(out)
 }
 
+// ---------------------------------------------------------------- figures: the three rates
+
+/// The period of a figures page: `month=2026-11`, `year=2026`, or `from`/`to` dates (to exclusive).
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+pub struct PeriodParams {
+    pub month: Option<String>,
+    pub year: Option<i64>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Period {
+    /// `2026-11`, `2026` or `2026-11-01..2026-12-01`.
+    pub label: String,
+    pub from: i64,
+    pub to: i64,
+}
+
+pub fn period(p: &PeriodParams, now: i64) -> AppResult<Period> {
+    use jiff::civil::Date;
+    let parse_date = |s: &str, field: &str| {
+        s.trim()
+            .parse::<Date>()
+            .map_err(|_| AppError::field(field, "invalid_date"))
+    };
+    let today: Date = deadline::local(now)
+        .get(..10)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| Date::constant(2026, 1, 1));
+    let (label, from, to) = if let (Some(f), Some(t)) = (p.from.as_deref(), p.to.as_deref()) {
+        let (f, t) = (parse_date(f, "from")?, parse_date(t, "to")?);
+        if t <= f {
+            return Err(AppError::field("to", "out_of_range"));
+        }
+        (format!("{f}..{t}"), f, t)
+    } else if let Some(y) = p.year {
+        if !(2000..=2100).contains(&y) {
+            return Err(AppError::field("year", "out_of_range"));
+        }
+        let f = Date::new(y as i16, 1, 1).map_err(|_| AppError::field("year", "out_of_range"))?;
+        let t =
+            Date::new(y as i16 + 1, 1, 1).map_err(|_| AppError::field("year", "out_of_range"))?;
+        (y.to_string(), f, t)
+    } else {
+        let m = match p.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+            Some(m) => parse_date(&format!("{m}-01"), "month")?,
+            None => today.first_of_month(),
+        };
+        let next = m
+            .checked_add(jiff::ToSpan::months(1))
+            .map_err(|_| AppError::field("month", "out_of_range"))?;
+        (format!("{:04}-{:02}", m.year(), m.month()), m, next)
+    };
+    Ok(Period {
+        label,
+        from: deadline::local_midnight(from),
+        to: deadline::local_midnight(to),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FigureLine {
+    /// organisation | team | squad | compound | category, or the kind / channel word.
+    pub group: String,
+    pub id: i64,
+    pub name: String,
+    pub counts: crate::domain::rates::CaseCounts,
+    pub rates: crate::domain::rates::Rates,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Figures {
+    pub period: Period,
+    pub total: FigureLine,
+    pub by_unit: Vec<FigureLine>,
+    pub by_compound: Vec<FigureLine>,
+    pub by_kind: Vec<FigureLine>,
+    pub by_category: Vec<FigureLine>,
+    pub by_channel: Vec<FigureLine>,
+    /// Petitions per year (from 2014, the programme's baseline), compound and cause (S3).
+    pub petitions: Vec<crate::db::cases::PetitionRow>,
+}
+
+fn lines(rows: Vec<crate::db::cases::FigureRow>) -> Vec<FigureLine> {
+    rows.into_iter()
+        .map(|r| {
+            let counts = r.counts();
+            FigureLine {
+                group: r.k1.clone(),
+                id: r.k2,
+                name: r.name.clone().unwrap_or_default(),
+                rates: crate::domain::rates::rates(&counts),
+                counts,
+            }
+        })
+        .collect()
+}
+
+pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figures> {
+    use crate::db::cases::{FigureScope, Grouping};
+    let now = crate::db::now();
+    let period = period(p, now)?;
+    let mut scope = FigureScope::default();
+    for g in &actor.grants {
+        if !crate::domain::access::role_permits(g.role, Action::ViewCaseFigures) {
+            continue;
+        }
+        match &g.reach {
+            Reach::Global => scope.all = true,
+            Reach::Region(r) => scope.regions.push(*r),
+            Reach::Compounds(list) => scope.compounds.extend(list),
+            Reach::Buildings(pairs) => scope.compounds.extend(pairs.iter().map(|p| p.0)),
+            Reach::Nowhere => {}
+        }
+    }
+    if !scope.all && scope.regions.is_empty() && scope.compounds.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    scope.compounds.sort_unstable();
+    scope.compounds.dedup();
+    let get = |g| db.case_figures(&scope, g, period.from, period.to, now);
+    let by_unit = lines(get(Grouping::Unit).await?);
+    let by_compound = lines(get(Grouping::Compound).await?);
+    let by_kind = lines(get(Grouping::Kind).await?);
+    let by_category = lines(get(Grouping::Category).await?);
+    let by_channel = lines(get(Grouping::Channel).await?);
+    let mut counts = crate::domain::rates::CaseCounts::default();
+    for l in &by_kind {
+        counts += l.counts;
+    }
+    let this_year: i64 = deadline::local(now)
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(2026);
+    let year_starts: Vec<(i64, i64)> = (2014..=this_year)
+        .filter_map(|y| {
+            jiff::civil::Date::new(y as i16, 1, 1)
+                .ok()
+                .map(|d| (y, deadline::local_midnight(d)))
+        })
+        .collect();
+    let petitions = db.petitions_by_year(&scope, &year_starts).await?;
+    Ok(Figures {
+        total: FigureLine {
+            group: "total".into(),
+            id: 0,
+            name: String::new(),
+            rates: crate::domain::rates::rates(&counts),
+            counts,
+        },
+        period,
+        by_unit,
+        by_compound,
+        by_kind,
+        by_category,
+        by_channel,
+        petitions,
+    })
+}
+
 // ---------------------------------------------------------------- mediation (调解) of disputes
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -271,6 +271,7 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/cases/{id}/mediation",
         "/api/v1/cases/{id}/mediation/sessions",
         "/api/v1/cases/{id}/mediation/outcome",
+        "/api/v1/case-figures",
     ] {
         assert!(paths.contains_key(p), "{p} documented");
     }

@@ -777,3 +777,106 @@ async fn a_dispute_is_mediated_by_the_mediation_squad_to_a_recorded_outcome() {
         (409, Some("not_a_dispute"))
     );
 }
+
+#[tokio::test]
+async fn the_three_rates_count_what_happened_and_export_as_csv() {
+    let app = spawn_demo().await;
+    let zhang = app.token("zhangshiying").await;
+    let yang = app.token("yangmingli").await;
+    let handler = app.token("zhengkairui").await;
+    let official = app.token("huminjian").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let report = json!({"kind": "complaint", "category": "pets_noise", "compound_id": fengqige, "description": "狗叫"});
+    let mut ids = vec![];
+    for t in [&zhang, &yang, &zhang] {
+        let (_, c) = post(&app, t, "/api/v1/cases", report.clone()).await;
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    // Case 1: signed in time, replied, satisfied, closed. Case 2: signed, replied, unsatisfied.
+    // Case 3: withdrawn by the reporter (not taken on).
+    for (id, reporter, rating) in [
+        (ids[0], &zhang, "satisfied"),
+        (ids[1], &yang, "unsatisfied"),
+    ] {
+        act(&app, &handler, id, json!({"action": "sign_for"})).await;
+        act(
+            &app,
+            &handler,
+            id,
+            json!({"action": "reply", "note": "已处理"}),
+        )
+        .await;
+        act(
+            &app,
+            reporter,
+            id,
+            json!({"action": "follow_up", "rating": rating}),
+        )
+        .await;
+    }
+    act(&app, &handler, ids[0], json!({"action": "close"})).await;
+    act(&app, &zhang, ids[2], json!({"action": "withdraw"})).await;
+    let (status, f) = get(&app, &official, "/api/v1/case-figures").await;
+    assert_eq!(status, 200, "{f}");
+    let total = &f["total"];
+    assert_eq!(total["counts"]["total"], 3);
+    assert_eq!(total["counts"]["due_to_sign"], 2);
+    assert_eq!(total["counts"]["signed_in_time"], 2);
+    assert_eq!(total["counts"]["taken_on"], 2);
+    assert_eq!(total["counts"]["closed"], 1);
+    assert_eq!(total["counts"]["rated"], 2);
+    assert_eq!(total["counts"]["satisfied"], 1);
+    assert_eq!(total["rates"]["response_bp"], 10000);
+    assert_eq!(total["rates"]["resolution_bp"], 5000);
+    assert_eq!(total["rates"]["satisfaction_bp"], 5000);
+    let squad = f["by_unit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "物管服务分队")
+        .unwrap();
+    assert_eq!(squad["counts"]["total"], 3);
+    assert_eq!(f["by_compound"][0]["name"], "凤栖阁");
+    assert_eq!(f["by_category"][0]["name"], "pets_noise");
+    assert_eq!(f["by_channel"][0]["name"], "online");
+    // Another month has none; a bad month is refused; residents see no figures.
+    let (_, empty) = get(&app, &official, "/api/v1/case-figures?month=2015-03").await;
+    assert_eq!(empty["total"]["counts"]["total"], 0);
+    assert!(empty["total"]["rates"]["response_bp"].is_null());
+    assert_eq!(
+        get(&app, &official, "/api/v1/case-figures?month=2026-13")
+            .await
+            .0,
+        422
+    );
+    assert_eq!(
+        get(
+            &app,
+            &official,
+            "/api/v1/case-figures?from=2026-02-01&to=2026-01-01"
+        )
+        .await
+        .0,
+        422
+    );
+    assert_eq!(get(&app, &zhang, "/api/v1/case-figures").await.0, 403);
+    // The page and its CSV.
+    let s = app.login("huminjian").await;
+    let page = s.get("/figures").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("响应率") && html.contains("100.00 %") && html.contains("50.00 %"),
+        "{html}"
+    );
+    let csv = s.get("/figures.csv").await;
+    assert_eq!(csv.status(), 200);
+    let bytes = csv.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.starts_with("group,id,name,cases,due_to_sign,signed_in_time,response_rate"));
+    assert!(
+        text.contains("total,0,合计,3,2,2,100.00 %,2,1,50.00 %,2,1,50.00 %,0"),
+        "{text}"
+    );
+}
