@@ -141,6 +141,8 @@ struct NewPage {
     staff: bool,
     channels: Vec<&'static str>,
     max_photos: usize,
+    /// Buildings to choose from, when the reporter sees few compounds: (id, compound, building).
+    buildings: Vec<(i64, String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -159,6 +161,14 @@ async fn new_page(
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
+    let mut buildings = Vec::new();
+    if compounds.len() <= 3 {
+        for (id, name) in &compounds {
+            for (b, bname) in s.db.building_names(*id).await? {
+                buildings.push((b, name.clone(), bname));
+            }
+        }
+    }
     let staff = actor
         .grants
         .iter()
@@ -186,6 +196,7 @@ async fn new_page(
             .map(|c| c.as_str())
             .collect(),
         max_photos: cases::MAX_PHOTOS,
+        buildings,
     })
 }
 

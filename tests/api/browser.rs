@@ -195,3 +195,238 @@ async fn a_resident_and_a_district_official_see_their_home_pages_in_both_languag
     keep_screenshot(&c, "compound-official").await;
     c.close().await.unwrap();
 }
+
+async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+async fn click(c: &Client, css: &str) {
+    wait_for(c, css).await.click().await.unwrap();
+}
+
+async fn main_text(c: &Client) -> String {
+    wait_for(c, "main").await.text().await.unwrap()
+}
+
+async fn log_out(c: &Client) {
+    click(c, "form[action='/logout'] button").await;
+    wait_for(c, "#login").await;
+}
+
+/// Runs one of the case actions offered on the case page.
+async fn case_action(c: &Client, action: &str, note: Option<&str>) {
+    click(c, &format!("#action-{action} summary")).await;
+    if let Some(n) = note {
+        wait_for(c, &format!("#action-{action} textarea[name=note]"))
+            .await
+            .send_keys(n)
+            .await
+            .unwrap();
+    }
+    click(c, &format!("#action-{action} button[type=submit]")).await;
+    wait_for(c, "#case-status").await;
+}
+
+/// S1 in a phone-sized browser: a resident reports the dogs at building 3 with a photo, the
+/// squad member signs for it and replies, the resident rates it in three taps, it is closed.
+#[tokio::test]
+async fn s1_a_resident_reports_with_a_photo_follows_and_rates_on_a_phone() {
+    let app = spawn_demo().await;
+    let (_driver, c) = browser().await;
+    let photo = tempfile::Builder::new().suffix(".jpg").tempfile().unwrap();
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.resize(2048, 7);
+    std::fs::write(photo.path(), &bytes).unwrap();
+
+    log_in(&c, &app.base, "zhangshiying").await;
+    home_text(&c).await;
+    c.find(Locator::LinkText("我要反映问题"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#case-form").await;
+    wait_for(&c, "#category")
+        .await
+        .select_by_value("pets_noise")
+        .await
+        .unwrap();
+    let b3 = app
+        .id_of("SELECT b.id FROM buildings b JOIN compounds c ON c.id = b.compound_id WHERE c.name = '凤栖阁' AND b.name = '3栋'")
+        .await;
+    wait_for(&c, "#building_id")
+        .await
+        .select_by_value(&b3.to_string())
+        .await
+        .unwrap();
+    wait_for(&c, "#description")
+        .await
+        .send_keys("3栋楼下的狗没拴绳，晚上一直叫")
+        .await
+        .unwrap();
+    wait_for(&c, "#photos")
+        .await
+        .send_keys(&photo.path().display().to_string())
+        .await
+        .unwrap();
+    click(&c, "#submit-case").await;
+    let ack = wait_for(&c, "#ack").await.text().await.unwrap();
+    assert!(
+        ack.contains("已收到您的反映") && ack.contains("YC-"),
+        "{ack}"
+    );
+    let number = ack.split_whitespace().last().unwrap().to_string();
+    assert_eq!(
+        wait_for(&c, "#case-unit").await.text().await.unwrap(),
+        "物管服务分队"
+    );
+    assert!(
+        c.find(Locator::Css("img.thumb")).await.is_ok(),
+        "the photo is shown"
+    );
+    keep_screenshot(&c, "case-reported-zh").await;
+    log_out(&c).await;
+
+    // The squad member works it from the queue.
+    log_in(&c, &app.base, "zhengkairui").await;
+    home_text(&c).await;
+    c.goto(&format!("{}/cases", app.base)).await.unwrap();
+    let queue = main_text(&c).await;
+    assert!(queue.contains(&number), "{queue}");
+    c.find(Locator::XPath(&format!("//a[contains(., '{number}')]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    case_action(&c, "sign_for", None).await;
+    case_action(&c, "reply", Some("已提醒犬主拴绳，东门设电瓶车停放区")).await;
+    assert_eq!(
+        wait_for(&c, "#case-status").await.text().await.unwrap(),
+        "已答复"
+    );
+    let case_url = c.current_url().await.unwrap().to_string();
+    log_out(&c).await;
+
+    // The resident: open the case (1), choose 满意 (2), send (3).
+    log_in(&c, &app.base, "zhangshiying").await;
+    home_text(&c).await;
+    c.goto(&case_url).await.unwrap();
+    let text = main_text(&c).await;
+    assert!(
+        text.contains("已提醒犬主拴绳"),
+        "the public reply is shown: {text}"
+    );
+    click(&c, "#rate input[value=satisfied]").await;
+    click(&c, "#rate-submit").await;
+    assert!(
+        wait_for(&c, "#case-rating")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("满意")
+    );
+    keep_screenshot(&c, "case-rated-zh").await;
+    log_out(&c).await;
+
+    log_in(&c, &app.base, "zhengkairui").await;
+    home_text(&c).await;
+    c.goto(&case_url).await.unwrap();
+    case_action(&c, "close", None).await;
+    assert_eq!(
+        wait_for(&c, "#case-status").await.text().await.unwrap(),
+        "已办结"
+    );
+    c.close().await.unwrap();
+}
+
+/// S6: the building leader raises a concern for the neighbour who lives alone; a butler finds
+/// she is at her son's, replies and records the follow-up call; in English this time.
+#[tokio::test]
+async fn s6_a_building_leader_raises_a_concern_that_a_butler_resolves() {
+    let app = spawn_demo().await;
+    let (_driver, c) = browser().await;
+    log_in(&c, &app.base, "wangxinglian").await;
+    home_text(&c).await;
+    c.find(Locator::LinkText("English"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    home_text(&c).await;
+    c.find(Locator::XPath("//a[contains(., 'Wellbeing concern')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#case-form").await;
+    let kind = wait_for(&c, "#kind").await.prop("value").await.unwrap();
+    assert_eq!(
+        kind.as_deref(),
+        Some("wellbeing"),
+        "the kind is chosen already"
+    );
+    wait_for(&c, "#category")
+        .await
+        .select_by_value("other")
+        .await
+        .unwrap();
+    let b8 = app
+        .id_of("SELECT b.id FROM buildings b JOIN compounds c ON c.id = b.compound_id WHERE c.name = '凤栖阁' AND b.name = '8栋'")
+        .await;
+    wait_for(&c, "#building_id")
+        .await
+        .select_by_value(&b8.to_string())
+        .await
+        .unwrap();
+    wait_for(&c, "#description")
+        .await
+        .send_keys("熊婆婆 has not come downstairs for a week")
+        .await
+        .unwrap();
+    wait_for(&c, "#channel")
+        .await
+        .select_by_value("building_leader")
+        .await
+        .unwrap();
+    wait_for(&c, "#reporter_name")
+        .await
+        .send_keys("王兴莲 for 熊婆婆")
+        .await
+        .unwrap();
+    click(&c, "#submit-case").await;
+    let ack = wait_for(&c, "#ack").await.text().await.unwrap();
+    assert!(ack.contains("We have received your report"), "{ack}");
+    let case_url = c.current_url().await.unwrap().to_string();
+    log_out(&c).await;
+
+    log_in(&c, &app.base, "luojiangyan").await;
+    home_text(&c).await;
+    c.goto(&case_url).await.unwrap();
+    case_action(&c, "sign_for", None).await;
+    case_action(&c, "reply", Some("She is staying at her son's; all well.")).await;
+    click(&c, "#action-follow_up summary").await;
+    click(&c, "#action-follow_up input[value=satisfied]").await;
+    click(&c, "#action-follow_up button[type=submit]").await;
+    wait_for(&c, "#case-status").await;
+    case_action(&c, "close", None).await;
+    assert_eq!(
+        wait_for(&c, "#case-status").await.text().await.unwrap(),
+        "Closed"
+    );
+    let timeline = wait_for(&c, "#timeline").await.text().await.unwrap();
+    assert!(
+        timeline.contains("Signed for") && timeline.contains("Followed up"),
+        "{timeline}"
+    );
+    keep_screenshot(&c, "concern-closed-en").await;
+    c.close().await.unwrap();
+}

@@ -880,3 +880,201 @@ async fn the_three_rates_count_what_happened_and_export_as_csv() {
         "{text}"
     );
 }
+
+/// Two real server processes on one database run the deadline job every second: each overdue
+/// deadline is announced once, to each person once.
+#[tokio::test]
+async fn two_server_processes_announce_an_overdue_case_once() {
+    let app = spawn_demo().await;
+    let zhang = app.token("zhangshiying").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let (_, c) = post(&app, &zhang, "/api/v1/cases", json!({"kind": "repair", "category": "facilities", "compound_id": fengqige, "description": "电梯停了"})).await;
+    let id = c["id"].as_i64().unwrap();
+    let past = redbutler::db::now() - 10;
+    sqlx::query("UPDATE cases SET sign_due = $1, next_due = $1 WHERE id = $2")
+        .bind(past)
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_redbutler"))
+            .args([
+                "--database-url",
+                &app.database_url,
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+            ])
+            .env("REDBUTLER_DEADLINE_JOB_SECONDS", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start a server process")
+    };
+    let mut nodes = [spawn(), spawn()];
+    let count = || async {
+        app.count(&format!(
+            "SELECT COUNT(*) FROM notifications WHERE case_id = {id} AND kind = 'overdue'"
+        ))
+        .await
+    };
+    let mut seen = 0;
+    for _ in 0..150 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        seen = count().await;
+        if seen > 0 {
+            break;
+        }
+    }
+    // Let both nodes tick a few more times.
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    let alive = nodes.iter_mut().all(|n| n.try_wait().unwrap().is_none());
+    for n in &mut nodes {
+        let _ = n.kill();
+        let _ = n.wait();
+    }
+    assert!(alive, "both server processes kept running");
+    assert!(seen > 0, "the overdue case was announced");
+    let after = count().await;
+    let recipients = app
+        .count(&format!("SELECT COUNT(DISTINCT user_id) FROM notifications WHERE case_id = {id} AND kind = 'overdue'"))
+        .await;
+    assert_eq!(after, recipients, "nobody was told twice");
+    let supervisor = app
+        .id_of("SELECT id FROM users WHERE username = 'liwenjing'")
+        .await;
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM notifications WHERE case_id = {id} AND kind = 'overdue' AND user_id = {supervisor}")).await,
+        1
+    );
+    let claimed: Option<i64> = sqlx::query_scalar("SELECT overdue_for FROM cases WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(claimed, Some(past));
+}
+
+fn jpeg(len: usize) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    v.resize(len, 0x42);
+    v
+}
+
+async fn submit_form(
+    s: &Session,
+    fields: &[(&str, &str)],
+    photos: Vec<(&str, Vec<u8>)>,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    for (name, bytes) in photos {
+        form = form.part(
+            "photos",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    }
+    s.client
+        .post(format!("{}/cases/submit?_csrf={}", s.base, s.csrf))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_report_form_takes_up_to_three_real_photos_of_at_most_5_mb() {
+    let app = spawn_demo().await;
+    let s = app.login("zhangshiying").await;
+    let fengqige = compound(&app, "凤栖阁").await.to_string();
+    let fields = [
+        ("kind", "complaint"),
+        ("category", "pets_noise"),
+        ("compound_id", fengqige.as_str()),
+        ("description", "狗叫"),
+    ];
+    let before = app.count("SELECT COUNT(*) FROM cases").await;
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01".to_vec();
+    for (photos, message) in [
+        (
+            vec![("dog.jpg", b"this is a text file, not a photo".to_vec())],
+            "不是 JPEG、PNG 或 WebP 图片",
+        ),
+        (vec![("big.jpg", jpeg(5 * 1024 * 1024 + 1))], "太大了"),
+        (
+            vec![
+                ("a.jpg", jpeg(100)),
+                ("b.jpg", jpeg(100)),
+                ("c.png", png.clone()),
+                ("d.jpg", jpeg(100)),
+            ],
+            "太多了",
+        ),
+    ] {
+        let r = submit_form(&s, &fields, photos).await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("照片") && page.contains(message), "{page}");
+    }
+    let r = submit_form(
+        &s,
+        &[
+            ("kind", "complaint"),
+            ("category", "pets_noise"),
+            ("compound_id", &fengqige),
+            ("description", "  "),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("问题描述"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM cases").await,
+        before,
+        "nothing was stored"
+    );
+    // Real photos are accepted whatever their names; the acknowledgement shows the number at once.
+    let r = submit_form(
+        &s,
+        &fields,
+        vec![("photo.bin", jpeg(5 * 1024 * 1024)), ("x.txt", png)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.ends_with("?new=1"));
+    let page = s.get(&location).await.text().await.unwrap();
+    assert!(
+        page.contains("已收到您的反映") && page.contains("YC-"),
+        "{page}"
+    );
+    let id = app.id_of("SELECT MAX(id) FROM cases").await;
+    let photos: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, content_type FROM case_photos WHERE case_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        photos.iter().map(|p| p.1.as_str()).collect::<Vec<_>>(),
+        ["image/jpeg", "image/png"]
+    );
+    let r = s.get(&format!("/cases/{id}/photos/{}", photos[0].0)).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.bytes().await.unwrap().len(), 5 * 1024 * 1024);
+    // Another resident cannot fetch it.
+    let other = app.login("xiongpopo").await;
+    assert_eq!(
+        other
+            .get(&format!("/cases/{id}/photos/{}", photos[0].0))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(other.get(&format!("/cases/{id}")).await.status(), 404);
+}

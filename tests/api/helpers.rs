@@ -7,6 +7,7 @@ pub struct TestApp {
     pub base: String,
     pub db: Db,
     pub data_dir: tempfile::TempDir,
+    pub database_url: String,
 }
 
 pub const PASSWORD: &str = redbutler::demo::DEMO_PASSWORD;
@@ -59,7 +60,12 @@ pub async fn spawn_empty() -> TestApp {
     let base = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { base, db, data_dir }
+    TestApp {
+        base,
+        db,
+        data_dir,
+        database_url,
+    }
 }
 
 /// The app with the demo district loaded.
