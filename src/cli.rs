@@ -47,6 +47,9 @@ enum Command {
     Demo {
         #[arg(long)]
         compounds: Option<usize>,
+        /// Add N synthetic cases (after the demo district) for benchmarks and figures.
+        #[arg(long)]
+        cases: Option<u64>,
     },
     /// Import dwellings or residents from CSV (UTF-8, UTF-8 with BOM, or GBK); all or nothing.
     Import {
@@ -209,14 +212,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             connect().await?;
             println!("migrations applied");
         }
-        Command::Demo { compounds } => {
+        Command::Demo { compounds, cases } => {
             let db = connect().await?;
-            match compounds {
-                None => print_logins(&crate::demo::load_demo(&db).await?),
-                Some(n) => {
+            match (compounds, cases) {
+                (None, None) => print_logins(&crate::demo::load_demo(&db).await?),
+                (Some(n), _) => {
                     let r = crate::demo::generate(&db, n, true).await?;
                     println!("{}", serde_json::to_string(&r)?);
                 }
+                (None, Some(_)) => {}
+            }
+            if let Some(n) = cases {
+                let r = crate::demo::generate_cases(&db, n, true).await?;
+                println!("{}", serde_json::to_string(&r)?);
             }
         }
         Command::Import { kind, file, en } => {

@@ -20,7 +20,7 @@ pub struct Category {
 }
 
 /// One row of `cases`, as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow, ToSchema)]
 pub struct CaseRow {
     pub id: i64,
     pub number: String,
@@ -117,30 +117,58 @@ impl CaseRow {
     }
 }
 
-/// A case to register.
-pub struct NewCase<'a> {
-    pub prefix: &'a str,
-    pub kind: CaseKind,
-    pub category_id: i64,
-    pub channel: &'a str,
-    pub compound: &'a super::places::Compound,
-    pub building_id: Option<i64>,
-    pub dwelling_id: Option<i64>,
-    pub public_area: &'a str,
-    pub description: &'a str,
-    pub description_public: bool,
-    pub reporter_user_id: Option<i64>,
-    pub reporter_name: &'a str,
-    pub reporter_phone: Option<&'a str>,
-    pub visitors: i64,
-    pub registered_by: Option<i64>,
-    pub sla_class: &'a str,
-    pub state: &'a CaseState,
-    pub photos: &'a [(String, Vec<u8>)],
-    pub note: &'a str,
+/// [`Db::case_full`]: a case row with the names and lists its page shows.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CaseFull {
+    pub row: CaseRow,
+    pub building_name: Option<String>,
+    pub owner_name: Option<String>,
+    pub events: Vec<CaseEventRow>,
+    pub coordination: Vec<CoordinationRow>,
+    pub photos: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+/// A case to register (owned: it may travel to the SQLite case writer, see `case_writer`).
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub prefix: String,
+    pub kind: CaseKind,
+    pub category_id: i64,
+    pub channel: String,
+    pub compound: super::places::Compound,
+    pub building_id: Option<i64>,
+    pub dwelling_id: Option<i64>,
+    pub public_area: String,
+    pub description: String,
+    pub description_public: bool,
+    pub reporter_user_id: Option<i64>,
+    pub reporter_name: String,
+    pub reporter_phone: Option<String>,
+    pub visitors: i64,
+    pub registered_by: Option<i64>,
+    pub sla_class: String,
+    /// The first receiver (the owner when it was registered).
+    pub intake: Unit,
+    /// The state to store: submitted, or already dispatched from `intake` to its handling unit.
+    pub state: CaseState,
+    pub photos: Vec<(String, Vec<u8>)>,
+    pub note: String,
+    /// Users told of the new assignment.
+    pub notify: Vec<i64>,
+    pub now: i64,
+}
+
+impl NewCase {
+    pub fn number(&self, id: i64) -> String {
+        let year = crate::domain::deadline::local(self.now)
+            .get(..4)
+            .unwrap_or("0000")
+            .to_string();
+        format!("{}-{year}-{id:06}", self.prefix)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow, ToSchema)]
 pub struct CaseEventRow {
     pub id: i64,
     pub at: i64,
@@ -156,7 +184,7 @@ pub struct CaseEventRow {
 }
 
 /// A line of a case list: enough for a queue, no personal data.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow, ToSchema)]
 pub struct CaseLine {
     pub id: i64,
     pub number: String,
@@ -178,7 +206,8 @@ pub struct QueueFilter {
     pub all: bool,
     pub units: Vec<Unit>,
     pub compounds: Vec<i64>,
-    pub regions: Vec<i64>,
+    /// (column, region id): `district_id = 2` and the like (see `Db::region_column`).
+    pub regions: Vec<(&'static str, i64)>,
     pub reporter: Option<i64>,
     pub status: Option<String>,
     pub open_only: bool,
@@ -188,7 +217,7 @@ pub struct QueueFilter {
     pub category_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow, ToSchema)]
 pub struct CoordinationRow {
     pub id: i64,
     pub case_id: i64,
@@ -219,15 +248,33 @@ const CASE_COLUMNS: &str = "id, number, kind, category_id, channel, status, comp
     rating_comment, no_follow_up, open_coordinations, merged_into, signed_in_time, due_soon_for, overdue_for, version";
 
 impl Db {
-    pub async fn categories(&self) -> sqlx::Result<Vec<Category>> {
-        sqlx::query_as(
+    /// The categories (cached for 30 s: see `CaseCaches`).
+    pub async fn categories(&self) -> sqlx::Result<std::sync::Arc<Vec<Category>>> {
+        if let Some(c) = self.caches.categories.get(&()) {
+            return Ok(c);
+        }
+        let rows: Vec<Category> = sqlx::query_as(
             "SELECT id, code, name_zh, name_en, handler, sla_class, active FROM case_categories ORDER BY position, id",
         )
         .fetch_all(&self.pool)
-        .await
+        .await?;
+        let rows = std::sync::Arc::new(rows);
+        self.caches.categories.put((), rows.clone());
+        Ok(rows)
     }
 
     pub async fn sla_periods(&self, code: &str) -> sqlx::Result<Option<SlaPeriods>> {
+        if let Some(p) = self.caches.sla.get(&code.to_string()) {
+            return Ok(Some(p));
+        }
+        let p = self.sla_periods_uncached(code).await?;
+        if let Some(p) = p {
+            self.caches.sla.put(code.to_string(), p);
+        }
+        Ok(p)
+    }
+
+    async fn sla_periods_uncached(&self, code: &str) -> sqlx::Result<Option<SlaPeriods>> {
         let row: Option<(i64, i64)> =
             sqlx::query_as("SELECT sign_seconds, reply_seconds FROM sla_classes WHERE code = $1")
                 .bind(code)
@@ -239,86 +286,72 @@ impl Db {
         }))
     }
 
-    /// Register a case with its first event and photos, in one transaction. Returns (id, number).
-    pub async fn insert_case(&self, c: &NewCase<'_>, now: i64) -> sqlx::Result<(i64, String)> {
-        let s = c.state;
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO cases (number, kind, category_id, channel, status, compound_id, building_id, dwelling_id, \
-             community_id, subdistrict_id, district_id, city_id, public_area, description, description_public, \
-             reporter_user_id, reporter_name, reporter_phone, visitors, registered_by, owner_kind, owner_id, level, \
-             sla_class, sign_seconds, reply_seconds, created_at, sign_due, reply_due, accept_due, next_due, accepted) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32) RETURNING id",
-        )
-        .bind(format!("pending-{now}-{}", fastrand::u64(..)))
-        .bind(s.kind.as_str())
-        .bind(c.category_id)
-        .bind(c.channel)
-        .bind(s.status.as_str())
-        .bind(c.compound.id)
-        .bind(c.building_id)
-        .bind(c.dwelling_id)
-        .bind(c.compound.community_id)
-        .bind(c.compound.subdistrict_id)
-        .bind(c.compound.district_id)
-        .bind(c.compound.city_id)
-        .bind(c.public_area)
-        .bind(c.description)
-        .bind(c.description_public as i64)
-        .bind(c.reporter_user_id)
-        .bind(c.reporter_name)
-        .bind(c.reporter_phone.map(str::to_string))
-        .bind(c.visitors)
-        .bind(c.registered_by)
-        .bind(s.owner.kind.as_str())
-        .bind(s.owner.id)
-        .bind(s.level.as_str())
-        .bind(c.sla_class)
-        .bind(s.sla.sign_seconds)
-        .bind(s.sla.reply_seconds)
-        .bind(now)
-        .bind(s.sign_due)
-        .bind(s.reply_due)
-        .bind(s.accept_due)
-        .bind(s.next_due())
-        .bind(s.accepted as i64)
-        .fetch_one(&mut *tx)
-        .await?;
-        let year = crate::domain::deadline::local(now)
-            .get(..4)
-            .unwrap_or("0000")
-            .to_string();
-        let number = format!("{}-{year}-{id:06}", c.prefix);
-        sqlx::query("UPDATE cases SET number = $1 WHERE id = $2")
-            .bind(&number)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO case_events (case_id, at, actor_user_id, kind, from_status, to_status, unit_kind, unit_id, note, internal) \
-             VALUES ($1, $2, $3, 'submitted', 'submitted', 'submitted', $4, $5, $6, 0)",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(c.registered_by.or(c.reporter_user_id))
-        .bind(s.owner.kind.as_str())
-        .bind(s.owner.id)
-        .bind(c.note)
-        .execute(&mut *tx)
-        .await?;
-        for (content_type, bytes) in c.photos {
-            sqlx::query(
-                "INSERT INTO case_photos (case_id, content_type, bytes) VALUES ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(content_type)
-            .bind(bytes.clone())
-            .execute(&mut *tx)
-            .await?;
+    /// Register a case with its events, photos and the notifications of its assignment. On
+    /// SQLite it goes through the case writer (group commit, see `case_writer`); on PostgreSQL
+    /// it is one transaction of its own. Returns (id, number).
+    pub async fn insert_case(&self, c: NewCase) -> sqlx::Result<(i64, String)> {
+        match self.backend {
+            super::Backend::Sqlite => self.case_writer().submit(c).await,
+            super::Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                let id: i64 =
+                    sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let out = insert_cases(&mut tx, self.backend, std::slice::from_ref(&c), id).await?;
+                tx.commit().await?;
+                Ok(out[0].clone())
+            }
         }
-        tx.commit().await?;
-        Ok((id, number))
+    }
+
+    /// A case with everything its page shows, in one query that the database answers with one
+    /// JSON text: the row, the names of its building and owning unit, its events, coordination
+    /// requests and photo ids. (One value instead of sixty columns and three lists: reading
+    /// values one by one was most of the cost of a case page.)
+    pub async fn case_full(&self, id: i64) -> sqlx::Result<Option<CaseFull>> {
+        let events = "'id', e.id, 'at', e.at, 'actor_user_id', e.actor_user_id, 'actor', u.username, 'kind', e.kind, \
+            'from_status', e.from_status, 'to_status', e.to_status, 'unit_kind', e.unit_kind, 'unit_id', e.unit_id, \
+            'note', e.note, 'internal', e.internal";
+        let coordination = "'id', r.id, 'case_id', r.case_id, 'organisation_id', r.organisation_id, 'organisation', o.name, \
+            'question', r.question, 'asked_at', r.asked_at, 'due_at', r.due_at, 'answer', r.answer, 'answered_at', r.answered_at";
+        let names = "'building_name', (SELECT b.name FROM buildings b WHERE b.id = cs.building_id), \
+             'owner_name', CASE cs.owner_kind WHEN 'organisation' THEN (SELECT o.name FROM organisations o WHERE o.id = cs.owner_id) \
+             WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = cs.owner_id) \
+             ELSE (SELECT q.name FROM squads q WHERE q.id = cs.owner_id) END";
+        let sql = match self.backend {
+            super::Backend::Sqlite => {
+                let row: Vec<String> = CASE_COLUMNS
+                    .split(',')
+                    .map(|c| format!("'{0}', cs.{0}", c.trim()))
+                    .collect();
+                format!(
+                    "SELECT json_object('row', json_object({}), {names}, \
+                     'events', json((SELECT COALESCE(json_group_array(json_object({events})), '[]') FROM \
+                        (SELECT * FROM case_events WHERE case_id = cs.id ORDER BY id) e LEFT JOIN users u ON u.id = e.actor_user_id)), \
+                     'coordination', json((SELECT COALESCE(json_group_array(json_object({coordination})), '[]') FROM \
+                        (SELECT * FROM coordination_requests WHERE case_id = cs.id ORDER BY id) r JOIN organisations o ON o.id = r.organisation_id)), \
+                     'photos', json((SELECT COALESCE(json_group_array(p.id), '[]') FROM (SELECT id FROM case_photos WHERE case_id = cs.id ORDER BY id) p))) \
+                     FROM cases cs WHERE cs.id = $1",
+                    row.join(", ")
+                )
+            }
+            super::Backend::Postgres => format!(
+                "SELECT CAST(json_build_object('row', row_to_json(cs), {names}, \
+                 'events', (SELECT COALESCE(json_agg(json_build_object({events}) ORDER BY e.id), '[]'::json) FROM \
+                    case_events e LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.case_id = cs.id), \
+                 'coordination', (SELECT COALESCE(json_agg(json_build_object({coordination}) ORDER BY r.id), '[]'::json) FROM \
+                    coordination_requests r JOIN organisations o ON o.id = r.organisation_id WHERE r.case_id = cs.id), \
+                 'photos', (SELECT COALESCE(json_agg(p.id ORDER BY p.id), '[]'::json) FROM case_photos p WHERE p.case_id = cs.id)) AS TEXT) \
+                 FROM cases cs WHERE cs.id = $1"
+            ),
+        };
+        let text: Option<String> = sqlx::query_scalar(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        text.map(|t| serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+            .transpose()
     }
 
     pub async fn case_row(&self, id: i64) -> sqlx::Result<Option<CaseRow>> {
@@ -349,6 +382,7 @@ impl Db {
         extra: &TransitionExtra<'_>,
         now: i64,
     ) -> sqlx::Result<bool> {
+        let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
         let signed_in_time = if event.kind == crate::domain::case::EventKind::SignedFor {
             Some(row.sign_due.is_none_or(|d| now < d) as i64)
@@ -491,12 +525,14 @@ impl Db {
     }
 
     /// One keyset page of a queue, newest first (`before` = 0 for the first page).
+    /// One keyset page of a queue as the JSON array of its lines, made by the database in one
+    /// value; with the number of lines and the last id (for the next page).
     pub async fn case_queue(
         &self,
         f: &QueueFilter,
         before: i64,
         limit: i64,
-    ) -> sqlx::Result<Vec<CaseLine>> {
+    ) -> sqlx::Result<(String, i64, Option<i64>)> {
         // Only integers and known words reach the text of the query; values are bound.
         let mut scope: Vec<String> = Vec::new();
         if f.all {
@@ -513,16 +549,14 @@ impl Db {
             let ids: Vec<String> = f.compounds.iter().map(i64::to_string).collect();
             scope.push(format!("compound_id IN ({})", ids.join(",")));
         }
-        for r in &f.regions {
-            scope.push(format!(
-                "(community_id = {r} OR subdistrict_id = {r} OR district_id = {r} OR city_id = {r})"
-            ));
+        for (column, r) in &f.regions {
+            scope.push(format!("{column} = {r}"));
         }
         if let Some(u) = f.reporter {
             scope.push(format!("reporter_user_id = {u}"));
         }
         if scope.is_empty() {
-            return Ok(Vec::new());
+            return Ok(("[]".into(), 0, None));
         }
         let mut sql = format!(
             "SELECT id, number, kind, category_id, status, compound_id, building_id, owner_kind, owner_id, created_at, next_due \
@@ -530,7 +564,7 @@ impl Db {
             scope.join(" OR ")
         );
         if f.open_only {
-            sql.push_str(" AND status NOT IN ('closed', 'withdrawn', 'not_accepted', 'merged')");
+            sql.push_str(&format!(" AND {UNFINISHED}"));
         }
         if let Some(at) = f.overdue_at {
             sql.push_str(&format!(" AND next_due IS NOT NULL AND next_due < {at}"));
@@ -541,18 +575,37 @@ impl Db {
         if let Some(cat) = f.category_id {
             sql.push_str(&format!(" AND category_id = {cat}"));
         }
-        let status = f.status.clone().unwrap_or_default();
-        let kind = f.kind.clone().unwrap_or_default();
-        sql.push_str(
-            " AND ($2 = '' OR status = $2) AND ($3 = '' OR kind = $3) ORDER BY id DESC LIMIT $4",
-        );
-        sqlx::query_as(&sql)
-            .bind(before)
-            .bind(status)
-            .bind(kind)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
+        // Only the filters given reach the SQL, so that the planner can use the matching index.
+        let mut n = 1;
+        let mut texts = Vec::new();
+        if let Some(st) = &f.status {
+            n += 1;
+            sql.push_str(&format!(" AND status = ${n}"));
+            texts.push(st.clone());
+        }
+        if let Some(k) = &f.kind {
+            n += 1;
+            sql.push_str(&format!(" AND kind = ${n}"));
+            texts.push(k.clone());
+        }
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", n + 1));
+        let fields = "'id', id, 'number', number, 'kind', kind, 'category_id', category_id, 'status', status, \
+                      'compound_id', compound_id, 'building_id', building_id, 'owner_kind', owner_kind, 'owner_id', owner_id, \
+                      'created_at', created_at, 'next_due', next_due";
+        let sql = match self.backend {
+            super::Backend::Sqlite => format!(
+                "SELECT COALESCE(json_group_array(json_object({fields})), '[]') AS items, COUNT(*) AS n, MIN(id) AS last_id FROM ({sql}) page"
+            ),
+            super::Backend::Postgres => format!(
+                "SELECT COALESCE(CAST(json_agg(json_build_object({fields}) ORDER BY id DESC) AS TEXT), '[]') AS items, \
+                 COUNT(*) AS n, MIN(id) AS last_id FROM ({sql}) page"
+            ),
+        };
+        let mut q = sqlx::query_as(&sql).bind(before);
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.bind(limit).fetch_one(&self.pool).await
     }
 
     pub async fn coordination_requests(&self, case_id: i64) -> sqlx::Result<Vec<CoordinationRow>> {
@@ -669,15 +722,24 @@ impl Db {
         .await
     }
 
-    /// Who supervises case work in a community: its community staff.
-    pub async fn supervisors_of(&self, community_id: i64) -> sqlx::Result<Vec<i64>> {
-        sqlx::query_scalar(
+    /// Who supervises case work in a community: its community staff (cached 30 s).
+    pub async fn supervisors_of(
+        &self,
+        community_id: i64,
+    ) -> sqlx::Result<std::sync::Arc<Vec<i64>>> {
+        if let Some(v) = self.caches.supervisors.get(&community_id) {
+            return Ok(v);
+        }
+        let v: Vec<i64> = sqlx::query_scalar(
             "SELECT DISTINCT user_id FROM role_grants WHERE role = 'community_staff' AND ((scope_kind = 'region' AND scope_id = $1) \
              OR (scope_kind = 'organisation' AND scope_id IN (SELECT id FROM organisations WHERE kind = 'community_office' AND region_id = $1)))",
         )
         .bind(community_id)
         .fetch_all(&self.pool)
-        .await
+        .await?;
+        let v = std::sync::Arc::new(v);
+        self.caches.supervisors.put(community_id, v.clone());
+        Ok(v)
     }
 
     /// A compound's open cases for its public list, newest first.
@@ -701,7 +763,7 @@ impl Db {
     > {
         sqlx::query_as(
             "SELECT id, number, category_id, building_id, public_area, status, created_at, description, description_public \
-             FROM cases WHERE compound_id = $1 AND status NOT IN ('closed', 'withdrawn', 'not_accepted', 'merged') \
+             FROM cases WHERE compound_id = $1 AND (status <> 'closed' AND status <> 'withdrawn' AND status <> 'not_accepted' AND status <> 'merged') \
              AND kind <> 'petition' AND kind <> 'wellbeing' ORDER BY id DESC LIMIT $2",
         )
         .bind(compound_id)
@@ -736,7 +798,16 @@ impl Db {
 
     /// Users who work for a unit: an organisation's staff (grants scoped to it), a squad's or a
     /// team's members with an account.
-    pub async fn unit_users(&self, u: Unit) -> sqlx::Result<Vec<i64>> {
+    pub async fn unit_users(&self, u: Unit) -> sqlx::Result<std::sync::Arc<Vec<i64>>> {
+        if let Some(v) = self.caches.unit_users.get(&u) {
+            return Ok(v);
+        }
+        let v = std::sync::Arc::new(self.unit_users_uncached(u).await?);
+        self.caches.unit_users.put(u, v.clone());
+        Ok(v)
+    }
+
+    async fn unit_users_uncached(&self, u: Unit) -> sqlx::Result<Vec<i64>> {
         let sql = match u.kind {
             UnitKind::Organisation => {
                 "SELECT DISTINCT user_id FROM role_grants WHERE scope_kind = 'organisation' AND scope_id = $1"
@@ -854,6 +925,20 @@ impl Db {
             .await
     }
 
+    /// The column of `cases` that holds a region of this region's level (`district_id`, …).
+    pub async fn region_column(&self, region_id: i64) -> sqlx::Result<&'static str> {
+        let level: Option<String> = sqlx::query_scalar("SELECT level FROM regions WHERE id = $1")
+            .bind(region_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match level.as_deref() {
+            Some("city") => "city_id",
+            Some("district") => "district_id",
+            Some("subdistrict") => "subdistrict_id",
+            _ => "community_id",
+        })
+    }
+
     pub async fn departments(&self) -> sqlx::Result<Vec<(i64, String)>> {
         sqlx::query_as("SELECT id, name FROM organisations WHERE kind = 'department' ORDER BY id")
             .fetch_all(&self.pool)
@@ -904,11 +989,10 @@ impl Db {
                 texts.extend(f.codes.iter().cloned());
             }
             if f.open != f.closed {
-                let finals = "('closed', 'withdrawn', 'not_accepted', 'merged')";
                 sql.push_str(&if f.open {
-                    format!(" AND c.status NOT IN {finals}")
+                    format!(" AND {}", UNFINISHED.replace("status", "c.status"))
                 } else {
-                    format!(" AND c.status IN {finals}")
+                    format!(" AND {}", FINISHED.replace("status", "c.status"))
                 });
             }
         }
@@ -1034,41 +1118,29 @@ impl Db {
         Ok(n > 0)
     }
 
-    /// Case figures of the cases registered in `[from, to)`, grouped; one query.
-    pub async fn case_figures(
+    /// Case counts of the cases registered in `[from, to)` for every combination of unit,
+    /// compound, kind, category and channel that occurs: one scan (of an index, for a district);
+    /// the service rolls them up.
+    pub async fn case_figure_cells(
         &self,
         scope: &FigureScope,
-        grouping: Grouping,
         from: i64,
         to: i64,
         now: i64,
-    ) -> sqlx::Result<Vec<FigureRow>> {
+    ) -> sqlx::Result<Vec<FigureCell>> {
         let Some(scope) = scope.sql() else {
             return Ok(Vec::new());
         };
-        let (k1, k2) = match grouping {
-            Grouping::Unit => ("owner_kind", "owner_id"),
-            Grouping::Compound => ("'compound'", "compound_id"),
-            Grouping::Kind => ("kind", "CAST(0 AS BIGINT)"),
-            Grouping::Category => ("'category'", "category_id"),
-            Grouping::Channel => ("channel", "CAST(0 AS BIGINT)"),
-        };
-        let finals = "('closed', 'withdrawn', 'not_accepted', 'merged')";
         let sql = format!(
-            "SELECT g.k1, g.k2, CASE g.k1 WHEN 'organisation' THEN (SELECT o.name FROM organisations o WHERE o.id = g.k2) \
-             WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = g.k2) WHEN 'squad' THEN (SELECT q.name FROM squads q WHERE q.id = g.k2) \
-             WHEN 'compound' THEN (SELECT c.name FROM compounds c WHERE c.id = g.k2) \
-             WHEN 'category' THEN (SELECT k.code FROM case_categories k WHERE k.id = g.k2) ELSE g.k1 END AS name, \
-             g.total, g.due_to_sign, g.signed_in_time, g.taken_on, g.closed, g.rated, g.satisfied, g.overdue FROM ( \
-             SELECT {k1} AS k1, {k2} AS k2, COUNT(*) AS total, \
-             SUM(CASE WHEN signed_in_time IS NOT NULL OR (sign_due IS NOT NULL AND sign_due < $3 AND status NOT IN {finals}) THEN 1 ELSE 0 END) AS due_to_sign, \
+            "SELECT owner_kind, owner_id, compound_id, kind, category_id, channel, COUNT(*) AS total, \
+             SUM(CASE WHEN signed_in_time IS NOT NULL OR (sign_due IS NOT NULL AND sign_due < $3 AND {UNFINISHED}) THEN 1 ELSE 0 END) AS due_to_sign, \
              SUM(CASE WHEN signed_in_time = 1 THEN 1 ELSE 0 END) AS signed_in_time, \
-             SUM(CASE WHEN status IN ('withdrawn', 'not_accepted', 'merged') THEN 0 ELSE 1 END) AS taken_on, \
+             SUM(CASE WHEN status = 'withdrawn' OR status = 'not_accepted' OR status = 'merged' THEN 0 ELSE 1 END) AS taken_on, \
              SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END) AS closed, \
              SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
-             SUM(CASE WHEN rating IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END) AS satisfied, \
+             SUM(CASE WHEN rating = 'satisfied' OR rating = 'basically_satisfied' THEN 1 ELSE 0 END) AS satisfied, \
              SUM(CASE WHEN next_due IS NOT NULL AND next_due < $3 THEN 1 ELSE 0 END) AS overdue \
-             FROM cases WHERE created_at >= $1 AND created_at < $2 AND {scope} GROUP BY 1, 2) g ORDER BY g.total DESC, g.k1, g.k2"
+             FROM cases WHERE created_at >= $1 AND created_at < $2 AND {scope} GROUP BY 1, 2, 3, 4, 5, 6"
         );
         sqlx::query_as(&sql)
             .bind(from)
@@ -1076,6 +1148,24 @@ impl Db {
             .bind(now)
             .fetch_all(&self.pool)
             .await
+    }
+
+    /// Names of organisations, teams, squads or compounds by id (`table` is one of those four).
+    pub async fn names_of(
+        &self,
+        table: &'static str,
+        ids: &[i64],
+    ) -> sqlx::Result<Vec<(i64, String)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        sqlx::query_as(&format!(
+            "SELECT id, name FROM {table} WHERE id IN ({})",
+            list.join(",")
+        ))
+        .fetch_all(&self.pool)
+        .await
     }
 
     /// Petitions per year, compound and cause, for the years whose starts are given (ascending).
@@ -1154,21 +1244,18 @@ pub struct MediationSessionRow {
     pub notes: String,
 }
 
-/// How case figures are grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grouping {
-    Unit,
-    Compound,
-    Kind,
-    Category,
-    Channel,
-}
+/// `status` is one of the finished ones. Written out with `=` rather than `IN (…)`: SQLite
+/// builds a temporary b-tree for an `IN` list on every execution, which showed in profiles.
+const FINISHED: &str =
+    "(status = 'closed' OR status = 'withdrawn' OR status = 'not_accepted' OR status = 'merged')";
+const UNFINISHED: &str = "(status <> 'closed' AND status <> 'withdrawn' AND status <> 'not_accepted' AND status <> 'merged')";
 
 /// Which cases figures count: everything, or those in these regions or compounds.
 #[derive(Debug, Clone, Default)]
 pub struct FigureScope {
     pub all: bool,
-    pub regions: Vec<i64>,
+    /// (column, region id), see `Db::region_column`.
+    pub regions: Vec<(&'static str, i64)>,
     pub compounds: Vec<i64>,
 }
 
@@ -1178,10 +1265,8 @@ impl FigureScope {
         if self.all {
             parts.push("1 = 1".to_string());
         }
-        for r in &self.regions {
-            parts.push(format!(
-                "community_id = {r} OR subdistrict_id = {r} OR district_id = {r} OR city_id = {r}"
-            ));
+        for (column, r) in &self.regions {
+            parts.push(format!("{column} = {r}"));
         }
         if !self.compounds.is_empty() {
             let ids: Vec<String> = self.compounds.iter().map(i64::to_string).collect();
@@ -1191,12 +1276,15 @@ impl FigureScope {
     }
 }
 
-/// One group of case figures: what it is (`kind` word and id), its name, and its counts.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
-pub struct FigureRow {
-    pub k1: String,
-    pub k2: i64,
-    pub name: Option<String>,
+/// Counts of one combination of unit, compound, kind, category and channel.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FigureCell {
+    pub owner_kind: String,
+    pub owner_id: i64,
+    pub compound_id: i64,
+    pub kind: String,
+    pub category_id: i64,
+    pub channel: String,
     pub total: i64,
     pub due_to_sign: i64,
     pub signed_in_time: i64,
@@ -1207,7 +1295,7 @@ pub struct FigureRow {
     pub overdue: i64,
 }
 
-impl FigureRow {
+impl FigureCell {
     pub fn counts(&self) -> crate::domain::rates::CaseCounts {
         crate::domain::rates::CaseCounts {
             total: self.total,
@@ -1263,6 +1351,175 @@ pub struct Open311Row {
     pub reply_due: Option<i64>,
     pub agency: Option<String>,
     pub status_notes: Option<String>,
+}
+
+/// Insert cases with ids `first_id..`, their first events, photos and notifications, with a few
+/// multi-row statements inside the caller's transaction.
+pub(crate) async fn insert_cases(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: super::Backend,
+    cases: &[NewCase],
+    first_id: i64,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    use crate::bulk::{Table, Val};
+    let mut rows = Table::new(
+        "cases",
+        &[
+            "id",
+            "number",
+            "kind",
+            "category_id",
+            "channel",
+            "status",
+            "compound_id",
+            "building_id",
+            "dwelling_id",
+            "community_id",
+            "subdistrict_id",
+            "district_id",
+            "city_id",
+            "public_area",
+            "description",
+            "description_public",
+            "reporter_user_id",
+            "reporter_name",
+            "reporter_phone",
+            "visitors",
+            "registered_by",
+            "owner_kind",
+            "owner_id",
+            "level",
+            "sla_class",
+            "sign_seconds",
+            "reply_seconds",
+            "created_at",
+            "sign_due",
+            "reply_due",
+            "accept_due",
+            "next_due",
+            "accepted",
+            "dispatched_by_kind",
+            "dispatched_by_id",
+        ],
+        backend,
+    );
+    let mut events = Table::new(
+        "case_events",
+        &[
+            "case_id",
+            "at",
+            "actor_user_id",
+            "kind",
+            "from_status",
+            "to_status",
+            "unit_kind",
+            "unit_id",
+            "note",
+            "internal",
+        ],
+        backend,
+    );
+    let mut notes = Table::new(
+        "notifications",
+        &["user_id", "case_id", "kind", "dedupe_key", "created_at"],
+        backend,
+    );
+    let mut out = Vec::with_capacity(cases.len());
+    for (i, c) in cases.iter().enumerate() {
+        let id = first_id + i as i64;
+        let number = c.number(id);
+        let s = &c.state;
+        rows.push(vec![
+            id.into(),
+            number.clone().into(),
+            s.kind.as_str().into(),
+            c.category_id.into(),
+            c.channel.clone().into(),
+            s.status.as_str().into(),
+            c.compound.id.into(),
+            c.building_id.into(),
+            c.dwelling_id.into(),
+            c.compound.community_id.into(),
+            c.compound.subdistrict_id.into(),
+            c.compound.district_id.into(),
+            c.compound.city_id.into(),
+            c.public_area.clone().into(),
+            c.description.clone().into(),
+            (c.description_public as i64).into(),
+            c.reporter_user_id.into(),
+            c.reporter_name.clone().into(),
+            c.reporter_phone.clone().into(),
+            c.visitors.into(),
+            c.registered_by.into(),
+            s.owner.kind.as_str().into(),
+            s.owner.id.into(),
+            s.level.as_str().into(),
+            c.sla_class.clone().into(),
+            s.sla.sign_seconds.into(),
+            s.sla.reply_seconds.into(),
+            c.now.into(),
+            s.sign_due.into(),
+            s.reply_due.into(),
+            s.accept_due.into(),
+            s.next_due().into(),
+            (s.accepted as i64).into(),
+            s.dispatched_by.map(|u| u.kind.as_str().to_string()).into(),
+            s.dispatched_by.map(|u| u.id).into(),
+        ]);
+        let actor = c.registered_by.or(c.reporter_user_id);
+        events.push(vec![
+            id.into(),
+            c.now.into(),
+            actor.into(),
+            "submitted".into(),
+            "submitted".into(),
+            "submitted".into(),
+            c.intake.kind.as_str().into(),
+            c.intake.id.into(),
+            c.note.clone().into(),
+            0i64.into(),
+        ]);
+        if s.owner != c.intake {
+            events.push(vec![
+                id.into(),
+                c.now.into(),
+                Val::NullI,
+                "dispatched".into(),
+                "submitted".into(),
+                "dispatched".into(),
+                s.owner.kind.as_str().into(),
+                s.owner.id.into(),
+                "".into(),
+                0i64.into(),
+            ]);
+        }
+        for user in &c.notify {
+            notes.push(vec![
+                (*user).into(),
+                id.into(),
+                "assigned".into(),
+                format!("assigned:{id}:0:{user}").into(),
+                c.now.into(),
+            ]);
+        }
+        out.push((id, number));
+    }
+    rows.flush(tx).await?;
+    events.flush(tx).await?;
+    notes.flush(tx).await?;
+    for ((id, _), c) in out.iter().zip(cases) {
+        for (content_type, bytes) in &c.photos {
+            sqlx::query(
+                "INSERT INTO case_photos (case_id, content_type, bytes) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(content_type)
+            .bind(bytes.clone())
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(out)
 }
 
 /// Side records of some transitions.

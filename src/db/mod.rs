@@ -2,6 +2,7 @@
 //! `$n` placeholders, portable column types only (see ENGINEERING.md §3).
 pub mod accounts;
 pub mod audit;
+pub mod case_writer;
 pub mod cases;
 pub mod directory;
 pub mod places;
@@ -23,12 +24,80 @@ pub struct Db {
     pub backend: Backend,
     /// Compounds by id, kept a short while: nearly every request checks one and they rarely
     /// change. Writes on this node drop it; other nodes see a change within [`COMPOUND_TTL`].
+    pub caches: std::sync::Arc<CaseCaches>,
+    /// SQLite allows one writer at a time; case writes queue here instead of sleeping in
+    /// SQLite's busy handler (which makes latency jump under load). Unused on PostgreSQL.
+    pub write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the group-commit writer of new cases, started on first use.
+    case_writer: std::sync::Arc<std::sync::OnceLock<case_writer::CaseWriter>>,
     compounds: std::sync::Arc<
         std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, places::Compound)>>,
     >,
 }
 
 pub const COMPOUND_TTL: Duration = Duration::from_secs(30);
+
+/// A small map whose entries expire: for rarely changing reference data (categories, routes,
+/// who works for a unit) that nearly every case request reads. Each node keeps its own; a
+/// change made on another node is seen within the TTL.
+pub struct Ttl<K, V> {
+    ttl: Duration,
+    map: std::sync::Mutex<std::collections::HashMap<K, (std::time::Instant, V)>>,
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Ttl<K, V> {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            map: Default::default(),
+        }
+    }
+
+    pub fn get(&self, k: &K) -> Option<V> {
+        let map = self.map.lock().ok()?;
+        map.get(k)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, v)| v.clone())
+    }
+
+    pub fn put(&self, k: K, v: V) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() > 100_000 {
+                map.clear();
+            }
+            map.insert(k, (std::time::Instant::now(), v));
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
+        }
+    }
+}
+
+/// Reference data of cases kept in memory (see [`Ttl`]).
+pub struct CaseCaches {
+    pub categories: Ttl<(), std::sync::Arc<Vec<cases::Category>>>,
+    pub sla: Ttl<String, crate::domain::deadline::SlaPeriods>,
+    /// (compound, handler) → (first receiver, handling unit)
+    pub routes: Ttl<(i64, String), (crate::domain::case::Unit, Option<crate::domain::case::Unit>)>,
+    pub unit_users: Ttl<crate::domain::case::Unit, std::sync::Arc<Vec<i64>>>,
+    pub supervisors: Ttl<i64, std::sync::Arc<Vec<i64>>>,
+}
+
+impl Default for CaseCaches {
+    fn default() -> Self {
+        let t = Duration::from_secs(30);
+        Self {
+            categories: Ttl::new(t),
+            sla: Ttl::new(t),
+            routes: Ttl::new(t),
+            unit_users: Ttl::new(t),
+            supervisors: Ttl::new(t),
+        }
+    }
+}
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -86,6 +155,9 @@ impl Db {
             pool,
             backend,
             compounds: Default::default(),
+            caches: Default::default(),
+            write_lock: Default::default(),
+            case_writer: Default::default(),
         })
     }
 
@@ -105,6 +177,20 @@ impl Db {
         }
     }
 
+    pub fn case_writer(&self) -> &case_writer::CaseWriter {
+        self.case_writer.get_or_init(|| {
+            case_writer::CaseWriter::start(self.pool.clone(), self.write_lock.clone())
+        })
+    }
+
+    /// On SQLite, hold this while writing a case (see `write_lock`); None on PostgreSQL.
+    pub async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_lock.lock().await),
+            Backend::Postgres => None,
+        }
+    }
+
     /// Drops the compound cache of this node (after an import or an edit of compounds).
     pub fn forget_compounds(&self) {
         if let Ok(mut map) = self.compounds.lock() {
@@ -116,6 +202,17 @@ impl Db {
         match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// SQLite: move the write-ahead log into the database file and truncate it (after a bulk
+    /// load, so that the next readers do not wade through a huge log). Nothing on PostgreSQL.
+    pub async fn checkpoint(&self) -> anyhow::Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
         }
         Ok(())
     }

@@ -76,8 +76,9 @@ async fn list(
     State(s): State<AppState>,
     actor: Actor,
     ApiQuery(p): ApiQuery<QueueParams>,
-) -> AppResult<Json<CasePage>> {
-    Ok(Json(cases::queue(&s.db, &actor, &p).await?))
+) -> AppResult<Response> {
+    let json = cases::queue_json(&s.db, &actor, &p).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseInput,

@@ -97,16 +97,19 @@ async fn security_headers(req: Request, next: Next) -> Response {
 /// the `_csrf` form field (or `X-CSRF-Token` header, or `_csrf` query parameter for uploads) must
 /// equal the `rb_csrf` cookie. Requests with a Bearer token carry no ambient authority and pass.
 async fn csrf_guard(req: Request, next: Next) -> Response {
-    let existing = cookie(req.headers(), "rb_csrf").filter(|t| t.len() == 64);
-    let token = existing.clone().unwrap_or_else(crate::auth::new_token);
-    // Open311 clients authenticate each POST with an api_key and send no cookies.
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !req.uri().path().starts_with("/open311/");
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("Bearer "));
+    // Bearer requests and Open311 clients (an api_key on each POST) send no cookies: nothing to
+    // check and no token to hand out.
+    if bearer || req.uri().path().starts_with("/open311/") {
+        return next.run(req).await;
+    }
+    let existing = cookie(req.headers(), "rb_csrf").filter(|t| t.len() == 64);
+    let token = existing.clone().unwrap_or_else(crate::auth::new_token);
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let (mut parts, body) = req.into_parts();
     let mut body = body;
     if unsafe_method && !bearer {

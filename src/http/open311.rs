@@ -245,8 +245,9 @@ fn w3(at: i64) -> String {
 async fn services(s: &AppState, fmt: Format) -> Result<Response, Failure> {
     let cats = s.db.categories().await.map_err(internal)?;
     let rows: Vec<_> = cats
-        .into_iter()
+        .iter()
         .filter(|c| c.active == 1)
+        .cloned()
         .map(|c| {
             vec![
                 ("service_code", t(c.code)),
@@ -264,7 +265,11 @@ async fn services(s: &AppState, fmt: Format) -> Result<Response, Failure> {
 
 async fn definition(s: &AppState, fmt: Format, code: &str) -> Result<Response, Failure> {
     let cats = s.db.categories().await.map_err(internal)?;
-    let Some(c) = cats.into_iter().find(|c| c.code == code && c.active == 1) else {
+    let Some(c) = cats
+        .iter()
+        .find(|c| c.code == code && c.active == 1)
+        .cloned()
+    else {
         return Err(fail(
             StatusCode::NOT_FOUND,
             format!("unknown service_code {code}"),

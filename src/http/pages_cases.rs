@@ -185,8 +185,9 @@ async fn new_page(
             .db
             .categories()
             .await?
-            .into_iter()
+            .iter()
             .filter(|c| c.active == 1)
+            .cloned()
             .collect(),
         compounds,
         staff,
@@ -574,7 +575,7 @@ async fn figures_page(
         ctx,
         f,
         query: period_query(&p),
-        categories: s.db.categories().await?,
+        categories: s.db.categories().await?.to_vec(),
     })
 }
 

@@ -17,6 +17,8 @@ pub struct Actor {
     pub grants: Vec<Grant>,
     pub grant_rows: Vec<GrantRow>,
     pub via_token: bool,
+    /// The units (organisations, teams, squads) the user works for: cases they own are theirs.
+    pub units: Vec<crate::domain::case::Unit>,
 }
 
 impl Actor {
@@ -137,7 +139,9 @@ impl FromRequestParts<AppState> for Actor {
                 .unwrap_or_else(|| user.username.clone()),
             None => user.username.clone(),
         };
+        let units = state.db.user_units(user.id, user.person_id).await?;
         let actor = Actor {
+            units,
             user_id: user.id,
             username: user.username,
             display_name,

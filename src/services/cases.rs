@@ -79,6 +79,20 @@ pub struct CaseCreated {
 
 /// Resolve a category's handler to a unit for a compound, falling back to the compound's team.
 async fn route(db: &Db, compound: &Compound, handler: &str) -> AppResult<(Unit, Option<Unit>)> {
+    let key = (compound.id, handler.to_string());
+    if let Some(r) = db.caches.routes.get(&key) {
+        return Ok(r);
+    }
+    let r = route_uncached(db, compound, handler).await?;
+    db.caches.routes.put(key, r);
+    Ok(r)
+}
+
+async fn route_uncached(
+    db: &Db,
+    compound: &Compound,
+    handler: &str,
+) -> AppResult<(Unit, Option<Unit>)> {
     let team = db
         .team_for_compound(compound.id, compound.community_id)
         .await?
@@ -277,77 +291,57 @@ async fn register(
         .unwrap_or_else(|| deadline::SlaClass::Ordinary.default_periods());
     let now = crate::db::now();
     let (intake, handling) = route(db, &compound, &category.handler).await?;
-    let state = CaseState::new(kind, intake, Level::Compound, sla, now);
+    let submitted = CaseState::new(kind, intake, Level::Compound, sla, now);
+    // 派单 at once to the category's handling unit; the team stays first receiver (it is who a
+    // return goes back to).
+    let state = match handling {
+        Some(to) => case::apply(&submitted, &CaseAction::Dispatch { to }, now)?.0,
+        None => submitted,
+    };
     let actor_id = actor.map(|a| a.user_id);
     let reporter_user = if !on_behalf || channel == Channel::BuildingLeader {
         actor_id
     } else {
         None
     };
+    let notify = db.unit_users(state.owner).await?;
     let (id, number) = db
-        .insert_case(
-            &NewCase {
-                prefix,
-                kind,
-                category_id: category.id,
-                channel: channel.as_str(),
-                compound: &compound,
-                building_id,
-                dwelling_id: input.dwelling_id,
-                public_area,
-                description: &description,
-                description_public: input.description_public,
-                reporter_user_id: if channel == Channel::BuildingLeader {
-                    None
-                } else {
-                    reporter_user
-                },
-                reporter_name: &reporter_name,
-                reporter_phone: reporter_phone.as_deref(),
-                visitors,
-                registered_by: if on_behalf { actor_id } else { None },
-                sla_class: &sla_class,
-                state: &state,
-                photos: &typed,
-                note: "",
+        .insert_case(NewCase {
+            prefix: prefix.to_string(),
+            kind,
+            category_id: category.id,
+            channel: channel.as_str().to_string(),
+            compound: compound.clone(),
+            building_id,
+            dwelling_id: input.dwelling_id,
+            public_area: public_area.to_string(),
+            description: description.clone(),
+            description_public: input.description_public,
+            reporter_user_id: if channel == Channel::BuildingLeader {
+                None
+            } else {
+                reporter_user
             },
+            reporter_name: reporter_name.clone(),
+            reporter_phone: reporter_phone.clone(),
+            visitors,
+            registered_by: if on_behalf { actor_id } else { None },
+            sla_class: sla_class.clone(),
+            intake,
+            state: state.clone(),
+            photos: typed,
+            note: String::new(),
+            notify: notify.to_vec(),
             now,
-        )
+        })
         .await?;
-    // 派单 at once to the category's handling unit; the team stays first receiver.
-    let mut owner = intake;
-    let mut reply_due = state.reply_due;
-    if let Some(to) = handling {
-        let row = db.case_row(id).await?.ok_or(AppError::NotFound)?;
-        let (next, event) = case::apply(&state, &CaseAction::Dispatch { to }, now)?;
-        db.record_transition(
-            &row,
-            &next,
-            &event,
-            None,
-            "",
-            false,
-            &TransitionExtra::default(),
-            now,
-        )
-        .await?;
-        owner = to;
-        reply_due = next.reply_due;
-    }
-    notify_unit(db, owner, id, "assigned", &format!("assigned:{id}:0"), now).await?;
-    let unit_name = db.unit_name(owner).await?.unwrap_or_default();
+    let unit_name = db.unit_name(state.owner).await?.unwrap_or_default();
     Ok(CaseCreated {
         id,
         number,
-        status: if handling.is_some() {
-            CaseStatus::Dispatched
-        } else {
-            CaseStatus::Submitted
-        }
-        .as_str()
-        .into(),
+        status: state.status.as_str().into(),
         unit_name,
-        reply_due,
+        reply_due: state.reply_due,
     })
 }
 
@@ -359,7 +353,7 @@ async fn notify_unit(
     key: &str,
     now: i64,
 ) -> AppResult<()> {
-    for user in db.unit_users(unit).await? {
+    for &user in db.unit_users(unit).await?.iter() {
         db.notify(user, Some(case_id), kind, &format!("{key}:{user}"), now)
             .await?;
     }
@@ -383,12 +377,13 @@ async fn standing(
     actor: &Actor,
     row: &CaseRow,
     compound: &Compound,
+    asked: Option<&[CoordinationRow]>,
 ) -> AppResult<Option<Standing>> {
     let place = Target::Place(compound.place(row.building_id));
     if actor.can(Action::HandleCases, &place) {
         return Ok(Some(Standing::Worker));
     }
-    let units = db.user_units(actor.user_id, actor.person_id).await?;
+    let units = actor.units.clone();
     if row.owner().is_some_and(|o| units.contains(&o)) {
         return Ok(Some(Standing::Worker));
     }
@@ -401,7 +396,14 @@ async fn standing(
         .map(|u| u.id)
         .collect();
     if !orgs.is_empty() {
-        let asked = db.coordination_requests(row.id).await?;
+        let fetched;
+        let asked = match asked {
+            Some(a) => a,
+            None => {
+                fetched = db.coordination_requests(row.id).await?;
+                &fetched[..]
+            }
+        };
         if asked.iter().any(|r| orgs.contains(&r.organisation_id)) {
             return Ok(Some(Standing::Department));
         }
@@ -460,26 +462,39 @@ pub async fn load(db: &Db, actor: &Actor, id: i64) -> AppResult<(CaseRow, Compou
         .await?
         .ok_or(AppError::NotFound)?;
     // A case one may not see does not exist for them (no probing of numbers).
-    let standing = standing(db, actor, &row, &compound)
+    let standing = standing(db, actor, &row, &compound, None)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((row, compound, standing))
 }
 
 pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
-    let (row, compound, standing) = load(db, actor, id).await?;
+    let full = db.case_full(id).await?.ok_or(AppError::NotFound)?;
+    let mut coordination = full.coordination.clone();
+    let row = full.row.clone();
+    let compound = db
+        .compound(row.compound_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // A case one may not see does not exist for them (no probing of numbers).
+    let standing = standing(db, actor, &row, &compound, Some(&coordination))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let worker = standing == Standing::Worker;
     let events = match standing {
-        Standing::Worker => db.case_events(id, true).await?,
-        Standing::Reporter => db.case_events(id, false).await?,
+        Standing::Worker => full.events.clone(),
+        Standing::Reporter => full
+            .events
+            .iter()
+            .filter(|e| e.internal == 0)
+            .cloned()
+            .collect(),
         Standing::Department => Vec::new(),
     };
-    let mut coordination = db.coordination_requests(id).await?;
     if standing == Standing::Department {
-        let orgs: Vec<i64> = db
-            .user_units(actor.user_id, actor.person_id)
-            .await?
-            .into_iter()
+        let orgs: Vec<i64> = actor
+            .units
+            .iter()
             .filter(|u| u.kind == UnitKind::Organisation)
             .map(|u| u.id)
             .collect();
@@ -493,14 +508,8 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         .find(|c| c.id == row.category_id)
         .map(|c| c.code.clone())
         .unwrap_or_default();
-    let building_name = match row.building_id {
-        Some(b) => db.building(b).await?.map(|b| b.name),
-        None => None,
-    };
-    let owner_name = match row.owner() {
-        Some(u) => db.unit_name(u).await?.unwrap_or_default(),
-        None => String::new(),
-    };
+    let building_name = full.building_name.clone();
+    let owner_name = full.owner_name.clone().unwrap_or_default();
     let now = crate::db::now();
     let actions = available_actions(&row, standing);
     Ok(CaseView {
@@ -544,7 +553,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         photo_ids: if standing == Standing::Department {
             Vec::new()
         } else {
-            db.case_photo_ids(id).await?
+            full.photos.clone()
         },
         events,
         coordination,
@@ -787,10 +796,10 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             std::mem::take(&mut c).finish()?;
             let req = req.ok_or(AppError::field("request_id", "required"))?;
             let asked = db.coordination_requests(id).await?;
-            let orgs: Vec<i64> = db
-                .user_units(actor.user_id, actor.person_id)
-                .await?
-                .into_iter()
+            let orgs: Vec<i64> = actor
+                .units
+                .iter()
+                .copied()
                 .filter(|u| u.kind == UnitKind::Organisation)
                 .map(|u| u.id)
                 .collect();
@@ -961,30 +970,37 @@ pub struct QueueParams {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CasePage {
     pub items: Vec<CaseLine>,
     /// Pass as `before` for the next page; absent on the last page.
     pub next_before: Option<i64>,
 }
 
-/// The queue: cases the actor's units own and cases in the places where the actor works cases;
-/// or (`show=mine`) the cases the actor reported.
+/// The queue ([`queue_json`]) as typed lines, for pages.
 pub async fn queue(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<CasePage> {
+    let json = queue_json(db, actor, p).await?;
+    serde_json::from_str(&json).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// The queue: cases the actor's units own and cases in the places where the actor works cases;
+/// or (`show=mine`) the cases the actor reported. One page, as the JSON of a [`CasePage`]
+/// serialised by the database.
+pub async fn queue_json(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<String> {
     let limit = super::page_limit(p.limit)?;
     let mut f = QueueFilter::default();
     let show = p.show.as_deref().unwrap_or("open");
     match show {
         "mine" => f.reporter = Some(actor.user_id),
         "open" | "all" | "overdue" => {
-            f.units = db.user_units(actor.user_id, actor.person_id).await?;
+            f.units = actor.units.clone();
             for g in &actor.grants {
                 if !crate::domain::access::role_permits(g.role, Action::HandleCases) {
                     continue;
                 }
                 match &g.reach {
                     Reach::Global => f.all = true,
-                    Reach::Region(r) => f.regions.push(*r),
+                    Reach::Region(r) => f.regions.push((db.region_column(*r).await?, *r)),
                     Reach::Compounds(list) => f.compounds.extend(list),
                     Reach::Buildings(pairs) => f.compounds.extend(pairs.iter().map(|p| p.0)),
                     Reach::Nowhere => {}
@@ -1013,11 +1029,12 @@ pub async fn queue(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<CasePag
     f.compound = p.compound_id;
     f.compounds.sort_unstable();
     f.compounds.dedup();
-    let items = db.case_queue(&f, p.before.unwrap_or(0), limit).await?;
-    let next_before = (items.len() as i64 == limit)
-        .then(|| items.last().map(|c| c.id))
-        .flatten();
-    Ok(CasePage { items, next_before })
+    let (items, count, last) = db.case_queue(&f, p.before.unwrap_or(0), limit).await?;
+    let next = match last {
+        Some(id) if count == limit => id.to_string(),
+        _ => "null".into(),
+    };
+    Ok(format!("{{\"items\":{items},\"next_before\":{next}}}"))
 }
 
 /// A compound's open issues as its residents see them: no names, the description only where
@@ -1078,10 +1095,10 @@ pub async fn coordination_requests(
     limit: Option<i64>,
 ) -> AppResult<Vec<CoordinationRow>> {
     let limit = super::page_limit(limit)?;
-    let orgs: Vec<i64> = db
-        .user_units(actor.user_id, actor.person_id)
-        .await?
-        .into_iter()
+    let orgs: Vec<i64> = actor
+        .units
+        .iter()
+        .copied()
         .filter(|u| u.kind == UnitKind::Organisation)
         .map(|u| u.id)
         .collect();
@@ -1089,7 +1106,7 @@ pub async fn coordination_requests(
 }
 
 pub async fn categories(db: &Db) -> AppResult<Vec<Category>> {
-    Ok(db.categories().await?)
+    Ok(db.categories().await?.to_vec())
 }
 
 /// One pass of the deadline job: announce due-soon and overdue deadlines to the assignee (or the
@@ -1115,11 +1132,11 @@ pub async fn deadline_pass(db: &Db, now: i64) -> AppResult<usize> {
             let mut users = match row.assignee_user_id {
                 Some(u) => vec![u],
                 None => match row.owner() {
-                    Some(u) => db.unit_users(u).await?,
+                    Some(u) => db.unit_users(u).await?.to_vec(),
                     None => Vec::new(),
                 },
             };
-            users.extend(db.supervisors_of(row.community_id).await?);
+            users.extend(db.supervisors_of(row.community_id).await?.iter().copied());
             users.sort_unstable();
             users.dedup();
             for u in users {
@@ -1277,23 +1294,69 @@ pub struct Figures {
     pub petitions: Vec<crate::db::cases::PetitionRow>,
 }
 
-fn lines(rows: Vec<crate::db::cases::FigureRow>) -> Vec<FigureLine> {
-    rows.into_iter()
-        .map(|r| {
-            let counts = r.counts();
-            FigureLine {
-                group: r.k1.clone(),
-                id: r.k2,
-                name: r.name.clone().unwrap_or_default(),
-                rates: crate::domain::rates::rates(&counts),
-                counts,
-            }
+/// Sum cells into lines by a key (group word, id), largest first; the name is the group word
+/// until [`named`] fills it in.
+fn roll_up(
+    cells: &[crate::db::cases::FigureCell],
+    key: impl Fn(&crate::db::cases::FigureCell) -> (String, i64),
+) -> Vec<FigureLine> {
+    let mut sums: std::collections::BTreeMap<(String, i64), crate::domain::rates::CaseCounts> =
+        Default::default();
+    for c in cells {
+        *sums.entry(key(c)).or_default() += c.counts();
+    }
+    let mut out: Vec<FigureLine> = sums
+        .into_iter()
+        .map(|((group, id), counts)| FigureLine {
+            name: group.clone(),
+            group,
+            id,
+            rates: crate::domain::rates::rates(&counts),
+            counts,
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| {
+        b.counts
+            .total
+            .cmp(&a.counts.total)
+            .then_with(|| a.group.cmp(&b.group))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out
+}
+
+/// Fill in the names of units, compounds and categories (a query per kind of name).
+async fn named(db: &Db, mut lines: Vec<FigureLine>) -> AppResult<Vec<FigureLine>> {
+    let categories = db.categories().await?;
+    for (group, table) in [
+        ("organisation", "organisations"),
+        ("team", "teams"),
+        ("squad", "squads"),
+        ("compound", "compounds"),
+    ] {
+        let ids: Vec<i64> = lines
+            .iter()
+            .filter(|l| l.group == group)
+            .map(|l| l.id)
+            .collect();
+        let names: std::collections::HashMap<i64, String> =
+            db.names_of(table, &ids).await?.into_iter().collect();
+        for l in lines.iter_mut().filter(|l| l.group == group) {
+            l.name = names.get(&l.id).cloned().unwrap_or_default();
+        }
+    }
+    for l in lines.iter_mut().filter(|l| l.group == "category") {
+        l.name = categories
+            .iter()
+            .find(|c| c.id == l.id)
+            .map(|c| c.code.clone())
+            .unwrap_or_default();
+    }
+    Ok(lines)
 }
 
 pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figures> {
-    use crate::db::cases::{FigureScope, Grouping};
+    use crate::db::cases::FigureScope;
     let now = crate::db::now();
     let period = period(p, now)?;
     let mut scope = FigureScope::default();
@@ -1303,7 +1366,7 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
         }
         match &g.reach {
             Reach::Global => scope.all = true,
-            Reach::Region(r) => scope.regions.push(*r),
+            Reach::Region(r) => scope.regions.push((db.region_column(*r).await?, *r)),
             Reach::Compounds(list) => scope.compounds.extend(list),
             Reach::Buildings(pairs) => scope.compounds.extend(pairs.iter().map(|p| p.0)),
             Reach::Nowhere => {}
@@ -1314,12 +1377,24 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
     }
     scope.compounds.sort_unstable();
     scope.compounds.dedup();
-    let get = |g| db.case_figures(&scope, g, period.from, period.to, now);
-    let by_unit = lines(get(Grouping::Unit).await?);
-    let by_compound = lines(get(Grouping::Compound).await?);
-    let by_kind = lines(get(Grouping::Kind).await?);
-    let by_category = lines(get(Grouping::Category).await?);
-    let by_channel = lines(get(Grouping::Channel).await?);
+    // Two halves of the period at once, on two connections: the scan is CPU-bound in SQLite,
+    // so this halves the wait on a machine with two cores or more. Cells of the same
+    // combination from both halves are summed by `roll_up`.
+    let mid = period.from + (period.to - period.from) / 2;
+    let (first, second) = tokio::try_join!(
+        db.case_figure_cells(&scope, period.from, mid, now),
+        db.case_figure_cells(&scope, mid, period.to, now)
+    )?;
+    let mut cells = first;
+    cells.extend(second);
+    let by_unit = roll_up(&cells, |c| (c.owner_kind.clone(), c.owner_id));
+    let by_compound = roll_up(&cells, |c| ("compound".to_string(), c.compound_id));
+    let by_kind = roll_up(&cells, |c| (c.kind.clone(), 0));
+    let by_category = roll_up(&cells, |c| ("category".to_string(), c.category_id));
+    let by_channel = roll_up(&cells, |c| (c.channel.clone(), 0));
+    let by_unit = named(db, by_unit).await?;
+    let by_compound = named(db, by_compound).await?;
+    let by_category = named(db, by_category).await?;
     let mut counts = crate::domain::rates::CaseCounts::default();
     for l in &by_kind {
         counts += l.counts;
