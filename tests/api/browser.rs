@@ -430,3 +430,187 @@ async fn s6_a_building_leader_raises_a_concern_that_a_butler_resolves() {
     keep_screenshot(&c, "concern-closed-en").await;
     c.close().await.unwrap();
 }
+
+/// S3 in the browser: community staff register a petition brought by three visitors, accept it
+/// (the 60-day reply period starts), extend it once with a reason, reply and close it without a
+/// follow-up call (reason recorded).
+#[tokio::test]
+async fn s3_staff_register_and_handle_a_petition_within_the_time_limits() {
+    let app = spawn_demo().await;
+    let (_driver, c) = browser().await;
+    log_in(&c, &app.base, "liwenjing").await;
+    home_text(&c).await;
+    c.goto(&format!("{}/cases/new?kind=petition", app.base))
+        .await
+        .unwrap();
+    wait_for(&c, "#case-form").await;
+    wait_for(&c, "#category")
+        .await
+        .select_by_value("fees_services")
+        .await
+        .unwrap();
+    let guoshui = app
+        .id_of("SELECT id FROM compounds WHERE name = '国税佳苑'")
+        .await;
+    wait_for(&c, "#compound_id")
+        .await
+        .select_by_value(&guoshui.to_string())
+        .await
+        .unwrap();
+    wait_for(&c, "#description")
+        .await
+        .send_keys("物业费上涨未经业主大会同意")
+        .await
+        .unwrap();
+    wait_for(&c, "#channel")
+        .await
+        .select_by_value("visit")
+        .await
+        .unwrap();
+    wait_for(&c, "#reporter_name")
+        .await
+        .send_keys("李某等三人")
+        .await
+        .unwrap();
+    // Without the number of visitors the form is refused, in words.
+    click(&c, "#submit-case").await;
+    let text = main_text(&c).await;
+    assert!(text.contains("来访人数"), "{text}");
+    c.back().await.unwrap();
+    wait_for(&c, "#visitors")
+        .await
+        .send_keys("3")
+        .await
+        .unwrap();
+    click(&c, "#submit-case").await;
+    wait_for(&c, "#ack").await;
+    let text = main_text(&c).await;
+    assert!(
+        text.contains("受理决定期限"),
+        "the 15-day limit is shown: {text}"
+    );
+    case_action(&c, "accept", None).await;
+    let text = main_text(&c).await;
+    assert!(
+        text.contains("答复期限"),
+        "the 60-day limit is shown: {text}"
+    );
+    case_action(&c, "extend", Some("需调取三年收费台账，主任批准")).await;
+    let text = main_text(&c).await;
+    assert!(text.contains("已延期"), "{text}");
+    assert!(
+        c.find(Locator::Css("#action-extend")).await.is_err(),
+        "no second extension is offered"
+    );
+    case_action(&c, "sign_for", None).await;
+    case_action(&c, "reply", Some("书面答复已送达")).await;
+    case_action(&c, "no_follow_up", Some("信访人拒绝回访")).await;
+    case_action(&c, "close", None).await;
+    assert_eq!(
+        wait_for(&c, "#case-status").await.text().await.unwrap(),
+        "已办结"
+    );
+    keep_screenshot(&c, "petition-closed-zh").await;
+    c.close().await.unwrap();
+}
+
+/// S2 (the case part) in the browser: the property manager escalates the parking problem to the
+/// Red Butler team, a butler asks the landscaping bureau, the bureau answers from its own page.
+#[tokio::test]
+async fn s2_parking_is_escalated_and_the_bureau_answers_in_the_browser() {
+    let app = spawn_demo().await;
+    let (_driver, c) = browser().await;
+    log_in(&c, &app.base, "zhengkairui").await;
+    home_text(&c).await;
+    c.goto(&format!("{}/cases/new", app.base)).await.unwrap();
+    wait_for(&c, "#case-form").await;
+    wait_for(&c, "#category")
+        .await
+        .select_by_value("parking")
+        .await
+        .unwrap();
+    let guoshui = app
+        .id_of("SELECT id FROM compounds WHERE name = '国税佳苑'")
+        .await;
+    wait_for(&c, "#compound_id")
+        .await
+        .select_by_value(&guoshui.to_string())
+        .await
+        .unwrap();
+    wait_for(&c, "#public_area")
+        .await
+        .send_keys("消防通道")
+        .await
+        .unwrap();
+    wait_for(&c, "#description")
+        .await
+        .send_keys("消防通道被堵，需要划停车位")
+        .await
+        .unwrap();
+    click(&c, "#submit-case").await;
+    wait_for(&c, "#ack").await;
+    let case_url = c.current_url().await.unwrap().to_string();
+    case_action(&c, "sign_for", None).await;
+    click(&c, "#action-escalate summary").await;
+    wait_for(&c, "#action-escalate select[name=level]")
+        .await
+        .select_by_value("team")
+        .await
+        .unwrap();
+    wait_for(&c, "#action-escalate textarea[name=note]")
+        .await
+        .send_keys("需园林局审批和业主同意")
+        .await
+        .unwrap();
+    click(&c, "#action-escalate button[type=submit]").await;
+    assert_eq!(
+        wait_for(&c, "#case-unit").await.text().await.unwrap(),
+        "兴龙湖社区红管家工作站"
+    );
+    log_out(&c).await;
+
+    log_in(&c, &app.base, "jiangyong").await;
+    home_text(&c).await;
+    c.goto(&case_url).await.unwrap();
+    case_action(&c, "sign_for", None).await;
+    click(&c, "#action-request_coordination summary").await;
+    let landscaping = app
+        .id_of("SELECT id FROM organisations WHERE name = '永川区市政园林管理局'")
+        .await;
+    wait_for(
+        &c,
+        "#action-request_coordination select[name=organisation_id]",
+    )
+    .await
+    .select_by_value(&landscaping.to_string())
+    .await
+    .unwrap();
+    wait_for(&c, "#action-request_coordination textarea[name=note]")
+        .await
+        .send_keys("请对划线方案出具意见")
+        .await
+        .unwrap();
+    click(&c, "#action-request_coordination button[type=submit]").await;
+    wait_for(&c, "#case-status").await;
+    log_out(&c).await;
+
+    log_in(&c, &app.base, "liuyuan").await;
+    home_text(&c).await;
+    c.goto(&format!("{}/cases", app.base)).await.unwrap();
+    click(&c, "#coordination-requests a").await;
+    let text = main_text(&c).await;
+    assert!(text.contains("请对划线方案出具意见"), "{text}");
+    assert!(
+        !text.contains("消防通道被堵"),
+        "the bureau sees the request, not the description: {text}"
+    );
+    wait_for(&c, "textarea[name=note]")
+        .await
+        .send_keys("同意划线方案")
+        .await
+        .unwrap();
+    click(&c, "#coordination form button[type=submit]").await;
+    let text = main_text(&c).await;
+    assert!(text.contains("同意划线方案"), "{text}");
+    c.close().await.unwrap();
+}
