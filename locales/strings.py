@@ -437,6 +437,7 @@ S = [
 ("figures.by_channel", "按渠道", "By channel"),
 ("figures.petitions", "信访件（按年份、小区、原因）", "Petitions by year, compound and cause"),
 ("figures.year", "年份", "Year"),
+("figures.counted_at", "统计时间（每 30 秒更新）：", "Counted at (refreshed every 30 s):"),
 ("figures.none", "这一期间没有数据。", "Nothing in this period."),
 ("figures.definitions", "响应率＝按时签收数÷应签收数；解决率＝办结数÷受理数（不含撤回、合并、不予受理）；满意率＝（满意＋基本满意）÷参评数。", "Response rate = signed for in time ÷ due to be signed for; resolution rate = closed ÷ taken on (excluding withdrawn, merged, not accepted); satisfaction rate = (satisfied + basically satisfied) ÷ rated."),
 ("field.month", "月份", "Month"),

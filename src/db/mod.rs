@@ -84,6 +84,9 @@ pub struct CaseCaches {
     pub routes: Ttl<(i64, String), (crate::domain::case::Unit, Option<crate::domain::case::Unit>)>,
     pub unit_users: Ttl<crate::domain::case::Unit, std::sync::Arc<Vec<i64>>>,
     pub supervisors: Ttl<i64, std::sync::Arc<Vec<i64>>>,
+    /// Figures pages: (scope, from, to) → the figures as JSON. A district's month takes a few
+    /// hundred milliseconds to count on a million cases; within the TTL it is served as counted.
+    pub figures: Ttl<(String, i64, i64), std::sync::Arc<String>>,
 }
 
 impl Default for CaseCaches {
@@ -95,6 +98,7 @@ impl Default for CaseCaches {
             routes: Ttl::new(t),
             unit_users: Ttl::new(t),
             supervisors: Ttl::new(t),
+            figures: Ttl::new(t),
         }
     }
 }

@@ -8,7 +8,9 @@
 //! - satisfaction rate (满意率): satisfied + basically satisfied / rated cases.
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct CaseCounts {
     pub total: i64,
     pub due_to_sign: i64,
@@ -20,7 +22,9 @@ pub struct CaseCounts {
     pub overdue: i64,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Rates {
     /// Basis points (10000 = 100 %), absent when nothing was measured.
     pub response_bp: Option<i64>,

@@ -1221,7 +1221,7 @@ pub struct PeriodParams {
     pub to: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Period {
     /// `2026-11`, `2026` or `2026-11-01..2026-12-01`.
     pub label: String,
@@ -1271,7 +1271,7 @@ pub fn period(p: &PeriodParams, now: i64) -> AppResult<Period> {
     })
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct FigureLine {
     /// organisation | team | squad | compound | category, or the kind / channel word.
     pub group: String,
@@ -1281,9 +1281,11 @@ pub struct FigureLine {
     pub rates: crate::domain::rates::Rates,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Figures {
     pub period: Period,
+    /// When these figures were counted (they are kept for up to 30 s).
+    pub counted_at: i64,
     pub total: FigureLine,
     pub by_unit: Vec<FigureLine>,
     pub by_compound: Vec<FigureLine>,
@@ -1377,6 +1379,12 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
     }
     scope.compounds.sort_unstable();
     scope.compounds.dedup();
+    let key = (scope.sql().unwrap_or_default(), period.from, period.to);
+    if let Some(json) = db.caches.figures.get(&key)
+        && let Ok(f) = serde_json::from_str::<Figures>(&json)
+    {
+        return Ok(f);
+    }
     // Two halves of the period at once, on two connections: the scan is CPU-bound in SQLite,
     // so this halves the wait on a machine with two cores or more. Cells of the same
     // combination from both halves are summed by `roll_up`.
@@ -1411,7 +1419,8 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
         })
         .collect();
     let petitions = db.petitions_by_year(&scope, &year_starts).await?;
-    Ok(Figures {
+    let figures = Figures {
+        counted_at: now,
         total: FigureLine {
             group: "total".into(),
             id: 0,
@@ -1426,7 +1435,11 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
         by_category,
         by_channel,
         petitions,
-    })
+    };
+    if let Ok(json) = serde_json::to_string(&figures) {
+        db.caches.figures.put(key, std::sync::Arc::new(json));
+    }
+    Ok(figures)
 }
 
 // ---------------------------------------------------------------- mediation (调解) of disputes
