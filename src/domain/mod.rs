@@ -7,3 +7,4 @@ pub mod case;
 pub mod deadline;
 pub mod personal;
 pub mod rates;
+pub mod vote;

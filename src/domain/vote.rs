@@ -1,0 +1,326 @@
+//! The tally of an owners' decision (业主共同决定), exactly as the Civil Code counts it
+//! (RULES.md §1, art. 278 and art. 1259): pure integer arithmetic, never floats.
+//!
+//! - Participation gate: the heads who took part hold at least 2/3 of the total area AND are at
+//!   least 2/3 of all heads ("以上" includes the boundary).
+//! - Major matters (items 6–8): at least 3/4 of the participating area AND of participating heads.
+//! - Ordinary matters: more than 1/2 of both ("过半数" excludes the boundary).
+//! - Abstentions take part but do not agree; non-voters count towards neither.
+//!
+//! Areas are in 0.01 m² (see `area.rs`). This is the first part of issue 4 (votes); rolls,
+//! ballots and the hash chain build on it.
+use serde::Serialize;
+
+word_enum!(
+    /// A ballot's choice on one agenda item.
+    Choice { Agree = "agree", Disagree = "disagree", Abstain = "abstain" }
+);
+
+word_enum!(
+    /// Art. 278 approval class.
+    MatterClass { Ordinary = "ordinary", Major = "major" }
+);
+
+/// The approval class of an art. 278 item (1–9); None for any other number.
+pub fn matter_class(item: u8) -> Option<MatterClass> {
+    match item {
+        6..=8 => Some(MatterClass::Major),
+        1..=5 | 9 => Some(MatterClass::Ordinary),
+        _ => None,
+    }
+}
+
+/// Heads and area (0.01 m²) of a group of owners.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Weight {
+    pub heads: i64,
+    pub area: i64,
+}
+
+impl std::ops::Add for Weight {
+    type Output = Weight;
+    fn add(self, o: Weight) -> Weight {
+        Weight {
+            heads: self.heads + o.heads,
+            area: self.area + o.area,
+        }
+    }
+}
+
+/// What the ballots of one agenda item add up to, with the roll's totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub total: Weight,
+    pub agree: Weight,
+    pub disagree: Weight,
+    pub abstain: Weight,
+}
+
+word_enum!(
+    /// A threshold of the tally.
+    Threshold {
+        ParticipationArea = "participation_area",
+        ParticipationHeads = "participation_heads",
+        ApprovalArea = "approval_area",
+        ApprovalHeads = "approval_heads",
+        EmptyRoll = "empty_roll",
+    }
+);
+
+/// A threshold that was not met, and how many more heads or 0.01 m² it needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Shortfall {
+    pub threshold: Threshold,
+    pub needed: i64,
+    pub had: i64,
+    pub missing: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TallyResult {
+    pub class: MatterClass,
+    pub passed: bool,
+    pub participating: Weight,
+    pub agree: Weight,
+    pub disagree: Weight,
+    pub abstain: Weight,
+    pub total: Weight,
+    /// The thresholds that failed, each with its shortfall; empty when passed.
+    pub failed: Vec<Shortfall>,
+}
+
+/// ceil(value × num / den): the least whole amount that reaches the fraction num/den of value.
+fn ceil_frac(value: i64, num: i64, den: i64) -> i64 {
+    let p = value as i128 * num as i128;
+    let d = den as i128;
+    ((p + d - 1).div_euclid(d)) as i64
+}
+
+/// The smallest integer strictly greater than value / 2.
+fn more_than_half(value: i64) -> i64 {
+    value.div_euclid(2) + 1
+}
+
+pub fn tally(class: MatterClass, c: &Counts) -> TallyResult {
+    let participating = c.agree + c.disagree + c.abstain;
+    let mut failed = Vec::new();
+    let mut check = |threshold, needed: i64, had: i64| {
+        if had < needed {
+            failed.push(Shortfall {
+                threshold,
+                needed,
+                had,
+                missing: needed - had,
+            });
+        }
+    };
+    if c.total.heads <= 0 || c.total.area <= 0 {
+        failed.push(Shortfall {
+            threshold: Threshold::EmptyRoll,
+            needed: 1,
+            had: 0,
+            missing: 1,
+        });
+    } else {
+        // At least 2/3 ("以上" includes the boundary).
+        check(
+            Threshold::ParticipationArea,
+            ceil_frac(c.total.area, 2, 3),
+            participating.area,
+        );
+        check(
+            Threshold::ParticipationHeads,
+            ceil_frac(c.total.heads, 2, 3),
+            participating.heads,
+        );
+        let (area_needed, heads_needed) = match class {
+            // At least 3/4 of those taking part.
+            MatterClass::Major => (
+                ceil_frac(participating.area, 3, 4),
+                ceil_frac(participating.heads, 3, 4),
+            ),
+            // More than half ("过半数" excludes the boundary).
+            MatterClass::Ordinary => (
+                more_than_half(participating.area),
+                more_than_half(participating.heads),
+            ),
+        };
+        check(Threshold::ApprovalArea, area_needed, c.agree.area);
+        check(Threshold::ApprovalHeads, heads_needed, c.agree.heads);
+    }
+    TallyResult {
+        class,
+        passed: failed.is_empty(),
+        participating,
+        agree: c.agree,
+        disagree: c.disagree,
+        abstain: c.abstain,
+        total: c.total,
+        failed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn w(heads: i64, area: i64) -> Weight {
+        Weight { heads, area }
+    }
+
+    fn counts(total: Weight, agree: Weight, disagree: Weight, abstain: Weight) -> Counts {
+        Counts {
+            total,
+            agree,
+            disagree,
+            abstain,
+        }
+    }
+
+    #[test]
+    fn items_6_to_8_are_major() {
+        assert_eq!(matter_class(8), Some(MatterClass::Major));
+        assert_eq!(matter_class(5), Some(MatterClass::Ordinary));
+        assert_eq!(matter_class(9), Some(MatterClass::Ordinary));
+        assert_eq!(matter_class(0), None);
+        assert_eq!(matter_class(10), None);
+    }
+
+    #[test]
+    fn exactly_two_thirds_takes_part_and_exactly_three_quarters_carries_a_major_matter() {
+        // 300 heads, 30,000 m²: 200 heads with 20,000 m² take part; 150 / 15,000 agree.
+        let c = counts(
+            w(300, 3_000_000),
+            w(150, 1_500_000),
+            w(50, 500_000),
+            w(0, 0),
+        );
+        let r = tally(MatterClass::Major, &c);
+        assert!(r.passed, "{r:?}");
+        // One head fewer taking part (a disagreeing head leaves): the gate fails by one head.
+        let c = counts(
+            w(300, 3_000_000),
+            w(150, 1_500_000),
+            w(49, 500_000),
+            w(0, 0),
+        );
+        let r = tally(MatterClass::Major, &c);
+        assert!(!r.passed);
+        assert_eq!(
+            r.failed,
+            vec![Shortfall {
+                threshold: Threshold::ParticipationHeads,
+                needed: 200,
+                had: 199,
+                missing: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn exactly_half_fails_an_ordinary_matter() {
+        let c = counts(w(4, 400), w(2, 200), w(2, 200), w(0, 0));
+        let r = tally(MatterClass::Ordinary, &c);
+        assert!(!r.passed);
+        assert_eq!(r.failed.len(), 2);
+        let c = counts(w(4, 400), w(3, 201), w(1, 199), w(0, 0));
+        assert!(tally(MatterClass::Ordinary, &c).passed);
+    }
+
+    #[test]
+    fn both_measures_are_needed_and_abstentions_do_not_agree() {
+        // 80 % of the area but 70 % of the heads agree: a major matter fails on heads.
+        let c = counts(w(10, 1000), w(7, 800), w(3, 200), w(0, 0));
+        let r = tally(MatterClass::Major, &c);
+        assert_eq!(r.failed.len(), 1);
+        assert_eq!(r.failed[0].threshold, Threshold::ApprovalHeads);
+        assert_eq!(r.failed[0].missing, 1);
+        // Abstentions count towards participation, not approval.
+        let c = counts(w(10, 1000), w(5, 500), w(0, 0), w(5, 500));
+        let r = tally(MatterClass::Ordinary, &c);
+        assert_eq!(r.participating, w(10, 1000));
+        assert!(!r.passed);
+    }
+
+    #[test]
+    fn an_empty_roll_never_passes() {
+        let r = tally(MatterClass::Ordinary, &Counts::default());
+        assert!(!r.passed);
+        assert_eq!(r.failed[0].threshold, Threshold::EmptyRoll);
+    }
+
+    /// A roll of heads (area in 0.01 m²) with each head's choice (None: did not vote).
+    fn roll() -> impl Strategy<Value = Vec<(i64, Option<Choice>)>> {
+        proptest::collection::vec(
+            (
+                1i64..2_000_000,
+                proptest::option::of(proptest::sample::select(Choice::ALL.to_vec())),
+            ),
+            1..60,
+        )
+    }
+
+    fn count(roll: &[(i64, Option<Choice>)]) -> Counts {
+        let mut c = Counts::default();
+        for &(area, choice) in roll {
+            let one = w(1, area);
+            c.total = c.total + one;
+            match choice {
+                Some(Choice::Agree) => c.agree = c.agree + one,
+                Some(Choice::Disagree) => c.disagree = c.disagree + one,
+                Some(Choice::Abstain) => c.abstain = c.abstain + one,
+                None => {}
+            }
+        }
+        c
+    }
+
+    /// The rules written a second way: as comparisons of fractions by cross-multiplication.
+    fn reference(class: MatterClass, c: &Counts) -> bool {
+        let p = c.agree + c.disagree + c.abstain;
+        let (ta, th) = (c.total.area as i128, c.total.heads as i128);
+        let (pa, ph) = (p.area as i128, p.heads as i128);
+        let (aa, ah) = (c.agree.area as i128, c.agree.heads as i128);
+        let gate = 3 * pa >= 2 * ta && 3 * ph >= 2 * th;
+        let approval = match class {
+            MatterClass::Major => 4 * aa >= 3 * pa && 4 * ah >= 3 * ph,
+            MatterClass::Ordinary => 2 * aa > pa && 2 * ah > ph,
+        };
+        th > 0 && gate && approval
+    }
+
+    proptest! {
+        #[test]
+        fn the_tally_agrees_with_the_rules_written_as_fractions(roll in roll(), major in any::<bool>()) {
+            let class = if major { MatterClass::Major } else { MatterClass::Ordinary };
+            let c = count(&roll);
+            let r = tally(class, &c);
+            prop_assert_eq!(r.passed, reference(class, &c));
+            // Every shortfall is real: the missing amount is exactly what was needed.
+            for f in &r.failed {
+                prop_assert!(f.missing > 0 && f.needed - f.had == f.missing);
+            }
+        }
+
+        #[test]
+        fn one_more_agreeing_owner_never_turns_a_pass_into_a_failure(roll in roll(), major in any::<bool>(), pick in any::<proptest::sample::Index>()) {
+            let class = if major { MatterClass::Major } else { MatterClass::Ordinary };
+            let before = tally(class, &count(&roll)).passed;
+            let mut changed = roll.clone();
+            let i = pick.index(changed.len());
+            if changed[i].1 != Some(Choice::Agree) {
+                changed[i].1 = Some(Choice::Agree);
+                let after = tally(class, &count(&changed)).passed;
+                prop_assert!(!before || after, "agreeing more cannot fail a passed vote");
+            }
+        }
+
+        #[test]
+        fn scaling_every_area_changes_nothing(roll in roll(), major in any::<bool>(), k in 1i64..50) {
+            let class = if major { MatterClass::Major } else { MatterClass::Ordinary };
+            let scaled: Vec<_> = roll.iter().map(|&(a, ch)| (a * k, ch)).collect();
+            prop_assert_eq!(tally(class, &count(&roll)).passed, tally(class, &count(&scaled)).passed);
+        }
+    }
+}
