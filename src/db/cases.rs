@@ -203,11 +203,9 @@ pub struct CaseLine {
 /// worker sees what their units own and what lies in their places).
 #[derive(Debug, Default, Clone)]
 pub struct QueueFilter {
-    pub all: bool,
+    /// Places whose cases the worker sees, OR-ed with `units`.
+    pub places: PlaceScope,
     pub units: Vec<Unit>,
-    pub compounds: Vec<i64>,
-    /// (column, region id): `district_id = 2` and the like (see `Db::region_column`).
-    pub regions: Vec<(&'static str, i64)>,
     pub reporter: Option<i64>,
     pub status: Option<String>,
     pub open_only: bool,
@@ -571,29 +569,6 @@ impl Db {
         Ok(true)
     }
 
-    pub async fn case_events(
-        &self,
-        case_id: i64,
-        internal: bool,
-    ) -> sqlx::Result<Vec<CaseEventRow>> {
-        sqlx::query_as(
-            "SELECT e.id, e.at, e.actor_user_id, u.username AS actor, e.kind, e.from_status, e.to_status, e.unit_kind, \
-             e.unit_id, e.note, e.internal FROM case_events e LEFT JOIN users u ON u.id = e.actor_user_id \
-             WHERE e.case_id = $1 AND ($2 = 1 OR e.internal = 0) ORDER BY e.id",
-        )
-        .bind(case_id)
-        .bind(internal as i64)
-        .fetch_all(&self.pool)
-        .await
-    }
-
-    pub async fn case_photo_ids(&self, case_id: i64) -> sqlx::Result<Vec<i64>> {
-        sqlx::query_scalar("SELECT id FROM case_photos WHERE case_id = $1 ORDER BY id")
-            .bind(case_id)
-            .fetch_all(&self.pool)
-            .await
-    }
-
     pub async fn case_photo(
         &self,
         case_id: i64,
@@ -619,23 +594,13 @@ impl Db {
         limit: i64,
     ) -> sqlx::Result<(String, i64, Option<i64>)> {
         // Only integers and known words reach the text of the query; values are bound.
-        let mut scope: Vec<String> = Vec::new();
-        if f.all {
-            scope.push("1 = 1".into());
-        }
+        let mut scope: Vec<String> = f.places.sql().into_iter().collect();
         for u in &f.units {
             scope.push(format!(
                 "(owner_kind = '{}' AND owner_id = {})",
                 u.kind.as_str(),
                 u.id
             ));
-        }
-        if !f.compounds.is_empty() {
-            let ids: Vec<String> = f.compounds.iter().map(i64::to_string).collect();
-            scope.push(format!("compound_id IN ({})", ids.join(",")));
-        }
-        for (column, r) in &f.regions {
-            scope.push(format!("{column} = {r}"));
         }
         if let Some(u) = f.reporter {
             scope.push(format!("reporter_user_id = {u}"));
@@ -1208,7 +1173,7 @@ impl Db {
     /// the service rolls them up.
     pub async fn case_figure_cells(
         &self,
-        scope: &FigureScope,
+        scope: &PlaceScope,
         from: i64,
         to: i64,
         now: i64,
@@ -1256,7 +1221,7 @@ impl Db {
     /// Petitions per year, compound and cause, for the years whose starts are given (ascending).
     pub async fn petitions_by_year(
         &self,
-        scope: &FigureScope,
+        scope: &PlaceScope,
         year_starts: &[(i64, i64)],
     ) -> sqlx::Result<Vec<PetitionRow>> {
         let Some(scope) = scope.sql() else {
@@ -1335,16 +1300,17 @@ const FINISHED: &str =
     "(status = 'closed' OR status = 'withdrawn' OR status = 'not_accepted' OR status = 'merged')";
 const UNFINISHED: &str = "(status <> 'closed' AND status <> 'withdrawn' AND status <> 'not_accepted' AND status <> 'merged')";
 
-/// Which cases figures count: everything, or those in these regions or compounds.
+/// Which places' cases a worker's queue or figures cover: everything, or these regions or
+/// compounds (built from the grants that permit the action, see `services::cases::place_scope`).
 #[derive(Debug, Clone, Default)]
-pub struct FigureScope {
+pub struct PlaceScope {
     pub all: bool,
     /// (column, region id), see `Db::region_column`.
     pub regions: Vec<(&'static str, i64)>,
     pub compounds: Vec<i64>,
 }
 
-impl FigureScope {
+impl PlaceScope {
     pub fn sql(&self) -> Option<String> {
         let mut parts = Vec::new();
         if self.all {

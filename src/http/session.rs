@@ -35,6 +35,15 @@ impl Actor {
         }
     }
 
+    /// The organisations among the actor's units (a department's staff answer its requests).
+    pub fn organisations(&self) -> Vec<i64> {
+        self.units
+            .iter()
+            .filter(|u| u.kind == crate::domain::case::UnitKind::Organisation)
+            .map(|u| u.id)
+            .collect()
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.grants.iter().any(|g| g.role == role)
     }

@@ -2,7 +2,7 @@
 use super::Checks;
 use crate::db::Db;
 use crate::db::cases::{
-    CaseEventRow, CaseLine, CaseRow, Category, CoordinationRow, NewCase, QueueFilter,
+    CaseEventRow, CaseLine, CaseRow, Category, CoordinationRow, NewCase, PlaceScope, QueueFilter,
     TransitionExtra,
 };
 use crate::db::places::Compound;
@@ -383,18 +383,13 @@ async fn standing(
     if actor.can(Action::HandleCases, &place) {
         return Ok(Some(Standing::Worker));
     }
-    let units = actor.units.clone();
-    if row.owner().is_some_and(|o| units.contains(&o)) {
+    if row.owner().is_some_and(|o| actor.units.contains(&o)) {
         return Ok(Some(Standing::Worker));
     }
     if row.reporter_user_id == Some(actor.user_id) || row.registered_by == Some(actor.user_id) {
         return Ok(Some(Standing::Reporter));
     }
-    let orgs: Vec<i64> = units
-        .iter()
-        .filter(|u| u.kind == UnitKind::Organisation)
-        .map(|u| u.id)
-        .collect();
+    let orgs = actor.organisations();
     if !orgs.is_empty() {
         let fetched;
         let asked = match asked {
@@ -492,12 +487,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         Standing::Department => Vec::new(),
     };
     if standing == Standing::Department {
-        let orgs: Vec<i64> = actor
-            .units
-            .iter()
-            .filter(|u| u.kind == UnitKind::Organisation)
-            .map(|u| u.id)
-            .collect();
+        let orgs = actor.organisations();
         coordination.retain(|r| orgs.contains(&r.organisation_id));
     } else if standing == Standing::Reporter {
         coordination.clear();
@@ -796,13 +786,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             std::mem::take(&mut c).finish()?;
             let req = req.ok_or(AppError::field("request_id", "required"))?;
             let asked = db.coordination_requests(id).await?;
-            let orgs: Vec<i64> = actor
-                .units
-                .iter()
-                .copied()
-                .filter(|u| u.kind == UnitKind::Organisation)
-                .map(|u| u.id)
-                .collect();
+            let orgs = actor.organisations();
             let r = asked
                 .iter()
                 .find(|r| r.id == req)
@@ -994,18 +978,7 @@ pub async fn queue_json(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<St
         "mine" => f.reporter = Some(actor.user_id),
         "open" | "all" | "overdue" => {
             f.units = actor.units.clone();
-            for g in &actor.grants {
-                if !crate::domain::access::role_permits(g.role, Action::HandleCases) {
-                    continue;
-                }
-                match &g.reach {
-                    Reach::Global => f.all = true,
-                    Reach::Region(r) => f.regions.push((db.region_column(*r).await?, *r)),
-                    Reach::Compounds(list) => f.compounds.extend(list),
-                    Reach::Buildings(pairs) => f.compounds.extend(pairs.iter().map(|p| p.0)),
-                    Reach::Nowhere => {}
-                }
-            }
+            f.places = place_scope(db, actor, Action::HandleCases).await?;
             f.open_only = show != "all";
             if show == "overdue" {
                 f.overdue_at = Some(crate::db::now());
@@ -1027,14 +1000,32 @@ pub async fn queue_json(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<St
     }
     f.category_id = p.category_id;
     f.compound = p.compound_id;
-    f.compounds.sort_unstable();
-    f.compounds.dedup();
     let (items, count, last) = db.case_queue(&f, p.before.unwrap_or(0), limit).await?;
     let next = match last {
         Some(id) if count == limit => id.to_string(),
         _ => "null".into(),
     };
     Ok(format!("{{\"items\":{items},\"next_before\":{next}}}"))
+}
+
+/// The places where the actor's grants permit `action`: the scope of their queue or figures.
+async fn place_scope(db: &Db, actor: &Actor, action: Action) -> AppResult<PlaceScope> {
+    let mut scope = PlaceScope::default();
+    for g in &actor.grants {
+        if !crate::domain::access::role_permits(g.role, action) {
+            continue;
+        }
+        match &g.reach {
+            Reach::Global => scope.all = true,
+            Reach::Region(r) => scope.regions.push((db.region_column(*r).await?, *r)),
+            Reach::Compounds(list) => scope.compounds.extend(list),
+            Reach::Buildings(pairs) => scope.compounds.extend(pairs.iter().map(|p| p.0)),
+            Reach::Nowhere => {}
+        }
+    }
+    scope.compounds.sort_unstable();
+    scope.compounds.dedup();
+    Ok(scope)
 }
 
 /// A compound's open issues as its residents see them: no names, the description only where
@@ -1095,13 +1086,7 @@ pub async fn coordination_requests(
     limit: Option<i64>,
 ) -> AppResult<Vec<CoordinationRow>> {
     let limit = super::page_limit(limit)?;
-    let orgs: Vec<i64> = actor
-        .units
-        .iter()
-        .copied()
-        .filter(|u| u.kind == UnitKind::Organisation)
-        .map(|u| u.id)
-        .collect();
+    let orgs = actor.organisations();
     Ok(db.coordination_for(&orgs, before, limit).await?)
 }
 
@@ -1358,27 +1343,12 @@ async fn named(db: &Db, mut lines: Vec<FigureLine>) -> AppResult<Vec<FigureLine>
 }
 
 pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figures> {
-    use crate::db::cases::FigureScope;
     let now = crate::db::now();
     let period = period(p, now)?;
-    let mut scope = FigureScope::default();
-    for g in &actor.grants {
-        if !crate::domain::access::role_permits(g.role, Action::ViewCaseFigures) {
-            continue;
-        }
-        match &g.reach {
-            Reach::Global => scope.all = true,
-            Reach::Region(r) => scope.regions.push((db.region_column(*r).await?, *r)),
-            Reach::Compounds(list) => scope.compounds.extend(list),
-            Reach::Buildings(pairs) => scope.compounds.extend(pairs.iter().map(|p| p.0)),
-            Reach::Nowhere => {}
-        }
-    }
+    let scope = place_scope(db, actor, Action::ViewCaseFigures).await?;
     if !scope.all && scope.regions.is_empty() && scope.compounds.is_empty() {
         return Err(AppError::Forbidden);
     }
-    scope.compounds.sort_unstable();
-    scope.compounds.dedup();
     let key = (scope.sql().unwrap_or_default(), period.from, period.to);
     if let Some(json) = db.caches.figures.get(&key)
         && let Ok(f) = serde_json::from_str::<Figures>(&json)
