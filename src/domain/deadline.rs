@@ -51,6 +51,18 @@ pub fn end_of_day_after(at: i64, days: i64) -> i64 {
         .unwrap_or(at + (days + 1) * 86_400)
 }
 
+/// Is the local day of `at` a Saturday or a Sunday?
+pub fn is_weekend(at: i64) -> bool {
+    Timestamp::from_second(at)
+        .map(|t| {
+            matches!(
+                t.to_zoned_datetime(SHANGHAI.clone()).weekday(),
+                jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+            )
+        })
+        .unwrap_or(false)
+}
+
 /// The first second of a local calendar day.
 pub fn local_midnight(date: jiff::civil::Date) -> i64 {
     date.to_zoned_datetime(SHANGHAI.clone())

@@ -3,8 +3,12 @@
 pub mod kinds;
 pub mod access;
 pub mod area;
+pub mod ballot_chain;
 pub mod case;
 pub mod deadline;
+pub mod decision;
 pub mod personal;
 pub mod rates;
+pub mod roll;
 pub mod vote;
+pub mod vote_files;
