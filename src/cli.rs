@@ -76,6 +76,19 @@ enum Command {
         #[command(subcommand)]
         action: Open311KeyAction,
     },
+    /// Recount an owners' decision offline from its two audit files (no server, no database):
+    /// prints the result as JSON. Malformed files are refused with the line number.
+    Tally {
+        /// head_id,units,area_m2 (one row per head; units separated by `;`).
+        #[arg(long)]
+        roll: PathBuf,
+        /// head_id,choice (agree | disagree | abstain) for one agenda item.
+        #[arg(long)]
+        ballots: PathBuf,
+        /// The art. 278 item the agenda item decides (1–9): 6–8 are major matters.
+        #[arg(long)]
+        matter: u8,
+    },
     /// Consistent online copy of the SQLite database (the server may be running).
     Backup {
         #[arg(long)]
@@ -132,6 +145,23 @@ enum Open311KeyAction {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Tally {
+        roll,
+        ballots,
+        matter,
+    }) = &cli.command
+    {
+        return match tally_files(roll, ballots, *matter) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -149,6 +179,29 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `redbutler tally`: the offline audit of a vote from ROLL.csv and BALLOTS.csv.
+pub fn tally_files(
+    roll: &std::path::Path,
+    ballots: &std::path::Path,
+    matter: u8,
+) -> Result<String, String> {
+    use crate::domain::vote_files;
+    let read = |p: &std::path::Path| {
+        std::fs::read(p)
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))
+            .and_then(|b| String::from_utf8(b).map_err(|_| format!("{} is not UTF-8", p.display())))
+    };
+    if crate::domain::vote::matter_class(matter).is_none() {
+        return Err(format!("--matter {matter}: the art. 278 item must be 1–9"));
+    }
+    let roll = vote_files::parse_roll(&read(roll)?).map_err(|e| e.to_string())?;
+    let ballots = vote_files::parse_ballots(&read(ballots)?, &roll).map_err(|e| e.to_string())?;
+    let counts = vote_files::count(&roll, &ballots);
+    let outcome = crate::domain::vote::outcome(matter, &counts)
+        .ok_or_else(|| "the art. 278 item must be 1–9".to_string())?;
+    serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())
 }
 
 fn init_logs(json: bool) {
@@ -310,6 +363,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.backup_to(&to).await?;
             println!("backup written to {}", to.display());
         }
+        Command::Tally { .. } => unreachable!("handled before the runtime starts"),
     }
     Ok(ExitCode::SUCCESS)
 }

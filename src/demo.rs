@@ -892,6 +892,14 @@ pub async fn load_demo(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
     let _ = association;
 
     g.flush().await?;
+    // 彭大爷 bought his flat from the generated owner: he alone holds it now (one head, his vote).
+    sqlx::query(
+        "DELETE FROM holdings WHERE dwelling_id = $1 AND (person_id IS NULL OR person_id <> $2)",
+    )
+    .bind(guoshui.dwellings[1][30])
+    .bind(peng)
+    .execute(&mut *g.tx)
+    .await?;
     g.tx.commit().await?;
     db.reset_sequences(ALL_TABLES).await?;
 

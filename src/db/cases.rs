@@ -233,6 +233,8 @@ pub struct NotificationRow {
     pub id: i64,
     pub case_id: Option<i64>,
     pub case_number: Option<String>,
+    pub decision_id: Option<i64>,
+    pub decision_title: Option<String>,
     pub kind: String,
     pub created_at: i64,
     pub read_at: Option<i64>,
@@ -723,8 +725,8 @@ impl Db {
         limit: i64,
     ) -> sqlx::Result<Vec<NotificationRow>> {
         sqlx::query_as(
-            "SELECT n.id, n.case_id, c.number AS case_number, n.kind, n.created_at, n.read_at FROM notifications n \
-             LEFT JOIN cases c ON c.id = n.case_id WHERE n.user_id = $1 AND ($2 = 0 OR n.id < $2) ORDER BY n.id DESC LIMIT $3",
+            "SELECT n.id, n.case_id, c.number AS case_number, n.decision_id, d.title AS decision_title, n.kind, n.created_at, n.read_at \
+             FROM notifications n LEFT JOIN cases c ON c.id = n.case_id LEFT JOIN decisions d ON d.id = n.decision_id WHERE n.user_id = $1 AND ($2 = 0 OR n.id < $2) ORDER BY n.id DESC LIMIT $3",
         )
         .bind(user_id)
         .bind(before)

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod case_writer;
 pub mod cases;
+pub mod decisions;
 pub mod directory;
 pub mod places;
 

@@ -56,10 +56,13 @@ pub enum Action {
     HandleCases,
     /// The three rates and case figures of a place.
     ViewCaseFigures,
+    /// Convene owners' decisions, consultations and coordination meetings; keep their roll and
+    /// record paper and proxy ballots.
+    ConveneDecisions,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewPlace,
         Action::ViewPeople,
         Action::UnmaskPersonal,
@@ -72,6 +75,7 @@ impl Action {
         Action::ManageUsers,
         Action::HandleCases,
         Action::ViewCaseFigures,
+        Action::ConveneDecisions,
     ];
 
     /// Actions on people are exact: a building leader sees the people of the building, not of the
@@ -79,7 +83,10 @@ impl Action {
     fn exact(self) -> bool {
         matches!(
             self,
-            Action::ViewPeople | Action::UnmaskPersonal | Action::EditPeople
+            Action::ViewPeople
+                | Action::UnmaskPersonal
+                | Action::EditPeople
+                | Action::ConveneDecisions
         )
     }
 }
@@ -103,10 +110,10 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         BuildingLeader => matches!(action, ViewPlace | ViewPeople | UnmaskPersonal),
         Butler => matches!(
             action,
-            ViewPlace | ViewPeople | UnmaskPersonal | HandleCases
+            ViewPlace | ViewPeople | UnmaskPersonal | HandleCases | ConveneDecisions
         ),
         PropertyStaff => matches!(action, ViewPlace | ViewPeople | HandleCases),
-        CommitteeMember => matches!(action, ViewPlace | ViewPeople),
+        CommitteeMember => matches!(action, ViewPlace | ViewPeople | ConveneDecisions),
         PropertyManager => matches!(
             action,
             ViewPlace
@@ -130,6 +137,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
                 | ImportData
                 | HandleCases
                 | ViewCaseFigures
+                | ConveneDecisions
         ),
         // District leadership watches figures and supervises escalated cases; never people.
         DistrictOfficial => matches!(
@@ -210,9 +218,15 @@ mod tests {
         let row: &[Action] = match role {
             Role::Resident => &[ViewPlace],
             Role::BuildingLeader => &[ViewPlace, ViewPeople, UnmaskPersonal],
-            Role::Butler => &[ViewPlace, ViewPeople, UnmaskPersonal, HandleCases],
+            Role::Butler => &[
+                ViewPlace,
+                ViewPeople,
+                UnmaskPersonal,
+                HandleCases,
+                ConveneDecisions,
+            ],
             Role::PropertyStaff => &[ViewPlace, ViewPeople, HandleCases],
-            Role::CommitteeMember => &[ViewPlace, ViewPeople],
+            Role::CommitteeMember => &[ViewPlace, ViewPeople, ConveneDecisions],
             Role::PropertyManager => &[
                 ViewPlace,
                 ViewPeople,
@@ -234,6 +248,7 @@ mod tests {
                 ImportData,
                 HandleCases,
                 ViewCaseFigures,
+                ConveneDecisions,
             ],
             Role::DistrictOfficial => &[
                 ViewPlace,

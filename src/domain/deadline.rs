@@ -63,6 +63,21 @@ pub fn is_weekend(at: i64) -> bool {
         .unwrap_or(false)
 }
 
+/// Reads a local Asia/Shanghai time as written in forms: `2026-12-20T09:00`, `2026-12-20 09:00`
+/// (seconds optional).
+pub fn parse_local(text: &str) -> Option<i64> {
+    let t = text.trim().replacen(' ', "T", 1);
+    let dt: jiff::civil::DateTime = t.parse().ok()?;
+    dt.to_zoned_datetime(SHANGHAI.clone())
+        .ok()
+        .map(|z| z.timestamp().as_second())
+}
+
+/// The local calendar date of `at`, `2026-01-25`: holdings are dated this way.
+pub fn local_date(at: i64) -> String {
+    local(at).get(..10).unwrap_or("").to_string()
+}
+
 /// The first second of a local calendar day.
 pub fn local_midnight(date: jiff::civil::Date) -> i64 {
     date.to_zoned_datetime(SHANGHAI.clone())

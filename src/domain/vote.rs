@@ -160,6 +160,111 @@ pub fn tally(class: MatterClass, c: &Counts) -> TallyResult {
     }
 }
 
+/// Heads and area of one group, with its share of a reference group (2-decimal percentages,
+/// rounded half up from exact integers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Measure {
+    pub heads: i64,
+    pub area_centi_m2: i64,
+    pub area_m2: String,
+    pub heads_percent: String,
+    pub area_percent: String,
+}
+
+impl Measure {
+    fn of(w: Weight, reference: Weight) -> Measure {
+        let pct = |part, whole| match super::rates::basis_points(part, whole) {
+            Some(b) => format!("{}.{:02}", b / 100, b % 100),
+            None => "0.00".into(),
+        };
+        Measure {
+            heads: w.heads,
+            area_centi_m2: w.area,
+            area_m2: super::vote_files::format_area(w.area),
+            heads_percent: pct(w.heads, reference.heads),
+            area_percent: pct(w.area, reference.area),
+        }
+    }
+}
+
+/// The published result of one agenda item (also what `redbutler tally` prints).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Outcome {
+    /// The art. 278 item (1–9).
+    pub matter: u8,
+    pub class: MatterClass,
+    pub passed: bool,
+    /// Heads and area on the roll (percentages 100).
+    pub total: Measure,
+    /// Who took part, as a share of the roll.
+    pub participating: Measure,
+    /// Each option as a share of those who took part.
+    pub agreeing: Measure,
+    pub disagreeing: Measure,
+    pub abstaining: Measure,
+    /// Failed thresholds with what was needed; areas in 0.01 m².
+    pub failed: Vec<ShortfallOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ShortfallOut {
+    pub threshold: String,
+    pub needed: i64,
+    pub had: i64,
+    pub missing: i64,
+}
+
+/// The tally of an art. 278 item, ready to publish; None for an item number outside 1–9.
+pub fn outcome(matter: u8, c: &Counts) -> Option<Outcome> {
+    let class = matter_class(matter)?;
+    let r = tally(class, c);
+    Some(Outcome {
+        matter,
+        class,
+        passed: r.passed,
+        total: Measure::of(r.total, r.total),
+        participating: Measure::of(r.participating, r.total),
+        agreeing: Measure::of(r.agree, r.participating),
+        disagreeing: Measure::of(r.disagree, r.participating),
+        abstaining: Measure::of(r.abstain, r.participating),
+        failed: r
+            .failed
+            .iter()
+            .map(|s| ShortfallOut {
+                threshold: s.threshold.as_str().to_string(),
+                needed: s.needed,
+                had: s.had,
+                missing: s.missing,
+            })
+            .collect(),
+    })
+}
+
+/// The result of a resident consultation (居民协商): one vote per household, advisory, no legal
+/// thresholds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Advisory {
+    /// Always true: the result binds nobody and says so.
+    pub advisory: bool,
+    pub total: Measure,
+    pub participating: Measure,
+    pub agreeing: Measure,
+    pub disagreeing: Measure,
+    pub abstaining: Measure,
+}
+
+pub fn advisory(c: &Counts) -> Advisory {
+    let participating = c.agree + c.disagree + c.abstain;
+    Advisory {
+        advisory: true,
+        total: Measure::of(c.total, c.total),
+        participating: Measure::of(participating, c.total),
+        agreeing: Measure::of(c.agree, participating),
+        disagreeing: Measure::of(c.disagree, participating),
+        abstaining: Measure::of(c.abstain, participating),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,9 +62,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/audit", get(audit))
         .merge(super::api_cases::router())
+        .merge(super::api_decisions::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", {
             let mut doc = ApiDoc::openapi();
             doc.merge(super::api_cases::CasesApi::openapi());
+            doc.merge(super::api_decisions::DecisionsApi::openapi());
             doc
         }))
 }

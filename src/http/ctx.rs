@@ -57,6 +57,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Locale {
     }
 }
 
+/// The label of a field in an error message: `items[1].matter` reads "议题 2 · 法定事项".
+pub fn field_label(locale: Locale, field: &str) -> String {
+    if let Some((list, rest)) = field.split_once('[')
+        && let Some((index, sub)) = rest.split_once(']')
+        && let Ok(i) = index.parse::<usize>()
+    {
+        let sub = sub.trim_start_matches('.');
+        let head = format!("{} {}", locale.t(&format!("field.{list}")), i + 1);
+        return if sub.is_empty() {
+            head
+        } else {
+            format!("{head} · {}", locale.t(&format!("field.{sub}")))
+        };
+    }
+    locale.t(&format!("field.{field}"))
+}
+
 /// The value of one cookie.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -1,6 +1,7 @@
 //! HTTP: pages, JSON API, middleware. Handlers are thin: they parse, call a service, render.
 pub mod api;
 pub mod api_cases;
+pub mod api_decisions;
 pub mod ctx;
 pub mod open311;
 pub mod pages;
@@ -185,7 +186,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
                 serde_json::json!({
                     "field": f.field,
                     "code": f.code,
-                    "message": format!("{}: {}", locale.t(&format!("field.{}", f.field)), locale.t(&format!("check.{}", f.code))),
+                    "message": format!("{}: {}", ctx::field_label(locale, &f.field), locale.t(&format!("check.{}", f.code))),
                 })
             })
             .collect();
@@ -228,7 +229,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
             .map(|f| {
                 format!(
                     "{}: {}",
-                    locale.t(&format!("field.{}", f.field)),
+                    ctx::field_label(locale, &f.field),
                     locale.t(&format!("check.{}", f.code))
                 )
             })

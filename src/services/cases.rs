@@ -1009,7 +1009,7 @@ pub async fn queue_json(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<St
 }
 
 /// The places where the actor's grants permit `action`: the scope of their queue or figures.
-async fn place_scope(db: &Db, actor: &Actor, action: Action) -> AppResult<PlaceScope> {
+pub async fn place_scope(db: &Db, actor: &Actor, action: Action) -> AppResult<PlaceScope> {
     let mut scope = PlaceScope::default();
     for g in &actor.grants {
         if !crate::domain::access::role_permits(g.role, action) {

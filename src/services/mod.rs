@@ -1,6 +1,7 @@
 //! What a user can do. Every function takes the acting user and checks permission first
 //! (deny by default); pages and the JSON API both call these, so they cannot disagree.
 pub mod cases;
+pub mod decisions;
 pub mod directory;
 pub mod people;
 pub mod places;

@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod cases;
 mod data;
+mod decisions;
 mod helpers;
 mod open311;
 mod schema;

@@ -1,0 +1,381 @@
+//! The owners' decisions part of the JSON API (`/api/v1/decisions…`, meeting demands).
+use super::AppState;
+use super::api::{ApiError, ApiJson, ApiPath, ApiQuery, PageParams};
+use super::session::Actor;
+use crate::db::decisions::{DecisionLine, DemandRow, HeadRow, ItemProgress, QuestionRow};
+use crate::error::AppResult;
+use crate::services::decisions::{
+    self as svc, BallotInput, BallotReceipt, CloseInput, DecisionInput, DecisionView, DemandStatus,
+    FollowUpInput, Verification,
+};
+use crate::services::page_limit;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/decisions", get(list).post(create))
+        .route("/api/v1/decisions/{id}", get(one))
+        .route("/api/v1/decisions/{id}/notice", post(notice))
+        .route("/api/v1/decisions/{id}/cancel", post(cancel))
+        .route("/api/v1/decisions/{id}/roll", get(roll))
+        .route("/api/v1/decisions/{id}/objections", post(object))
+        .route(
+            "/api/v1/decisions/{id}/objections/{objection}/answer",
+            post(answer_objection),
+        )
+        .route("/api/v1/decisions/{id}/questions", get(questions).post(ask))
+        .route(
+            "/api/v1/decisions/{id}/questions/{question}/answer",
+            post(answer),
+        )
+        .route("/api/v1/decisions/{id}/ballots", post(cast))
+        .route("/api/v1/decisions/{id}/progress", get(progress))
+        .route("/api/v1/decisions/{id}/close", post(close))
+        .route("/api/v1/decisions/{id}/verify", get(verify))
+        .route("/api/v1/decisions/{id}/roll.csv", get(roll_csv))
+        .route(
+            "/api/v1/decisions/{id}/items/{item}/ballots.csv",
+            get(ballots_csv),
+        )
+        .route(
+            "/api/v1/decisions/{id}/items/{item}/follow-up",
+            post(follow_up),
+        )
+        .route(
+            "/api/v1/compounds/{id}/meeting-demands",
+            get(demands).post(demand_start),
+        )
+        .route("/api/v1/meeting-demands/{id}", get(demand))
+        .route("/api/v1/meeting-demands/{id}/sign", post(demand_sign))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list,
+        create,
+        one,
+        notice,
+        cancel,
+        roll,
+        object,
+        answer_objection,
+        questions,
+        ask,
+        answer,
+        cast,
+        progress,
+        close,
+        verify,
+        roll_csv,
+        ballots_csv,
+        follow_up,
+        demands,
+        demand_start,
+        demand,
+        demand_sign
+    ),
+    components(schemas(ApiError))
+)]
+pub struct DecisionsApi;
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TextInput {
+    pub text: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/decisions", tag = "decisions", params(PageParams),
+    responses((status = 200, description = "Votes, consultations and meetings the caller may see, newest first", body = Vec<DecisionLine>)))]
+async fn list(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> AppResult<Json<Vec<DecisionLine>>> {
+    let limit = page_limit(p.limit)?;
+    Ok(Json(
+        svc::list(&s.db, &actor, p.after.unwrap_or(0), limit).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions", tag = "decisions", request_body = DecisionInput,
+    responses((status = 201, description = "A draft: nothing is sent until the notice", body = Created),
+              (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+async fn create(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    let id = svc::create(&s.db, &actor, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[utoipa::path(get, path = "/api/v1/decisions/{id}", tag = "decisions", params(("id" = i64, Path)),
+    responses((status = 200, body = DecisionView), (status = 404, body = ApiError)))]
+async fn one(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<DecisionView>> {
+    Ok(Json(svc::view(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/notice", tag = "decisions", params(("id" = i64, Path)),
+    responses((status = 200, body = DecisionView),
+              (status = 409, description = "vote_notice_too_short: voting must open at least 15 whole days after the notice", body = ApiError)))]
+async fn notice(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<DecisionView>> {
+    svc::notice(&s.db, &actor, id).await?;
+    Ok(Json(svc::view(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/cancel", tag = "decisions", params(("id" = i64, Path)),
+    responses((status = 200, body = DecisionView), (status = 409, body = ApiError)))]
+async fn cancel(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<DecisionView>> {
+    svc::cancel(&s.db, &actor, id).await?;
+    Ok(Json(svc::view(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/decisions/{id}/roll", tag = "decisions", params(("id" = i64, Path), PageParams),
+    responses((status = 200, description = "The roll, in head order (convenor)", body = Vec<HeadRow>), (status = 403, body = ApiError)))]
+async fn roll(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> AppResult<Json<Vec<HeadRow>>> {
+    let limit = page_limit(p.limit)?;
+    Ok(Json(
+        svc::roll_page(&s.db, &actor, id, p.after.unwrap_or(0), limit).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/objections", tag = "decisions", params(("id" = i64, Path)), request_body = TextInput,
+    responses((status = 201, body = Created), (status = 409, description = "vote_roll_frozen", body = ApiError)))]
+async fn object(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(t): ApiJson<TextInput>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    let id = svc::object(&s.db, &actor, id, &t.text).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/objections/{objection}/answer", tag = "decisions",
+    params(("id" = i64, Path), ("objection" = i64, Path)), request_body = TextInput,
+    responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+async fn answer_objection(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath((id, objection)): ApiPath<(i64, i64)>,
+    ApiJson(t): ApiJson<TextInput>,
+) -> AppResult<StatusCode> {
+    svc::answer_objection(&s.db, &actor, id, objection, &t.text).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/decisions/{id}/questions", tag = "decisions", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<QuestionRow>)))]
+async fn questions(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<Vec<QuestionRow>>> {
+    Ok(Json(svc::questions(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/questions", tag = "decisions", params(("id" = i64, Path)), request_body = TextInput,
+    responses((status = 201, body = Created), (status = 409, body = ApiError)))]
+async fn ask(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(t): ApiJson<TextInput>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    let id = svc::ask(&s.db, &actor, id, &t.text).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/questions/{question}/answer", tag = "decisions",
+    params(("id" = i64, Path), ("question" = i64, Path)), request_body = TextInput,
+    responses((status = 204), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+async fn answer(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath((id, question)): ApiPath<(i64, i64)>,
+    ApiJson(t): ApiJson<TextInput>,
+) -> AppResult<StatusCode> {
+    svc::answer(&s.db, &actor, id, question, &t.text).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/ballots", tag = "decisions", params(("id" = i64, Path)), request_body = BallotInput,
+    responses((status = 201, description = "Stored on the hash chain; final", body = BallotReceipt),
+              (status = 409, description = "vote_already_cast, vote_closed, vote_not_open_yet, vote_not_on_roll, vote_not_an_owner, …", body = ApiError),
+              (status = 422, body = ApiError)))]
+async fn cast(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<BallotInput>,
+) -> AppResult<(StatusCode, Json<BallotReceipt>)> {
+    let r = svc::cast(&s.db, &actor, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+#[utoipa::path(get, path = "/api/v1/decisions/{id}/progress", tag = "decisions", params(("id" = i64, Path)),
+    responses((status = 200, description = "Participation per item (heads and area), never the choices", body = Vec<ItemProgress>),
+              (status = 403, body = ApiError)))]
+async fn progress(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<Vec<ItemProgress>>> {
+    Ok(Json(svc::progress(&s.db, &actor, id).await?.1))
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/close", tag = "decisions", params(("id" = i64, Path)), request_body = CloseInput,
+    responses((status = 200, description = "Closed, counted and published", body = DecisionView),
+              (status = 409, description = "vote_still_open, vote_already_closed", body = ApiError), (status = 422, body = ApiError)))]
+async fn close(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<CloseInput>,
+) -> AppResult<Json<DecisionView>> {
+    svc::close(&s.db, &actor, id, &input).await?;
+    Ok(Json(svc::view(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/decisions/{id}/verify", tag = "decisions", params(("id" = i64, Path)),
+    responses((status = 200, description = "The roll digest, the hash chain and the tally recomputed from the stored ballots", body = Verification)))]
+async fn verify(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<Verification>> {
+    Ok(Json(svc::verify(&s.db, &actor, id).await?))
+}
+
+fn csv_file(name: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/decisions/{id}/roll.csv", tag = "decisions", params(("id" = i64, Path)),
+    responses((status = 200, description = "ROLL.csv: head_id,units,area_m2 (for `redbutler tally`)", content_type = "text/csv"),
+              (status = 409, description = "vote_not_closed", body = ApiError)))]
+async fn roll_csv(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Response> {
+    let body = svc::export_roll(&s.db, &actor, id).await?;
+    Ok(csv_file("ROLL.csv".into(), body))
+}
+
+#[utoipa::path(get, path = "/api/v1/decisions/{id}/items/{item}/ballots.csv", tag = "decisions",
+    params(("id" = i64, Path), ("item" = i64, Path)),
+    responses((status = 200, description = "BALLOTS.csv: head_id,choice for one item", content_type = "text/csv"),
+              (status = 409, description = "vote_not_closed", body = ApiError)))]
+async fn ballots_csv(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath((id, item)): ApiPath<(i64, i64)>,
+) -> AppResult<Response> {
+    let body = svc::export_ballots(&s.db, &actor, id, item).await?;
+    Ok(csv_file("BALLOTS.csv".into(), body))
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/items/{item}/follow-up", tag = "decisions",
+    params(("id" = i64, Path), ("item" = i64, Path)), request_body = FollowUpInput,
+    responses((status = 201, description = "The follow-up case", body = Created), (status = 409, body = ApiError)))]
+async fn follow_up(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath((id, item)): ApiPath<(i64, i64)>,
+    ApiJson(input): ApiJson<FollowUpInput>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    let case = svc::follow_up(&s.db, &s.config.case_prefix, &actor, id, item, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: case })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DemandInput {
+    pub subject: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/compounds/{id}/meeting-demands", tag = "decisions", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<DemandRow>)))]
+async fn demands(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<Vec<DemandRow>>> {
+    Ok(Json(svc::demands_of(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/compounds/{id}/meeting-demands", tag = "decisions", params(("id" = i64, Path)), request_body = DemandInput,
+    responses((status = 201, description = "Started and signed by the caller (an owner)", body = DemandStatus), (status = 409, body = ApiError)))]
+async fn demand_start(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<DemandInput>,
+) -> AppResult<(StatusCode, Json<DemandStatus>)> {
+    let demand = svc::start_demand(&s.db, &actor, id, &input.subject).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(svc::demand(&s.db, &actor, demand).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/meeting-demands/{id}", tag = "decisions", params(("id" = i64, Path)),
+    responses((status = 200, body = DemandStatus), (status = 404, body = ApiError)))]
+async fn demand(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<DemandStatus>> {
+    Ok(Json(svc::demand(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/meeting-demands/{id}/sign", tag = "decisions", params(("id" = i64, Path)),
+    responses((status = 200, description = "Signed; at 20 % of heads and area a case is opened for the convenor", body = DemandStatus),
+              (status = 409, body = ApiError)))]
+async fn demand_sign(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<DemandStatus>> {
+    Ok(Json(
+        svc::sign_demand(&s.db, &s.config.case_prefix, &actor, id).await?,
+    ))
+}

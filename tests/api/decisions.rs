@@ -1,0 +1,1062 @@
+//! Owners' decisions end to end through the JSON API: the decision part of S2 (the parking plan of
+//! 国税佳苑), the counting rules on the demo roll, refusals that change nothing, tampering, the
+//! offline audit tool on exported files, consultations and extraordinary meeting demands.
+use crate::helpers::*;
+use redbutler::domain::deadline;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const DAY: i64 = 86_400;
+
+async fn send(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut r = app.api(token, method, path).await;
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    send(app, token, Method::POST, path, Some(body)).await
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    send(app, token, Method::GET, path, None).await
+}
+
+async fn compound(app: &TestApp, name: &str) -> i64 {
+    app.id_of(&format!("SELECT id FROM compounds WHERE name = '{name}'"))
+        .await
+}
+
+fn local_in(days: i64) -> String {
+    deadline::local(redbutler::db::now() + days * DAY)
+}
+
+/// "Time passes": moves a decision's schedule `secs` into the past.
+async fn travel(app: &TestApp, id: i64, secs: i64) {
+    sqlx::query(
+        "UPDATE decisions SET opens_at = opens_at - $1, closes_at = closes_at - $1, noticed_at = noticed_at - $1 WHERE id = $2",
+    )
+    .bind(secs)
+    .bind(id)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    sqlx::query(sql)
+        .execute(&app.db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// A parking vote on 国税佳苑 (art. 278 item 8, a major matter) convened by the owners'
+/// committee (彭大爷), with the landscaping bureau invited; opens in `days`.
+async fn parking_vote(app: &TestApp, committee: &str, days: i64, extra_item: bool) -> (u16, Value) {
+    let guoshui = compound(app, "国税佳苑").await;
+    let bureau = app
+        .id_of("SELECT id FROM organisations WHERE name = '永川区市政园林管理局'")
+        .await;
+    let mut items = vec![json!({"title": "在小区主干道划设停车位、保留消防通道", "matter": 8})];
+    if extra_item {
+        items.push(json!({"title": "使用专项维修资金修缮 3 栋屋面", "matter": 5}));
+    }
+    post(
+        app,
+        committee,
+        "/api/v1/decisions",
+        json!({"compound_id": guoshui, "kind": "assembly", "mode": "meeting", "title": "停车规划业主大会",
+               "description": "园林局已原则同意停车规划草案。", "place": "1 栋架空层",
+               "opens_at": local_in(days), "closes_at": local_in(days + 3), "items": items, "invited": [bureau]}),
+    )
+    .await
+}
+
+/// Every head of the roll: (head, area, kind).
+async fn roll(app: &TestApp, token: &str, id: i64) -> Vec<(i64, i64, String)> {
+    let mut out = vec![];
+    let mut after = 0;
+    loop {
+        let (s, page) = get(
+            app,
+            token,
+            &format!("/api/v1/decisions/{id}/roll?after={after}&limit=200"),
+        )
+        .await;
+        assert_eq!(s, 200, "{page}");
+        let page = page.as_array().unwrap().clone();
+        if page.is_empty() {
+            return out;
+        }
+        for h in &page {
+            out.push((
+                h["head_no"].as_i64().unwrap(),
+                h["area"].as_i64().unwrap(),
+                h["kind"].as_str().unwrap().to_string(),
+            ));
+        }
+        after = out.last().unwrap().0;
+    }
+}
+
+async fn paper(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+    head: i64,
+    item: i64,
+    choice: &str,
+) -> (u16, Value) {
+    post(
+        app,
+        token,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"channel": "paper", "head": head, "ballot_number": format!("P-{item}-{head}"),
+               "choices": [{"item": item, "choice": choice}]}),
+    )
+    .await
+}
+
+async fn decision_count(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM decisions").await
+}
+
+#[tokio::test]
+async fn s2_the_owners_decide_the_parking_plan_lawfully_and_anyone_can_recount_it() {
+    let app = spawn_demo().await;
+    let committee = app.token("pengdaye").await;
+    let bureau = app.token("liuyuan").await;
+    let butler = app.token("luojiangyan").await;
+
+    // Too short a notice: refused, and nothing changes.
+    let (s, v) = parking_vote(&app, &committee, 10, false).await;
+    assert_eq!(s, 201, "{v}");
+    let short = v["id"].as_i64().unwrap();
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{short}/notice"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_notice_too_short")),
+        "{v}"
+    );
+    let (_, v) = get(&app, &committee, &format!("/api/v1/decisions/{short}")).await;
+    assert_eq!(v["status"], "draft");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM notifications WHERE decision_id = {short}"
+        ))
+        .await,
+        0
+    );
+    // A draft is the convenor's: owners and the bureau do not see it.
+    assert_eq!(
+        get(&app, &bureau, &format!("/api/v1/decisions/{short}"))
+            .await
+            .0,
+        404
+    );
+
+    // With 17 days it goes out: owners and the invited bureau are told.
+    let (s, v) = parking_vote(&app, &committee, 17, false).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/notice"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "noticed");
+    let peng = app
+        .id_of("SELECT id FROM users WHERE username = 'pengdaye'")
+        .await;
+    let liu = app
+        .id_of("SELECT id FROM users WHERE username = 'liuyuan'")
+        .await;
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM notifications WHERE decision_id = {id} AND user_id = {peng} AND kind = 'decision_noticed'")).await, 1);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM notifications WHERE decision_id = {id} AND user_id = {liu} AND kind = 'decision_invited'")).await, 1);
+    // A second notice is refused.
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/notice"),
+            json!({})
+        )
+        .await
+        .1["error"]["code"],
+        "vote_not_draft"
+    );
+
+    // An owner asks; the bureau answers from its own account; its name shows on the answer.
+    let (s, q) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/questions"),
+        json!({"text": "划线后消防通道宽度是否达标？"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{q}");
+    let qid = q["id"].as_i64().unwrap();
+    let (s, v) = post(
+        &app,
+        &bureau,
+        &format!("/api/v1/decisions/{id}/questions/{qid}/answer"),
+        json!({"text": "通道宽度 4 米，符合规范。"}),
+    )
+    .await;
+    assert_eq!(s, 204, "{v}");
+    let (_, v) = get(&app, &bureau, &format!("/api/v1/decisions/{id}/questions")).await;
+    assert_eq!(v[0]["answered_by_organisation"], "永川区市政园林管理局");
+    // The bureau is not the convenor: no roll, no paper ballots.
+    assert_eq!(
+        get(&app, &bureau, &format!("/api/v1/decisions/{id}/roll"))
+            .await
+            .0,
+        403
+    );
+
+    // Before the window opens nobody votes.
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "agree"}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_not_open_yet")),
+        "{v}"
+    );
+
+    // 17 days later voting opens and the roll freezes.
+    travel(&app, id, 17 * DAY).await;
+    let (_, v) = get(&app, &committee, &format!("/api/v1/decisions/{id}")).await;
+    assert_eq!(v["status"], "open");
+    let heads = v["decision"]["roll_heads"].as_i64().unwrap();
+    let total_area = v["decision"]["roll_area"].as_i64().unwrap();
+    assert!(heads >= 300, "{heads}");
+    let roll = roll(&app, &committee, id).await;
+    assert_eq!(roll.len() as i64, heads);
+    assert_eq!(roll.iter().map(|r| r.1).sum::<i64>(), total_area);
+    // The counting rules: several units one head, co-owned one head, unsold units one head.
+    let units = app.count(&format!("SELECT COUNT(*) FROM dwellings WHERE compound_id = (SELECT compound_id FROM decisions WHERE id = {id})")).await;
+    assert!(
+        units > heads,
+        "several units per head somewhere: {units} units, {heads} heads"
+    );
+    assert_eq!(roll.iter().filter(|r| r.2 == "developer").count(), 1);
+    assert!(roll.iter().any(|r| r.2 == "co_owned"));
+
+    // 彭大爷 votes online on his phone; a second vote is refused and changes nothing.
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "agree"}]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let peng_head = v["head"].as_i64().unwrap();
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "disagree"}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_already_cast")),
+        "{v}"
+    );
+    // A butler who owns nothing here is not on the roll.
+    let (s, v) = post(
+        &app,
+        &butler,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "agree"}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_not_on_roll")),
+        "{v}"
+    );
+    // Property staff see the vote but do not record paper ballots.
+    let staff = app.token("chengang").await;
+    let other = roll.iter().find(|r| r.0 != peng_head).unwrap().0;
+    let (s, _) = post(&app, &staff, &format!("/api/v1/decisions/{id}/ballots"), json!({"channel": "paper", "head": other, "ballot_number": "X1", "choices": [{"item": 1, "choice": "agree"}]})).await;
+    assert_eq!(s, 403);
+
+    // Paper ballots from the meeting: exactly the heads needed for 2/3 participation and 3/4
+    // approval in heads, with area to spare. Every 4th voter disagrees.
+    let mut voters: Vec<&(i64, i64, String)> = roll
+        .iter()
+        .filter(|r| r.0 != peng_head && r.2 != "no_owner")
+        .collect();
+    voters.sort_by_key(|r| std::cmp::Reverse(r.1));
+    let need_heads = (2 * heads + 2) / 3;
+    let mut cast = 1;
+    let mut agree = 1;
+    for (i, (head, _, _)) in voters.iter().enumerate() {
+        if cast >= need_heads {
+            break;
+        }
+        // Keep agreement at ≥ 3/4 of participants.
+        let choice = if (agree * 4) >= 3 * (cast + 1) && i % 4 == 3 {
+            "disagree"
+        } else {
+            "agree"
+        };
+        let (s, v) = paper(&app, &committee, id, *head, 1, choice).await;
+        assert_eq!(s, 201, "{v}");
+        cast += 1;
+        if choice == "agree" {
+            agree += 1;
+        }
+    }
+    // A proxy vote needs the reference of the written authorisation.
+    let proxy_head = voters[cast as usize].0;
+    let (s, v) = post(&app, &committee, &format!("/api/v1/decisions/{id}/ballots"), json!({"channel": "proxy", "head": proxy_head, "choices": [{"item": 1, "choice": "abstain"}]})).await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["field"].as_str()),
+        (422, Some("proxy_reference")),
+        "{v}"
+    );
+    let (s, v) = post(&app, &committee, &format!("/api/v1/decisions/{id}/ballots"), json!({"channel": "proxy", "head": proxy_head, "proxy_reference": "授权委托书 2026-017", "choices": [{"item": 1, "choice": "agree"}]})).await;
+    assert_eq!(s, 201, "{v}");
+    cast += 1;
+    agree += 1;
+
+    // The convenor follows participation, never the choices.
+    let (_, v) = get(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/progress"),
+    )
+    .await;
+    assert_eq!(v[0]["heads"].as_i64(), Some(cast));
+    let (_, v) = get(&app, &committee, &format!("/api/v1/decisions/{id}")).await;
+    assert!(
+        v["items"][0]["result"].is_null(),
+        "hidden until the close: {v}"
+    );
+
+    // It cannot close early, nor without its closing report and attendance.
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/close"),
+        json!({"report": "会议纪要", "attendance": 280, "organisations": "远博物业、园林局"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_still_open")),
+        "{v}"
+    );
+    travel(&app, id, 3 * DAY).await;
+    let (s, v) = post(&app, &committee, &format!("/api/v1/decisions/{id}/ballots"), json!({"channel": "paper", "head": voters[cast as usize + 2].0, "ballot_number": "late", "choices": [{"item": 1, "choice": "agree"}]})).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_closed")),
+        "a vote after the close: {v}"
+    );
+    let (s, _) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/close"),
+        json!({"report": "会议纪要"}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, v) = post(&app, &committee, &format!("/api/v1/decisions/{id}/close"), json!({"report": "会议于 1 栋架空层召开，园林局到会答疑。", "attendance": 280, "organisations": "重庆远博物业、永川区市政园林管理局、兴龙湖社区"})).await;
+    assert_eq!(s, 200, "{v}");
+    let result = v["items"][0]["result"].clone();
+    assert_eq!(result["passed"], true, "{result}");
+    assert_eq!(result["class"], "major");
+    assert_eq!(result["participating"]["heads"].as_i64(), Some(cast));
+    assert_eq!(result["agreeing"]["heads"].as_i64(), Some(agree));
+    assert!(!v["decision"]["chain_head"].as_str().unwrap().is_empty());
+
+    // Verification from the stored ballots, and the offline recount from the exported files.
+    let (_, ver) = get(&app, &bureau, &format!("/api/v1/decisions/{id}/verify")).await;
+    assert_eq!(ver["intact"], true, "{ver}");
+    assert_eq!(ver["ballots"].as_i64(), Some(cast));
+    let roll_csv = app
+        .api(
+            &bureau,
+            Method::GET,
+            &format!("/api/v1/decisions/{id}/roll.csv"),
+        )
+        .await
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ballots_csv = app
+        .api(
+            &bureau,
+            Method::GET,
+            &format!("/api/v1/decisions/{id}/items/1/ballots.csv"),
+        )
+        .await
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(roll_csv.starts_with("head_id,units,area_m2\n"));
+    assert!(ballots_csv.starts_with("head_id,choice\n"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ROLL.csv"), &roll_csv).unwrap();
+    std::fs::write(dir.path().join("BALLOTS.csv"), &ballots_csv).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redbutler"))
+        .args(["tally", "--matter", "8", "--roll"])
+        .arg(dir.path().join("ROLL.csv"))
+        .arg("--ballots")
+        .arg(dir.path().join("BALLOTS.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let offline: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        offline, result,
+        "the offline recount equals the published result"
+    );
+
+    // Follow-up work: the parking plan becomes a case, once.
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/items/1/follow-up"),
+        json!({"category": "parking"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let case = v["id"].as_i64().unwrap();
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM cases WHERE id = {case} AND compound_id = (SELECT compound_id FROM decisions WHERE id = {id})")).await, 1);
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/items/1/follow-up"),
+            json!({})
+        )
+        .await
+        .1["error"]["code"],
+        "vote_follow_up_exists"
+    );
+
+    // Tampering: a changed choice, a rewritten hash, a deleted ballot are each found and named.
+    let (bid, seq): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT id, seq FROM ballots WHERE decision_id = {id} AND seq = 3"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    exec(&app, &format!("UPDATE ballots SET choice = CASE WHEN choice = 'agree' THEN 'disagree' ELSE 'agree' END WHERE id = {bid}")).await;
+    let (_, ver) = get(&app, &committee, &format!("/api/v1/decisions/{id}/verify")).await;
+    assert_eq!(ver["intact"], false);
+    assert!(
+        ver["faults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["fault"] == "altered"
+                && f["ballot_id"].as_i64() == Some(bid)
+                && f["seq"].as_i64() == Some(seq)),
+        "{ver}"
+    );
+    assert_eq!(ver["tally_mismatches"], json!([1]), "{ver}");
+    exec(&app, &format!("UPDATE ballots SET choice = CASE WHEN choice = 'agree' THEN 'disagree' ELSE 'agree' END WHERE id = {bid}")).await;
+    assert_eq!(
+        get(&app, &committee, &format!("/api/v1/decisions/{id}/verify"))
+            .await
+            .1["intact"],
+        true
+    );
+    exec(
+        &app,
+        &format!("UPDATE ballots SET choice = 'yes' WHERE decision_id = {id} AND seq = 4"),
+    )
+    .await;
+    let (_, ver) = get(&app, &committee, &format!("/api/v1/decisions/{id}/verify")).await;
+    assert!(
+        ver["faults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["fault"] == "altered" && f["seq"].as_i64() == Some(4)),
+        "{ver}"
+    );
+    exec(
+        &app,
+        &format!("DELETE FROM ballots WHERE decision_id = {id} AND seq = 5"),
+    )
+    .await;
+    let (_, ver) = get(&app, &committee, &format!("/api/v1/decisions/{id}/verify")).await;
+    assert!(
+        ver["faults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["fault"] == "missing" && f["seq"].as_i64() == Some(5)),
+        "{ver}"
+    );
+    exec(
+        &app,
+        &format!("UPDATE roll_heads SET area = area + 1 WHERE decision_id = {id} AND head_no = 1"),
+    )
+    .await;
+    let (_, ver) = get(&app, &committee, &format!("/api/v1/decisions/{id}/verify")).await;
+    assert_ne!(
+        ver["roll_digest"], ver["roll_digest_recomputed"],
+        "a changed roll is found: {ver}"
+    );
+}
+
+#[tokio::test]
+async fn owners_only_one_vote_per_head_and_a_sale_passes_the_vote_on() {
+    let app = spawn_demo().await;
+    let committee = app.token("pengdaye").await;
+    let butler = app.token("luojiangyan").await;
+    let (s, v) = parking_vote(&app, &committee, 17, true).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/notice"),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    let guoshui = compound(&app, "国税佳苑").await;
+
+    // Before voting opens an owner checks their entry and objects; the convenor answers.
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/objections"),
+        json!({"text": "我的车库面积漏登了"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let (_, v) = get(&app, &committee, &format!("/api/v1/decisions/{id}")).await;
+    assert_eq!(v["mine"]["heads"].as_array().unwrap().len(), 1, "{v}");
+    let oid = v["objections"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/objections/{oid}/answer"),
+            json!({"text": "已核对不动产登记，车库另有产权证。"})
+        )
+        .await
+        .0,
+        204
+    );
+
+    travel(&app, id, 17 * DAY).await;
+    // Objections end when the roll freezes.
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/objections"),
+            json!({"text": "again"})
+        )
+        .await
+        .1["error"]["code"],
+        "vote_roll_frozen"
+    );
+
+    // The butler rents a flat here: a tenant does not vote on an assembly matter.
+    let luo_person = app
+        .id_of("SELECT person_id FROM users WHERE username = 'luojiangyan'")
+        .await;
+    let rented = app.id_of(&format!("SELECT MIN(d.id) FROM dwellings d JOIN holdings h ON h.dwelling_id = d.id AND h.relation = 'owner' WHERE d.compound_id = {guoshui}")).await;
+    exec(&app, &format!("INSERT INTO holdings (dwelling_id, person_id, relation, since) VALUES ({rented}, {luo_person}, 'tenant', '2020-01-01')")).await;
+    let (s, v) = post(
+        &app,
+        &butler,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "agree"}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_not_an_owner")),
+        "{v}"
+    );
+
+    // 彭大爷 votes on item 1, then sells his flat to the butler.
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "agree"}]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let peng_person = app
+        .id_of("SELECT person_id FROM users WHERE username = 'pengdaye'")
+        .await;
+    let flat = app.id_of(&format!("SELECT MIN(dwelling_id) FROM holdings WHERE person_id = {peng_person} AND relation = 'owner'")).await;
+    let yesterday = deadline::local_date(redbutler::db::now() - DAY);
+    exec(&app, &format!("UPDATE holdings SET until = '{yesterday}' WHERE dwelling_id = {flat} AND person_id = {peng_person}")).await;
+    exec(&app, &format!("INSERT INTO holdings (dwelling_id, person_id, relation, since) VALUES ({flat}, {luo_person}, 'owner', '{yesterday}')")).await;
+    // The vote already cast stands; the new owner votes on the rest; the seller no longer does.
+    let (s, v) = post(
+        &app,
+        &butler,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "disagree"}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_already_cast")),
+        "{v}"
+    );
+    let (s, v) = post(
+        &app,
+        &butler,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 2, "choice": "disagree"}]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 2, "choice": "agree"}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_not_on_roll")),
+        "{v}"
+    );
+
+    // A co-owned unit votes once, through its designated co-owner.
+    let (head, designated): (i64, i64) = sqlx::query_as(&format!("SELECT head_no, designated_person_id FROM roll_heads WHERE decision_id = {id} AND kind = 'co_owned' ORDER BY head_no LIMIT 1")).fetch_one(&app.db.pool).await.unwrap();
+    let other = app.id_of(&format!("SELECT MIN(person_id) FROM roll_voters WHERE decision_id = {id} AND head_no = {head} AND person_id <> {designated}")).await;
+    let hash = redbutler::auth::hash_password(PASSWORD.into())
+        .await
+        .unwrap();
+    let mut tokens = vec![];
+    for (name, person) in [("co_a", designated), ("co_b", other)] {
+        let uid = app
+            .db
+            .insert_user(name, Some(person), &hash, "zh-CN")
+            .await
+            .unwrap();
+        app.db
+            .insert_grant(
+                uid,
+                redbutler::domain::kinds::Role::Resident,
+                redbutler::domain::kinds::ScopeKind::Compound,
+                Some(guoshui),
+            )
+            .await
+            .unwrap();
+        tokens.push(app.token(name).await);
+    }
+    let (s, v) = post(
+        &app,
+        &tokens[1],
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "agree"}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_designated_co_owner")),
+        "{v}"
+    );
+    let (s, v) = post(
+        &app,
+        &tokens[0],
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "agree"}, {"item": 2, "choice": "abstain"}]}),
+    )
+    .await;
+    assert_eq!((s, v["head"].as_i64()), (201, Some(head)), "{v}");
+
+    // Bad ballots are refused and store nothing.
+    let before = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM ballots WHERE decision_id = {id}"
+        ))
+        .await;
+    for body in [
+        json!({"choices": []}),
+        json!({"choices": [{"item": 9, "choice": "agree"}]}),
+        json!({"choices": [{"item": 1, "choice": "yes"}]}),
+        json!({"choices": [{"item": 1, "choice": "agree"}, {"item": 1, "choice": "agree"}]}),
+        json!({"channel": "mail", "choices": [{"item": 1, "choice": "agree"}]}),
+        json!({"channel": "paper", "head": 5, "choices": [{"item": 1, "choice": "agree"}]}),
+    ] {
+        let (s, v) = post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/ballots"),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(s, 422, "{body} → {v}");
+    }
+    let (s, v) = post(&app, &committee, &format!("/api/v1/decisions/{id}/ballots"), json!({"channel": "paper", "head": 999999, "ballot_number": "1", "choices": [{"item": 1, "choice": "agree"}]})).await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM ballots WHERE decision_id = {id}"
+        ))
+        .await,
+        before
+    );
+    assert_eq!(
+        get(&app, &committee, &format!("/api/v1/decisions/{id}/verify"))
+            .await
+            .1["intact"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn convening_is_checked_and_bad_input_changes_nothing() {
+    let app = spawn_demo().await;
+    let committee = app.token("pengdaye").await;
+    let resident = app.token("zhangshiying").await;
+    let butler = app.token("luojiangyan").await;
+    let guoshui = compound(&app, "国税佳苑").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let good = json!({"compound_id": guoshui, "kind": "assembly", "title": "t", "opens_at": local_in(20), "closes_at": local_in(21),
+                      "items": [{"title": "x", "matter": 3}]});
+    let before = decision_count(&app).await;
+    let mut bad = vec![];
+    for (field, value) in [
+        ("kind", json!("referendum")),
+        ("mode", json!("telepathy")),
+        ("title", json!("")),
+        ("title", json!("长".repeat(201))),
+        ("opens_at", json!("next week")),
+        ("closes_at", json!(local_in(19))),
+        ("items", json!([])),
+        ("items", json!([{"title": "x", "matter": 10}])),
+        ("items", json!([{"title": "x"}])),
+        ("compound_id", json!(999999)),
+        ("invited", json!([999999])),
+    ] {
+        let mut b = good.clone();
+        b[field] = value;
+        bad.push(b);
+    }
+    for b in bad {
+        let (s, v) = post(&app, &committee, "/api/v1/decisions", b.clone()).await;
+        assert_eq!(s, 422, "{b} → {v}");
+        assert!(
+            v["error"]["fields"]
+                .as_array()
+                .is_some_and(|f| !f.is_empty()),
+            "{v}"
+        );
+    }
+    let r = app
+        .api(&committee, Method::POST, "/api/v1/decisions")
+        .await
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let (s, _) = post(
+        &app,
+        &committee,
+        "/api/v1/decisions",
+        json!({"compound_id": "one"}),
+    )
+    .await;
+    assert!(s == 422 || s == 400, "{s}");
+    assert_eq!(decision_count(&app).await, before);
+
+    // A resident does not convene; a butler does not convene an assembly where a committee
+    // exists; 公租房 has no owners' assembly.
+    assert_eq!(
+        post(&app, &resident, "/api/v1/decisions", good.clone())
+            .await
+            .0,
+        403
+    );
+    let (s, v) = post(&app, &butler, "/api/v1/decisions", good.clone()).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_committee_convenes")),
+        "{v}"
+    );
+    let mut rental = good.clone();
+    rental["compound_id"] = json!(fengqige);
+    let admin = app.token("admin").await;
+    let (s, v) = post(&app, &admin, "/api/v1/decisions", rental).await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["code"].as_str()),
+        (422, Some("no_owners_here")),
+        "{v}"
+    );
+    assert_eq!(decision_count(&app).await, before);
+
+    // Who sees what: a resident of another compound never sees it, even noticed.
+    let (s, v) = post(&app, &committee, "/api/v1/decisions", good.clone()).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/notice"),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        get(&app, &resident, &format!("/api/v1/decisions/{id}"))
+            .await
+            .0,
+        404
+    );
+    let (_, list) = get(&app, &resident, "/api/v1/decisions").await;
+    assert!(
+        !list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"].as_i64() == Some(id))
+    );
+    let (_, list) = get(&app, &committee, "/api/v1/decisions").await;
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"].as_i64() == Some(id))
+    );
+    // The department was not invited to this one.
+    let bureau = app.token("liuyuan").await;
+    assert_eq!(
+        get(&app, &bureau, &format!("/api/v1/decisions/{id}"))
+            .await
+            .0,
+        404
+    );
+    // Exports wait for the close.
+    assert_eq!(
+        get(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/roll.csv")
+        )
+        .await
+        .1["error"]["code"],
+        "vote_not_closed"
+    );
+    // A noticed vote can be cancelled before it opens; an open one cannot.
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/cancel"),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_resident_consultation_counts_households_and_says_it_is_advisory() {
+    let app = spawn_demo().await;
+    let butler = app.token("liwenjing").await;
+    let tenant = app.token("zhangshiying").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let (s, v) = post(
+        &app,
+        &butler,
+        "/api/v1/decisions",
+        json!({"compound_id": fengqige, "kind": "consultation", "mode": "written",
+        "title": "电动车集中充电点选址", "opens_at": local_in(16), "closes_at": local_in(18),
+        "items": [{"title": "在 8 栋北侧设集中充电点"}]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, v) = post(
+        &app,
+        &butler,
+        &format!("/api/v1/decisions/{id}/notice"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    travel(&app, id, 16 * DAY).await;
+    let (s, v) = post(
+        &app,
+        &tenant,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "agree"}]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    travel(&app, id, 2 * DAY).await;
+    let (s, v) = post(
+        &app,
+        &butler,
+        &format!("/api/v1/decisions/{id}/close"),
+        json!({"report": "书面征求意见结束。"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let r = &v["items"][0]["result"];
+    assert_eq!(r["advisory"], true, "{v}");
+    assert_eq!(r["participating"]["heads"], 1);
+    assert!(r.get("passed").is_none());
+    let households = v["decision"]["roll_heads"].as_i64().unwrap();
+    let occupied = app.count(&format!("SELECT COUNT(DISTINCT d.id) FROM dwellings d JOIN holdings h ON h.dwelling_id = d.id AND h.until IS NULL WHERE d.compound_id = {fengqige}")).await;
+    assert_eq!(households, occupied);
+}
+
+#[tokio::test]
+async fn owners_demand_an_extraordinary_meeting_and_at_twenty_percent_a_case_opens() {
+    let app = spawn_demo().await;
+    let guoshui = compound(&app, "国税佳苑").await;
+    let peng = app.token("pengdaye").await;
+    let tenant = app.token("zhangshiying").await;
+    let (s, v) = post(
+        &app,
+        &peng,
+        &format!("/api/v1/compounds/{guoshui}/meeting-demands"),
+        json!({"subject": "改选业主委员会"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(v["signed"]["heads"], 1);
+    assert_eq!(
+        post(
+            &app,
+            &peng,
+            &format!("/api/v1/meeting-demands/{id}/sign"),
+            json!({})
+        )
+        .await
+        .1["error"]["code"],
+        "demand_signed_already"
+    );
+    // Someone who owns nothing here cannot sign.
+    assert_eq!(
+        post(
+            &app,
+            &tenant,
+            &format!("/api/v1/meeting-demands/{id}/sign"),
+            json!({})
+        )
+        .await
+        .0,
+        404
+    );
+
+    // Owners with accounts sign one by one, largest holdings last, until both 20 % are reached.
+    let owners: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT h.person_id FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id WHERE d.compound_id = {guoshui} \
+         AND h.relation = 'owner' AND h.until IS NULL AND h.person_id NOT IN (SELECT person_id FROM users WHERE person_id IS NOT NULL) ORDER BY h.person_id"
+    )).fetch_all(&app.db.pool).await.unwrap();
+    let hash = redbutler::auth::hash_password(PASSWORD.into())
+        .await
+        .unwrap();
+    let mut reached = None;
+    for (i, (person,)) in owners.iter().enumerate() {
+        let name = format!("owner{i}");
+        let uid = app
+            .db
+            .insert_user(&name, Some(*person), &hash, "zh-CN")
+            .await
+            .unwrap();
+        app.db
+            .insert_grant(
+                uid,
+                redbutler::domain::kinds::Role::Resident,
+                redbutler::domain::kinds::ScopeKind::Compound,
+                Some(guoshui),
+            )
+            .await
+            .unwrap();
+        let token = app.token(&name).await;
+        let (s, v) = post(
+            &app,
+            &token,
+            &format!("/api/v1/meeting-demands/{id}/sign"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        let enough = v["signed"]["heads"].as_i64() >= v["needed"]["heads"].as_i64()
+            && v["signed"]["area"].as_i64() >= v["needed"]["area"].as_i64();
+        assert_eq!(
+            v["case_id"].is_number(),
+            enough,
+            "a case exactly when both reach 20 %: {v}"
+        );
+        if enough {
+            reached = Some(v);
+            break;
+        }
+    }
+    let v = reached.expect("the owners reach 20 %");
+    let case = v["case_id"].as_i64().unwrap();
+    let peng_user = app
+        .id_of("SELECT id FROM users WHERE username = 'pengdaye'")
+        .await;
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM notifications WHERE user_id = {peng_user} AND case_id = {case} AND kind = 'demand_reached'")).await, 1);
+    assert!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM cases WHERE id = {case} AND next_due IS NOT NULL"
+        ))
+        .await
+            == 1,
+        "the case has a deadline"
+    );
+}
