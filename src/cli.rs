@@ -89,6 +89,21 @@ enum Command {
         #[arg(long)]
         matter: u8,
     },
+    /// Recompute a vote's roll digest, hash chain and tally from the stored ballots; prints the
+    /// report as JSON and exits 1 when anything does not match.
+    #[command(name = "verify-vote")]
+    VerifyVote { id: i64 },
+    /// Write the audit files of a closed vote: ROLL.csv and BALLOTS.csv (one agenda item).
+    #[command(name = "export-vote")]
+    ExportVote {
+        id: i64,
+        /// The agenda item's position (default 1).
+        #[arg(long, default_value_t = 1)]
+        item: i64,
+        /// Folder to write the two files into.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Consistent online copy of the SQLite database (the server may be running).
     Backup {
         #[arg(long)]
@@ -364,6 +379,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("backup written to {}", to.display());
         }
         Command::Tally { .. } => unreachable!("handled before the runtime starts"),
+        Command::VerifyVote { id } => {
+            let db = connect().await?;
+            let v = crate::services::decisions::verify_stored(&db, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("vote {id}: {e}"))?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            if !v.intact {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::ExportVote { id, item, to } => {
+            let db = connect().await?;
+            let fail = |e: crate::error::AppError| anyhow::anyhow!("vote {id}: {e} ({})", e.code());
+            let roll = crate::services::decisions::roll_file(&db, id)
+                .await
+                .map_err(fail)?;
+            let ballots = crate::services::decisions::ballots_file(&db, id, item)
+                .await
+                .map_err(fail)?;
+            std::fs::create_dir_all(&to)?;
+            std::fs::write(to.join("ROLL.csv"), roll)?;
+            std::fs::write(to.join("BALLOTS.csv"), ballots)?;
+            println!("ROLL.csv and BALLOTS.csv written to {}", to.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -897,21 +897,35 @@ pub async fn verify(db: &Db, actor: &Actor, id: i64) -> AppResult<Verification> 
 
 /// `ROLL.csv` of a closed vote.
 pub async fn export_roll(db: &Db, actor: &Actor, id: i64) -> AppResult<String> {
-    let (d, _, _) = load(db, actor, id).await?;
+    load(db, actor, id).await?;
+    roll_file(db, id).await
+}
+
+/// `BALLOTS.csv` of one item of a closed vote.
+pub async fn export_ballots(db: &Db, actor: &Actor, id: i64, item: i64) -> AppResult<String> {
+    load(db, actor, id).await?;
+    ballots_file(db, id, item).await
+}
+
+async fn closed(db: &Db, id: i64) -> AppResult<DecisionRow> {
+    let d = db.decision(id).await?.ok_or(AppError::NotFound)?;
     if d.status != DecisionStatus::Closed.as_str() {
         return Err(AppError::Conflict("vote_not_closed"));
     }
+    Ok(d)
+}
+
+/// `ROLL.csv` (head_id,units,area_m2) of a closed vote, for `redbutler tally`.
+pub async fn roll_file(db: &Db, id: i64) -> AppResult<String> {
+    closed(db, id).await?;
     Ok(vote_files::write_roll(&roll_rows(
         db.roll_all(id).await?.into_iter(),
     )))
 }
 
-/// `BALLOTS.csv` of one item of a closed vote, in chain order.
-pub async fn export_ballots(db: &Db, actor: &Actor, id: i64, item: i64) -> AppResult<String> {
-    let (d, _, _) = load(db, actor, id).await?;
-    if d.status != DecisionStatus::Closed.as_str() {
-        return Err(AppError::Conflict("vote_not_closed"));
-    }
+/// `BALLOTS.csv` (head_id,choice) of one item of a closed vote, in chain order.
+pub async fn ballots_file(db: &Db, id: i64, item: i64) -> AppResult<String> {
+    closed(db, id).await?;
     if !db
         .decision_items(id)
         .await?

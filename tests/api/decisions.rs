@@ -450,6 +450,38 @@ async fn s2_the_owners_decide_the_parking_plan_lawfully_and_anyone_can_recount_i
         offline, result,
         "the offline recount equals the published result"
     );
+    // The command line exports exactly the same two files.
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_redbutler"))
+            .arg("--database-url")
+            .arg(&app.database_url)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let exported = dir.path().join("export");
+    let out = cli(&[
+        "export-vote",
+        &id.to_string(),
+        "--item",
+        "1",
+        "--to",
+        exported.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(exported.join("ROLL.csv")).unwrap(),
+        roll_csv
+    );
+    assert_eq!(
+        std::fs::read_to_string(exported.join("BALLOTS.csv")).unwrap(),
+        ballots_csv
+    );
+    assert!(cli(&["verify-vote", &id.to_string()]).status.success());
 
     // Follow-up work: the parking plan becomes a case, once.
     let (s, v) = post(
@@ -530,6 +562,13 @@ async fn s2_the_owners_decide_the_parking_plan_lawfully_and_anyone_can_recount_i
             .any(|f| f["fault"] == "missing" && f["seq"].as_i64() == Some(5)),
         "{ver}"
     );
+    let out = cli(&["verify-vote", &id.to_string()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "verify-vote fails on a tampered chain"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"missing\""));
     exec(
         &app,
         &format!("UPDATE roll_heads SET area = area + 1 WHERE decision_id = {id} AND head_no = 1"),
