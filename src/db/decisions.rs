@@ -141,6 +141,16 @@ type BallotDbRow = (
     String,
 );
 
+/// One ballot as published: the head's units and area and the choice, never a name.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
+pub struct BallotDetail {
+    pub head_no: i64,
+    pub units: String,
+    pub area: i64,
+    pub choice: String,
+    pub channel: String,
+}
+
 pub struct NewDecision {
     pub compound_id: i64,
     pub kind: String,
@@ -633,6 +643,27 @@ impl Db {
             .await?;
         tx.commit().await?;
         Ok(Ok(seqs))
+    }
+
+    /// A page of one item's ballots in head order, for the published result.
+    pub async fn ballot_details(
+        &self,
+        id: i64,
+        item: i64,
+        after: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<BallotDetail>> {
+        sqlx::query_as(
+            "SELECT b.head_no, h.units, h.area, b.choice, b.channel FROM ballots b \
+             JOIN roll_heads h ON h.decision_id = b.decision_id AND h.head_no = b.head_no \
+             WHERE b.decision_id = $1 AND b.item_position = $2 AND b.head_no > $3 ORDER BY b.head_no LIMIT $4",
+        )
+        .bind(id)
+        .bind(item)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
     }
 
     /// Participation so far per item: heads and area, never the choices.

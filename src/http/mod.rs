@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod open311;
 pub mod pages;
 pub mod pages_cases;
+pub mod pages_decisions;
 pub mod session;
 
 use crate::config::Config;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(pages_cases::router())
+        .merge(pages_decisions::router())
         .merge(open311::router())
         .merge(api::router())
         .route("/healthz", get(healthz))
@@ -158,7 +160,7 @@ async fn csrf_guard(req: Request, next: Next) -> Response {
     resp
 }
 
-fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes).unwrap_or_default()
 }
 

@@ -409,6 +409,8 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
                     scope.clone(),
                 ),
                 link(format!("/compounds/{id}"), "home.link.my_compound", scope),
+                link("/decisions", "home.link.decisions", ""),
+                link(format!("/compounds/{id}/demands"), "home.link.demands", ""),
                 link("/teams", "home.link.my_butlers", ""),
             ],
             Role::BuildingLeader => vec![
@@ -418,6 +420,7 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
             Role::Butler => vec![
                 link("/cases", "home.link.case_queue", ""),
                 link(format!("/teams/{id}"), "home.link.my_team", scope),
+                link("/decisions", "home.link.decisions", ""),
                 link("/places", "home.link.my_field", ""),
             ],
             Role::PropertyStaff | Role::PropertyManager => {
@@ -442,10 +445,12 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
                     "home.link.my_committee",
                     scope,
                 ),
+                link("/decisions", "home.link.decisions", ""),
                 link("/places", "home.link.my_compound", ""),
             ],
             Role::DepartmentStaff => vec![
                 link("/cases", "home.link.coordination", ""),
+                link("/decisions", "home.link.decisions", ""),
                 link(
                     format!("/organisations/{id}"),
                     "home.link.my_department",
@@ -456,6 +461,7 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
             Role::CommunityStaff => vec![
                 link("/cases", "home.link.case_queue", ""),
                 link("/figures", "home.link.figures", ""),
+                link("/decisions", "home.link.decisions", ""),
                 link("/places", "home.link.community_places", scope),
                 link("/teams", "home.link.teams", ""),
                 link("/import", "home.link.import", ""),

@@ -700,6 +700,20 @@ pub enum ItemResult {
 }
 
 impl ItemResult {
+    pub fn lawful(&self) -> Option<&vote::Outcome> {
+        match self {
+            ItemResult::Lawful(o) => Some(o),
+            ItemResult::Advisory(_) => None,
+        }
+    }
+
+    pub fn advisory(&self) -> Option<&vote::Advisory> {
+        match self {
+            ItemResult::Advisory(a) => Some(a),
+            ItemResult::Lawful(_) => None,
+        }
+    }
+
     pub fn passed(&self) -> Option<bool> {
         match self {
             ItemResult::Lawful(o) => Some(o.passed),

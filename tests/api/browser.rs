@@ -614,3 +614,213 @@ async fn s2_parking_is_escalated_and_the_bureau_answers_in_the_browser() {
     assert!(text.contains("同意划线方案"), "{text}");
     c.close().await.unwrap();
 }
+
+/// The decision part of S2 in the browser: the owners' committee convenes the parking vote with
+/// the landscaping bureau invited, the bureau answers an owner's question, owners vote (彭大爷 on
+/// his phone in two taps, the rest on paper at the meeting), the result is published and the
+/// parking plan starts as a follow-up case.
+#[tokio::test]
+async fn s2_the_owners_decide_the_parking_plan_in_the_browser() {
+    let app = spawn_demo().await;
+    let (_driver, c) = browser().await;
+    let guoshui = app
+        .id_of("SELECT id FROM compounds WHERE name = '国税佳苑'")
+        .await;
+    let bureau = app
+        .id_of("SELECT id FROM organisations WHERE name = '永川区市政园林管理局'")
+        .await;
+    log_in(&c, &app.base, "pengdaye").await;
+    home_text(&c).await;
+    c.goto(&format!("{}/decisions/new", app.base))
+        .await
+        .unwrap();
+    wait_for(&c, "#decision-form").await;
+    wait_for(&c, "#compound_id")
+        .await
+        .select_by_value(&guoshui.to_string())
+        .await
+        .unwrap();
+    wait_for(&c, "#title")
+        .await
+        .send_keys("停车规划业主大会")
+        .await
+        .unwrap();
+    wait_for(&c, "#item_title_1")
+        .await
+        .send_keys("在主干道划设停车位、保留消防通道")
+        .await
+        .unwrap();
+    wait_for(&c, "#item_matter_1")
+        .await
+        .select_by_value("8")
+        .await
+        .unwrap();
+    click(&c, &format!("input[name=invited][value='{bureau}']")).await;
+    let at = |days: i64| {
+        redbutler::domain::deadline::local(redbutler::db::now() + days * 86_400).replace(' ', "T")
+    };
+    c.execute(
+        "document.getElementById('opens_at').value = arguments[0]; document.getElementById('closes_at').value = arguments[1];",
+        vec![serde_json::json!(at(17)), serde_json::json!(at(20))],
+    )
+    .await
+    .unwrap();
+    click(&c, "#create-decision").await;
+    assert_eq!(
+        wait_for(&c, "#decision-status").await.text().await.unwrap(),
+        "草稿"
+    );
+    click(&c, "#send-notice").await;
+    wait_for(&c, "#notice-print").await;
+    assert_eq!(
+        wait_for(&c, "#decision-status").await.text().await.unwrap(),
+        "已公告"
+    );
+    let url = c.current_url().await.unwrap().to_string();
+    let id: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    // An owner's question before the meeting.
+    wait_for(&c, "#ask")
+        .await
+        .send_keys("划线后消防通道宽度够吗？")
+        .await
+        .unwrap();
+    click(&c, "#ask-submit").await;
+    wait_for(&c, ".question").await;
+    // The A4 notice for the news board, in Chinese.
+    click(&c, "#notice-print").await;
+    let title = wait_for(&c, "#notice-title").await.text().await.unwrap();
+    assert!(title.contains("停车规划业主大会"), "{title}");
+    log_out_from(&c, &app.base).await;
+
+    // The bureau answers from its own account.
+    log_in(&c, &app.base, "liuyuan").await;
+    home_text(&c).await;
+    c.goto(&format!("{}/decisions/{id}", app.base))
+        .await
+        .unwrap();
+    wait_for(&c, "#questions textarea[name=text]")
+        .await
+        .send_keys("通道宽度 4 米，符合消防规范。")
+        .await
+        .unwrap();
+    click(&c, "#questions form button[type=submit]").await;
+    let text = wait_for(&c, "p.answer").await.text().await.unwrap();
+    assert!(
+        text.contains("永川区市政园林管理局：通道宽度 4 米"),
+        "{text}"
+    );
+    log_out(&c).await;
+
+    // 17 days later voting opens: the paper ballots of the meeting are keyed in over the API.
+    sqlx::query("UPDATE decisions SET opens_at = opens_at - $1, closes_at = closes_at - $1, noticed_at = noticed_at - $1 WHERE id = $2")
+        .bind(17 * 86_400i64)
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let token = app.token("pengdaye").await;
+    let v = app
+        .get_json(&token, &format!("/api/v1/decisions/{id}"))
+        .await;
+    assert_eq!(v["status"], "open", "{v}");
+    let heads = v["decision"]["roll_heads"].as_i64().unwrap();
+    let mine = v["mine"]["heads"][0]["head_no"].as_i64().unwrap();
+    let needed = (3 * heads + 3) / 4;
+    let mut cast = 0;
+    for head in 1..=heads {
+        if cast + 1 >= needed {
+            break;
+        }
+        if head == mine {
+            continue;
+        }
+        let r = app
+            .api(&token, reqwest::Method::POST, &format!("/api/v1/decisions/{id}/ballots"))
+            .await
+            .json(&serde_json::json!({"channel": "paper", "head": head, "ballot_number": format!("P{head}"),
+                                      "choices": [{"item": 1, "choice": "agree"}]}))
+            .send()
+            .await
+            .unwrap();
+        // Heads without a recorded owner have nobody to fill in a ballot; the rest vote.
+        if r.status() == 201 {
+            cast += 1;
+        }
+    }
+
+    // 彭大爷 votes on his phone: choose, confirm.
+    log_in(&c, &app.base, "pengdaye").await;
+    home_text(&c).await;
+    c.goto(&format!("{}/decisions/{id}", app.base))
+        .await
+        .unwrap();
+    click(&c, "#vote-link").await;
+    click(&c, "#choose-agree").await;
+    wait_for(&c, "#chosen").await;
+    click(&c, "#confirm-vote").await;
+    wait_for(&c, "#vote-done").await;
+    keep_screenshot(&c, "vote-done").await;
+
+    // After the window the convenor closes with the minutes; the result is published.
+    sqlx::query("UPDATE decisions SET closes_at = closes_at - $1 WHERE id = $2")
+        .bind(4 * 86_400i64)
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    c.goto(&format!("{}/decisions/{id}", app.base))
+        .await
+        .unwrap();
+    wait_for(&c, "#report")
+        .await
+        .send_keys("业主大会于 1 栋架空层召开，园林局到会答疑，表决通过划线方案。")
+        .await
+        .unwrap();
+    wait_for(&c, "#attendance")
+        .await
+        .send_keys("312")
+        .await
+        .unwrap();
+    wait_for(&c, "#organisations")
+        .await
+        .send_keys("重庆远博物业、永川区市政园林管理局")
+        .await
+        .unwrap();
+    click(&c, "#close-decision").await;
+    let verdict = wait_for(&c, "#verdict-1").await.text().await.unwrap();
+    assert!(verdict.starts_with("通过"), "{verdict}");
+    click(&c, "#result-link").await;
+    wait_for(&c, "#result-title").await;
+    let text = wait_for(&c, "#ballot-list").await.text().await.unwrap()
+        + &wait_for(&c, "#outcome-1").await.text().await.unwrap();
+    assert!(
+        !text.contains("彭大爷"),
+        "the published result shows units and areas, never names"
+    );
+    assert!(text.contains("同意"), "{text}");
+    keep_screenshot(&c, "vote-result").await;
+    c.goto(&format!("{}/decisions/{id}", app.base))
+        .await
+        .unwrap();
+    wait_for(&c, "#category-1")
+        .await
+        .select_by_value("parking")
+        .await
+        .unwrap();
+    click(&c, "#start-follow-up-1").await;
+    wait_for(&c, "#case-status").await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM decision_items WHERE decision_id = {id} AND follow_up_case_id IS NOT NULL"
+        ))
+        .await,
+        1
+    );
+    c.close().await.unwrap();
+}
+
+/// Logs out from a page without the site's header (the printable notice).
+async fn log_out_from(c: &Client, base: &str) {
+    c.goto(&format!("{base}/")).await.unwrap();
+    log_out(c).await;
+}

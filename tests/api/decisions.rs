@@ -1099,3 +1099,92 @@ async fn owners_demand_an_extraordinary_meeting_and_at_twenty_percent_a_case_ope
         "the case has a deadline"
     );
 }
+
+/// Every decision page renders for the roles that use it, in zh-CN and in en; a bad form gets a
+/// page that says what is wrong (never a 500) and changes nothing.
+#[tokio::test]
+async fn decision_pages_render_in_both_languages_and_bad_forms_explain_themselves() {
+    let app = spawn_demo().await;
+    let committee = app.token("pengdaye").await;
+    let (s, v) = parking_vote(&app, &committee, 17, true).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/notice"),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    let guoshui = compound(&app, "国税佳苑").await;
+    let peng = app.login("pengdaye").await;
+    for lang in ["en", "zh-CN"] {
+        assert_eq!(
+            peng.get(&format!("/lang/{lang}?back=/")).await.status(),
+            303
+        );
+        for path in [
+            "/decisions".to_string(),
+            "/decisions/new".to_string(),
+            format!("/decisions/{id}"),
+            format!("/decisions/{id}/roll"),
+            format!("/decisions/{id}/notice"),
+            format!("/decisions/{id}/vote"),
+            format!("/compounds/{guoshui}/demands"),
+        ] {
+            let r = peng.get(&path).await;
+            assert_eq!(r.status(), 200, "{lang} {path}");
+            let html = r.text().await.unwrap();
+            assert!(
+                !html.contains("decisions."),
+                "{lang} {path}: an untranslated key"
+            );
+            if path.ends_with("/notice") {
+                assert!(
+                    html.contains("关于停车规划业主大会的公告"),
+                    "the notice is always in Chinese"
+                );
+            } else if lang == "en" {
+                assert!(!html.contains("议事表决</h1>"), "{lang} {path}");
+            }
+        }
+    }
+    // A bad form: an error page in the user's language, nothing stored.
+    let before = decision_count(&app).await;
+    let r = peng
+        .post_form(
+            "/decisions/new",
+            &[
+                ("compound_id", &guoshui.to_string()),
+                ("kind", "assembly"),
+                ("title", ""),
+                ("opens_at", "soon"),
+                ("closes_at", ""),
+                ("item_title", "x"),
+                ("item_matter", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("时间格式应为"), "{html}");
+    let r = peng
+        .post_form("/decisions/new", &[("compound_id", "abc")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(decision_count(&app).await, before);
+    // The notice cannot go out twice from the page either.
+    let r = peng
+        .post_form(&format!("/decisions/{id}/notice"), &[])
+        .await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("已经公告"));
+    // A resident of another compound gets a 404 page.
+    let other = app.login("zhangshiying").await;
+    assert_eq!(other.get(&format!("/decisions/{id}")).await.status(), 404);
+    assert_eq!(other.get("/decisions/new").await.status(), 403);
+}
