@@ -208,8 +208,39 @@ async fn click(c: &Client, css: &str) {
     wait_for(c, css).await.click().await.unwrap();
 }
 
+/// The text of `main`, read again when a page that is still loading replaces it under us.
 async fn main_text(c: &Client) -> String {
-    wait_for(c, "main").await.text().await.unwrap()
+    text_of(c, "main").await
+}
+
+/// The text of an element; retried while navigation makes the element stale.
+async fn text_of(c: &Client, css: &str) -> String {
+    let mut last = None;
+    for _ in 0..100 {
+        match wait_for(c, css).await.text().await {
+            Ok(t) => return t,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: {last:?}")
+}
+
+/// Waits until an element (after a form post: on the new page) has the expected text.
+async fn wait_text(c: &Client, css: &str, expected: &str) {
+    let mut seen = String::new();
+    for _ in 0..200 {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t == expected {
+                return;
+            }
+            seen = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: expected {expected:?}, saw {seen:?}");
 }
 
 async fn log_out(c: &Client) {
@@ -275,16 +306,13 @@ async fn s1_a_resident_reports_with_a_photo_follows_and_rates_on_a_phone() {
         .await
         .unwrap();
     click(&c, "#submit-case").await;
-    let ack = wait_for(&c, "#ack").await.text().await.unwrap();
+    let ack = text_of(&c, "#ack").await;
     assert!(
         ack.contains("已收到您的反映") && ack.contains("YC-"),
         "{ack}"
     );
     let number = ack.split_whitespace().last().unwrap().to_string();
-    assert_eq!(
-        wait_for(&c, "#case-unit").await.text().await.unwrap(),
-        "物管服务分队"
-    );
+    wait_text(&c, "#case-unit", "物管服务分队").await;
     assert!(
         c.find(Locator::Css("img.thumb")).await.is_ok(),
         "the photo is shown"
@@ -306,10 +334,7 @@ async fn s1_a_resident_reports_with_a_photo_follows_and_rates_on_a_phone() {
         .unwrap();
     case_action(&c, "sign_for", None).await;
     case_action(&c, "reply", Some("已提醒犬主拴绳，东门设电瓶车停放区")).await;
-    assert_eq!(
-        wait_for(&c, "#case-status").await.text().await.unwrap(),
-        "已答复"
-    );
+    wait_text(&c, "#case-status", "已答复").await;
     let case_url = c.current_url().await.unwrap().to_string();
     log_out(&c).await;
 
@@ -339,10 +364,7 @@ async fn s1_a_resident_reports_with_a_photo_follows_and_rates_on_a_phone() {
     home_text(&c).await;
     c.goto(&case_url).await.unwrap();
     case_action(&c, "close", None).await;
-    assert_eq!(
-        wait_for(&c, "#case-status").await.text().await.unwrap(),
-        "已办结"
-    );
+    wait_text(&c, "#case-status", "已办结").await;
     c.close().await.unwrap();
 }
 
@@ -403,7 +425,7 @@ async fn s6_a_building_leader_raises_a_concern_that_a_butler_resolves() {
         .await
         .unwrap();
     click(&c, "#submit-case").await;
-    let ack = wait_for(&c, "#ack").await.text().await.unwrap();
+    let ack = text_of(&c, "#ack").await;
     assert!(ack.contains("We have received your report"), "{ack}");
     let case_url = c.current_url().await.unwrap().to_string();
     log_out(&c).await;
@@ -418,11 +440,8 @@ async fn s6_a_building_leader_raises_a_concern_that_a_butler_resolves() {
     click(&c, "#action-follow_up button[type=submit]").await;
     wait_for(&c, "#case-status").await;
     case_action(&c, "close", None).await;
-    assert_eq!(
-        wait_for(&c, "#case-status").await.text().await.unwrap(),
-        "Closed"
-    );
-    let timeline = wait_for(&c, "#timeline").await.text().await.unwrap();
+    wait_text(&c, "#case-status", "Closed").await;
+    let timeline = text_of(&c, "#timeline").await;
     assert!(
         timeline.contains("Signed for") && timeline.contains("Followed up"),
         "{timeline}"
@@ -506,10 +525,7 @@ async fn s3_staff_register_and_handle_a_petition_within_the_time_limits() {
     case_action(&c, "reply", Some("书面答复已送达")).await;
     case_action(&c, "no_follow_up", Some("信访人拒绝回访")).await;
     case_action(&c, "close", None).await;
-    assert_eq!(
-        wait_for(&c, "#case-status").await.text().await.unwrap(),
-        "已办结"
-    );
+    wait_text(&c, "#case-status", "已办结").await;
     keep_screenshot(&c, "petition-closed-zh").await;
     c.close().await.unwrap();
 }
@@ -563,10 +579,7 @@ async fn s2_parking_is_escalated_and_the_bureau_answers_in_the_browser() {
         .await
         .unwrap();
     click(&c, "#action-escalate button[type=submit]").await;
-    assert_eq!(
-        wait_for(&c, "#case-unit").await.text().await.unwrap(),
-        "兴龙湖社区红管家工作站"
-    );
+    wait_text(&c, "#case-unit", "兴龙湖社区红管家工作站").await;
     log_out(&c).await;
 
     log_in(&c, &app.base, "jiangyong").await;
@@ -666,16 +679,10 @@ async fn s2_the_owners_decide_the_parking_plan_in_the_browser() {
     .await
     .unwrap();
     click(&c, "#create-decision").await;
-    assert_eq!(
-        wait_for(&c, "#decision-status").await.text().await.unwrap(),
-        "草稿"
-    );
+    wait_text(&c, "#decision-status", "草稿").await;
     click(&c, "#send-notice").await;
     wait_for(&c, "#notice-print").await;
-    assert_eq!(
-        wait_for(&c, "#decision-status").await.text().await.unwrap(),
-        "已公告"
-    );
+    wait_text(&c, "#decision-status", "已公告").await;
     let url = c.current_url().await.unwrap().to_string();
     let id: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
     // An owner's question before the meeting.
@@ -688,7 +695,7 @@ async fn s2_the_owners_decide_the_parking_plan_in_the_browser() {
     wait_for(&c, ".question").await;
     // The A4 notice for the news board, in Chinese.
     click(&c, "#notice-print").await;
-    let title = wait_for(&c, "#notice-title").await.text().await.unwrap();
+    let title = text_of(&c, "#notice-title").await;
     assert!(title.contains("停车规划业主大会"), "{title}");
     log_out_from(&c, &app.base).await;
 
@@ -704,7 +711,7 @@ async fn s2_the_owners_decide_the_parking_plan_in_the_browser() {
         .await
         .unwrap();
     click(&c, "#questions form button[type=submit]").await;
-    let text = wait_for(&c, "p.answer").await.text().await.unwrap();
+    let text = text_of(&c, "p.answer").await;
     assert!(
         text.contains("永川区市政园林管理局：通道宽度 4 米"),
         "{text}"
@@ -787,12 +794,11 @@ async fn s2_the_owners_decide_the_parking_plan_in_the_browser() {
         .await
         .unwrap();
     click(&c, "#close-decision").await;
-    let verdict = wait_for(&c, "#verdict-1").await.text().await.unwrap();
+    let verdict = text_of(&c, "#verdict-1").await;
     assert!(verdict.starts_with("通过"), "{verdict}");
     click(&c, "#result-link").await;
     wait_for(&c, "#result-title").await;
-    let text = wait_for(&c, "#ballot-list").await.text().await.unwrap()
-        + &wait_for(&c, "#outcome-1").await.text().await.unwrap();
+    let text = text_of(&c, "#ballot-list").await + &text_of(&c, "#outcome-1").await;
     assert!(
         !text.contains("彭大爷"),
         "the published result shows units and areas, never names"
