@@ -615,6 +615,7 @@ S = [
 ("error.vote_not_closed", "表决结束后才能导出和核验结果。", "Only a closed vote can be exported."),
 ("error.vote_not_passed", "只有通过的议题才能启动后续工作。", "Only a passed item starts follow-up work."),
 ("error.vote_follow_up_exists", "已经启动后续工作。", "Follow-up work has started already."),
+("error.vote_changed", "表决刚刚有变化，请刷新后重试。", "The vote changed meanwhile; reload and try again."),
 ("error.demand_signed_already", "您已经签过名。", "You have signed already."),
 ("check.invalid_time", "时间格式应为 2026-12-20 09:00", "must be a time like 2026-12-20 09:00"),
 ("check.before_opening", "须晚于开始时间", "must be after the opening"),

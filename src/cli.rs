@@ -47,6 +47,10 @@ enum Command {
     Demo {
         #[arg(long)]
         compounds: Option<usize>,
+        /// With --compounds: dwellings per generated compound (default 500; in buildings of 50,
+        /// all owner-occupied when set), e.g. one compound of 50,000 for the vote benchmark.
+        #[arg(long)]
+        dwellings_per_compound: Option<usize>,
         /// Add N synthetic cases (after the demo district) for benchmarks and figures.
         #[arg(long)]
         cases: Option<u64>,
@@ -280,12 +284,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             connect().await?;
             println!("migrations applied");
         }
-        Command::Demo { compounds, cases } => {
+        Command::Demo {
+            compounds,
+            dwellings_per_compound,
+            cases,
+        } => {
             let db = connect().await?;
             match (compounds, cases) {
                 (None, None) => print_logins(&crate::demo::load_demo(&db).await?),
                 (Some(n), _) => {
-                    let r = crate::demo::generate(&db, n, true).await?;
+                    let r = crate::demo::generate(&db, n, dwellings_per_compound, true).await?;
                     println!("{}", serde_json::to_string(&r)?);
                 }
                 (None, Some(_)) => {}

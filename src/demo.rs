@@ -1045,8 +1045,11 @@ pub async fn load_demo(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
 pub async fn generate(
     db: &Db,
     compounds: usize,
+    dwellings_per_compound: Option<usize>,
     show_progress: bool,
 ) -> anyhow::Result<GenerateReport> {
+    // Buildings of 25 floors × 2 dwellings.
+    let buildings = dwellings_per_compound.map_or(10, |d| d.div_ceil(50).max(1));
     let started = std::time::Instant::now();
     let mut g = start(db, 42 + compounds as u64).await?;
     // On SQLite a bulk load is much faster with the secondary indexes built once at the end; it all
@@ -1066,7 +1069,7 @@ pub async fn generate(
         }
     }
     let bar = show_progress.then(|| {
-        let b = ProgressBar::new((compounds * 500) as u64);
+        let b = ProgressBar::new((compounds * buildings * 50) as u64);
         b.set_style(
             ProgressStyle::with_template(
                 "{elapsed_precise} [{bar:40}] {pos}/{len} dwellings ({per_sec}, eta {eta})",
@@ -1119,13 +1122,13 @@ pub async fn generate(
             [city, district, sub, community],
             &CompoundPlan {
                 name: &name,
-                kind: if i % 5 == 0 {
+                kind: if i % 5 == 0 && dwellings_per_compound.is_none() {
                     "public_rental"
                 } else {
                     "owner_occupied"
                 },
                 address: "永川区",
-                buildings: 10,
+                buildings,
                 floors: 25,
                 per_floor: 2,
                 occupancy: Occupancy::Owners,

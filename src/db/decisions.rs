@@ -181,12 +181,14 @@ pub struct NewBallot {
 }
 
 /// Why ballots were not stored.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CastFailure {
     /// The decision is not open (any more).
     NotOpen,
     /// One of the heads voted already on that item.
     Duplicate,
+    /// An item or the head is not part of this decision.
+    Unknown,
 }
 
 impl Db {
@@ -569,7 +571,8 @@ impl Db {
         .await
     }
 
-    /// Appends ballots to the decision's chain in one transaction: all or none.
+    /// Appends ballots to the decision's chain, all or none: on SQLite through the group-commit
+    /// writer, on PostgreSQL in a transaction of their own.
     pub async fn cast_ballots(
         &self,
         id: i64,
@@ -577,7 +580,28 @@ impl Db {
         recorded_by: i64,
         now: i64,
     ) -> sqlx::Result<Result<Vec<i64>, CastFailure>> {
-        let _w = self.writer().await;
+        match self.backend {
+            super::Backend::Sqlite => {
+                self.ballot_writer()
+                    .submit(super::ballot_writer::Job {
+                        decision: id,
+                        ballots: ballots.to_vec(),
+                        recorded_by,
+                        now,
+                    })
+                    .await
+            }
+            super::Backend::Postgres => self.cast_ballots_tx(id, ballots, recorded_by, now).await,
+        }
+    }
+
+    async fn cast_ballots_tx(
+        &self,
+        id: i64,
+        ballots: &[NewBallot],
+        recorded_by: i64,
+        now: i64,
+    ) -> sqlx::Result<Result<Vec<i64>, CastFailure>> {
         let mut tx = self.pool.begin().await?;
         // Takes the decision's row lock (PostgreSQL) so concurrent ballots queue on the chain.
         let head: Option<(i64, String)> = sqlx::query_as(
@@ -607,9 +631,12 @@ impl Db {
                 cast_at: now,
             };
             let hash = ballot_chain::link(&prev, &record);
+            // Checks in the same statement that the item and the head belong to this decision.
             let r = sqlx::query(
                 "INSERT INTO ballots (decision_id, seq, item_position, head_no, choice, channel, ballot_number, proxy_reference, \
-                 voter_person_id, recorded_by, cast_at, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 voter_person_id, recorded_by, cast_at, prev_hash, hash) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
+                 WHERE EXISTS (SELECT 1 FROM decision_items WHERE decision_id = $1 AND position = $3) \
+                 AND EXISTS (SELECT 1 FROM roll_heads WHERE decision_id = $1 AND head_no = $4)",
             )
             .bind(id)
             .bind(seq)
@@ -627,6 +654,7 @@ impl Db {
             .execute(&mut *tx)
             .await;
             match r {
+                Ok(done) if done.rows_affected() == 0 => return Ok(Err(CastFailure::Unknown)),
                 Ok(_) => {}
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                     return Ok(Err(CastFailure::Duplicate));

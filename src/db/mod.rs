@@ -2,6 +2,7 @@
 //! `$n` placeholders, portable column types only (see ENGINEERING.md §3).
 pub mod accounts;
 pub mod audit;
+pub mod ballot_writer;
 pub mod case_writer;
 pub mod cases;
 pub mod decisions;
@@ -31,6 +32,8 @@ pub struct Db {
     pub write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// SQLite: the group-commit writer of new cases, started on first use.
     case_writer: std::sync::Arc<std::sync::OnceLock<case_writer::CaseWriter>>,
+    /// SQLite: the group-commit writer of ballots, started on first use.
+    ballot_writer: std::sync::Arc<std::sync::OnceLock<ballot_writer::BallotWriter>>,
     compounds: std::sync::Arc<
         std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, places::Compound)>>,
     >,
@@ -163,6 +166,7 @@ impl Db {
             caches: Default::default(),
             write_lock: Default::default(),
             case_writer: Default::default(),
+            ballot_writer: Default::default(),
         })
     }
 
@@ -180,6 +184,12 @@ impl Db {
             }
             map.insert(c.id, (std::time::Instant::now(), c.clone()));
         }
+    }
+
+    pub fn ballot_writer(&self) -> &ballot_writer::BallotWriter {
+        self.ballot_writer.get_or_init(|| {
+            ballot_writer::BallotWriter::start(self.pool.clone(), self.write_lock.clone())
+        })
     }
 
     pub fn case_writer(&self) -> &case_writer::CaseWriter {

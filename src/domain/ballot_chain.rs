@@ -36,17 +36,18 @@ pub fn sha256_hex(data: &[u8]) -> String {
 impl BallotRecord {
     /// A JSON array: unambiguous whatever the free-text fields contain.
     pub fn canonical(&self) -> String {
-        serde_json::json!([
+        // A tuple serialises as a compact JSON array, without building a `Value` first.
+        serde_json::to_string(&(
             self.seq,
             self.item,
             self.head,
             self.choice.as_str(),
             self.channel.as_str(),
-            self.ballot_number,
-            self.proxy_reference,
-            self.cast_at
-        ])
-        .to_string()
+            &self.ballot_number,
+            &self.proxy_reference,
+            self.cast_at,
+        ))
+        .unwrap_or_default()
     }
 }
 
@@ -170,6 +171,15 @@ mod tests {
         let last = c.last().unwrap().hash.clone();
         assert!(verify(&g, &c, 5, &last).is_empty());
         assert!(verify(&g, &[], 0, &g).is_empty());
+    }
+
+    #[test]
+    fn the_canonical_form_is_a_compact_json_array() {
+        let (_, c) = chain(1);
+        assert_eq!(
+            c[0].record.canonical(),
+            r#"[1,2,1,"disagree","online","","",1700000001]"#
+        );
     }
 
     #[test]

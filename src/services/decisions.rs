@@ -405,13 +405,16 @@ pub async fn cast(
     if channel.is_none() {
         ch.fail("channel", "invalid");
     }
-    let items = db.decision_items(id).await?;
     if input.choices.is_empty() {
         ch.fail("choices", "required");
     }
+    if input.choices.len() > MAX_ITEMS {
+        ch.fail("choices", "too_many_items");
+    }
+    // Whether each item exists is checked by the insert itself (see `Db::cast_ballots`).
     let mut choices = Vec::new();
     for (i, c) in input.choices.iter().enumerate() {
-        if !items.iter().any(|it| it.position == c.item) {
+        if c.item < 1 || c.item > MAX_ITEMS as i64 {
             ch.fail(&format!("choices[{i}].item"), "unknown");
         } else if choices.iter().any(|(item, _)| *item == c.item) {
             ch.fail(&format!("choices[{i}].item"), "duplicate");
@@ -451,11 +454,8 @@ pub async fn cast(
             if !r.manage {
                 return Err(AppError::Forbidden);
             }
-            let head = input.head.unwrap_or(0);
-            if !db.head_exists(id, head).await? {
-                return Err(AppError::field("head", "not_on_roll"));
-            }
-            (head, None)
+            // Whether the head is on the roll is checked by the insert itself.
+            (input.head.unwrap_or(0), None)
         }
     };
     let ballots: Vec<NewBallot> = choices
@@ -474,6 +474,21 @@ pub async fn cast(
         Ok(seq) => Ok(BallotReceipt { head, seq }),
         Err(CastFailure::Duplicate) => Err(Refusal::AlreadyVoted.into()),
         Err(CastFailure::NotOpen) => Err(Refusal::VotingClosed.into()),
+        Err(CastFailure::Unknown) => {
+            // Rare: say which part was unknown.
+            let items = db.decision_items(id).await?;
+            let mut ch = Checks::default();
+            for (i, (item, _)) in choices.iter().enumerate() {
+                if !items.iter().any(|it| it.position == *item) {
+                    ch.fail(&format!("choices[{i}].item"), "unknown");
+                }
+            }
+            if !db.head_exists(id, head).await? {
+                ch.fail("head", "not_on_roll");
+            }
+            ch.finish()?;
+            Err(AppError::Conflict("vote_changed"))
+        }
     }
 }
 
@@ -729,12 +744,22 @@ async fn count_items(
     items: &[ItemRow],
 ) -> AppResult<Vec<(i64, Option<ItemResult>)>> {
     let roll = db.roll_all(d.id).await?;
+    let ballots = db.stored_ballots(d.id).await?;
+    Ok(count_loaded(d, items, &roll, &ballots))
+}
+
+/// Counts every item from ballots and a roll already loaded.
+fn count_loaded(
+    d: &DecisionRow,
+    items: &[ItemRow],
+    roll: &[(i64, String, i64)],
+    ballots: &[ballot_chain::StoredBallot],
+) -> Vec<(i64, Option<ItemResult>)> {
     let area: HashMap<i64, i64> = roll.iter().map(|(h, _, a)| (*h, *a)).collect();
     let total = Weight {
         heads: roll.len() as i64,
         area: roll.iter().map(|r| r.2).sum(),
     };
-    let ballots = db.stored_ballots(d.id).await?;
     let mut out = Vec::new();
     for it in items {
         let mut c = Counts {
@@ -765,7 +790,7 @@ async fn count_items(
         };
         out.push((it.position, result));
     }
-    Ok(out)
+    out
 }
 
 /// Closes (with the closing report), counts and publishes.
@@ -867,7 +892,8 @@ pub struct Verification {
 /// Recomputes the roll digest, the chain and the tally from what is stored.
 pub async fn verify_stored(db: &Db, id: i64) -> AppResult<Verification> {
     let d = db.decision(id).await?.ok_or(AppError::NotFound)?;
-    let rows = roll_rows(db.roll_all(id).await?.into_iter());
+    let roll = db.roll_all(id).await?;
+    let rows = roll_rows(roll.iter().cloned());
     let recomputed = ballot_chain::sha256_hex(vote_files::write_roll(&rows).as_bytes());
     let genesis = ballot_chain::genesis(id, &d.roll_digest);
     let ballots = db.stored_ballots(id).await?;
@@ -881,7 +907,7 @@ pub async fn verify_stored(db: &Db, id: i64) -> AppResult<Verification> {
     if d.status == DecisionStatus::Closed.as_str() {
         let items = db.decision_items(id).await?;
         let stored = results(&items);
-        let counted = count_items(db, &d, &items).await?;
+        let counted = count_loaded(&d, &items, &roll, &ballots);
         for ((pos, a), (_, b)) in stored.iter().zip(counted.iter()) {
             let same = match (a, b) {
                 (None, None) => true,

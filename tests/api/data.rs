@@ -103,7 +103,9 @@ async fn the_demo_district_is_deterministic() {
 #[tokio::test]
 async fn the_generator_adds_synthetic_compounds_next_to_the_demo() {
     let app = spawn_demo().await;
-    let r = redbutler::demo::generate(&app.db, 3, false).await.unwrap();
+    let r = redbutler::demo::generate(&app.db, 3, None, false)
+        .await
+        .unwrap();
     assert_eq!(r.compounds, 3);
     assert_eq!(r.dwellings, 1500);
     assert!(

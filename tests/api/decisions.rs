@@ -770,7 +770,7 @@ async fn owners_only_one_vote_per_head_and_a_sale_passes_the_vote_on() {
     ] {
         let (s, v) = post(
             &app,
-            &committee,
+            &tokens[0],
             &format!("/api/v1/decisions/{id}/ballots"),
             body.clone(),
         )
@@ -778,7 +778,17 @@ async fn owners_only_one_vote_per_head_and_a_sale_passes_the_vote_on() {
         assert_eq!(s, 422, "{body} → {v}");
     }
     let (s, v) = post(&app, &committee, &format!("/api/v1/decisions/{id}/ballots"), json!({"channel": "paper", "head": 999999, "ballot_number": "1", "choices": [{"item": 1, "choice": "agree"}]})).await;
-    assert_eq!(s, 422, "{v}");
+    assert_eq!(
+        (s, v["error"]["fields"][0]["field"].as_str()),
+        (422, Some("head")),
+        "{v}"
+    );
+    let (s, v) = post(&app, &committee, &format!("/api/v1/decisions/{id}/ballots"), json!({"channel": "paper", "head": 7, "ballot_number": "1", "choices": [{"item": 3, "choice": "agree"}]})).await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["field"].as_str()),
+        (422, Some("choices[0].item")),
+        "{v}"
+    );
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) FROM ballots WHERE decision_id = {id}"
@@ -1187,4 +1197,87 @@ async fn decision_pages_render_in_both_languages_and_bad_forms_explain_themselve
     let other = app.login("zhangshiying").await;
     assert_eq!(other.get(&format!("/decisions/{id}")).await.status(), 404);
     assert_eq!(other.get("/decisions/new").await.status(), 403);
+}
+
+/// Concurrent ballots: many at once for different owners all land on one intact chain; the same
+/// owner sending the same vote twenty times at once is counted once.
+#[tokio::test]
+async fn concurrent_ballots_keep_one_vote_per_head_and_an_intact_chain() {
+    let app = spawn_demo().await;
+    let committee = app.token("pengdaye").await;
+    let (s, v) = parking_vote(&app, &committee, 17, false).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/notice"),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    travel(&app, id, 17 * DAY).await;
+    let heads: Vec<i64> = roll(&app, &committee, id)
+        .await
+        .into_iter()
+        .filter(|h| h.2 != "no_owner")
+        .map(|h| h.0)
+        .take(41)
+        .collect();
+    let app = std::sync::Arc::new(app);
+    let mut tasks = vec![];
+    for (n, head) in heads[1..].iter().copied().enumerate() {
+        let (app, token) = (app.clone(), committee.clone());
+        tasks.push(tokio::spawn(async move {
+            paper(
+                &app,
+                &token,
+                id,
+                head,
+                1,
+                ["agree", "disagree", "abstain"][n % 3],
+            )
+            .await
+            .0
+        }));
+    }
+    for _ in 0..20 {
+        let (app, token, head) = (app.clone(), committee.clone(), heads[0]);
+        tasks.push(tokio::spawn(async move {
+            paper(&app, &token, id, head, 1, "agree").await.0
+        }));
+    }
+    let mut statuses = vec![];
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert!(statuses[..40].iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(
+        statuses[40..].iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[40..].iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+    let (_, ver) = get(&app, &committee, &format!("/api/v1/decisions/{id}/verify")).await;
+    assert_eq!(
+        (ver["intact"].as_bool(), ver["ballots"].as_i64()),
+        (Some(true), Some(41)),
+        "{ver}"
+    );
+    let seqs: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT seq FROM ballots WHERE decision_id = {id} ORDER BY seq"
+    ))
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        seqs.iter().map(|s| s.0).collect::<Vec<_>>(),
+        (1..=41).collect::<Vec<_>>()
+    );
 }

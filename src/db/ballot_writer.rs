@@ -1,0 +1,233 @@
+//! Group commit of ballots on SQLite (the same idea as `case_writer`). Ballots queue here; one
+//! task takes whatever has queued (up to 64 requests), reads each decision's chain state once,
+//! checks every ballot in memory (open, item and head known, not voted yet, also not twice in
+//! the batch), appends the accepted ones to the hash chain in order, writes them with one
+//! multi-row insert and moves the chain head once per decision, all in one transaction. Each
+//! request gets its own answer; a refused request never affects the others.
+use super::decisions::{CastFailure, NewBallot};
+use crate::bulk::Table;
+use crate::domain::ballot_chain::{self, BallotRecord};
+use std::collections::HashSet;
+use tokio::sync::{mpsc, oneshot};
+
+pub const MAX_BATCH: usize = 64;
+
+type Answer = sqlx::Result<Result<Vec<i64>, CastFailure>>;
+
+pub struct Job {
+    pub decision: i64,
+    pub ballots: Vec<NewBallot>,
+    pub recorded_by: i64,
+    pub now: i64,
+}
+
+pub struct BallotWriter {
+    tx: mpsc::Sender<(Job, oneshot::Sender<Answer>)>,
+}
+
+impl BallotWriter {
+    pub fn start(pool: sqlx::AnyPool, lock: std::sync::Arc<tokio::sync::Mutex<()>>) -> Self {
+        let (tx, rx) = mpsc::channel(1024);
+        tokio::spawn(run(pool, lock, rx));
+        Self { tx }
+    }
+
+    pub async fn submit(&self, job: Job) -> Answer {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send((job, reply))
+            .await
+            .map_err(|_| sqlx::Error::WorkerCrashed)?;
+        answer.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+    }
+}
+
+async fn run(
+    pool: sqlx::AnyPool,
+    lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    mut rx: mpsc::Receiver<(Job, oneshot::Sender<Answer>)>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let (jobs, replies): (Vec<Job>, Vec<_>) = jobs.into_iter().unzip();
+        match write(&pool, &lock, &jobs).await {
+            Ok(answers) => {
+                for (reply, a) in replies.into_iter().zip(answers) {
+                    let _ = reply.send(Ok(a));
+                }
+            }
+            Err(e) => {
+                // Nothing was stored; every request hears why.
+                let msg = e.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(sqlx::Error::Protocol(msg.clone())));
+                }
+            }
+        }
+    }
+}
+
+fn id_list(v: impl Iterator<Item = i64>) -> String {
+    let mut ids: Vec<i64> = v.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+async fn write(
+    pool: &sqlx::AnyPool,
+    lock: &tokio::sync::Mutex<()>,
+    jobs: &[Job],
+) -> sqlx::Result<Vec<Result<Vec<i64>, CastFailure>>> {
+    let _writer = lock.lock().await;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut answers: Vec<Option<Result<Vec<i64>, CastFailure>>> = vec![None; jobs.len()];
+    let mut rows = Table::new(
+        "ballots",
+        &[
+            "decision_id",
+            "seq",
+            "item_position",
+            "head_no",
+            "choice",
+            "channel",
+            "ballot_number",
+            "proxy_reference",
+            "voter_person_id",
+            "recorded_by",
+            "cast_at",
+            "prev_hash",
+            "hash",
+        ],
+        super::Backend::Sqlite,
+    );
+    let mut decisions: Vec<i64> = jobs.iter().map(|j| j.decision).collect();
+    decisions.sort_unstable();
+    decisions.dedup();
+    for d in decisions {
+        let mine: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].decision == d).collect();
+        let state: Option<(String, i64, i64, String)> = sqlx::query_as(
+            "SELECT status, closes_at, chain_length, chain_head FROM decisions WHERE id = $1",
+        )
+        .bind(d)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((status, closes_at, mut length, mut head)) = state else {
+            for &i in &mine {
+                answers[i] = Some(Err(CastFailure::NotOpen));
+            }
+            continue;
+        };
+        let items: HashSet<i64> = sqlx::query_scalar::<_, i64>(
+            "SELECT position FROM decision_items WHERE decision_id = $1",
+        )
+        .bind(d)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let heads = id_list(
+            mine.iter()
+                .flat_map(|&i| jobs[i].ballots.iter().map(|b| b.head)),
+        );
+        let on_roll: HashSet<i64> = sqlx::query_scalar::<_, i64>(&format!(
+            "SELECT head_no FROM roll_heads WHERE decision_id = $1 AND head_no IN ({heads})"
+        ))
+        .bind(d)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let positions = id_list(
+            mine.iter()
+                .flat_map(|&i| jobs[i].ballots.iter().map(|b| b.item)),
+        );
+        // Both lists are equality constraints on the unique index (decision, item, head).
+        let mut voted: HashSet<(i64, i64)> = sqlx::query_as::<_, (i64, i64)>(&format!(
+            "SELECT item_position, head_no FROM ballots WHERE decision_id = $1 AND item_position IN ({positions}) AND head_no IN ({heads})"
+        ))
+        .bind(d)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let start_length = length;
+        for &i in &mine {
+            let job = &jobs[i];
+            let answer = if status != "open" || closes_at <= job.now {
+                Err(CastFailure::NotOpen)
+            } else if job
+                .ballots
+                .iter()
+                .any(|b| !items.contains(&b.item) || !on_roll.contains(&b.head))
+            {
+                Err(CastFailure::Unknown)
+            } else if job
+                .ballots
+                .iter()
+                .any(|b| voted.contains(&(b.item, b.head)))
+            {
+                Err(CastFailure::Duplicate)
+            } else {
+                let mut seqs = Vec::with_capacity(job.ballots.len());
+                for b in &job.ballots {
+                    length += 1;
+                    let record = BallotRecord {
+                        seq: length,
+                        item: b.item,
+                        head: b.head,
+                        choice: b.choice,
+                        channel: b.channel,
+                        ballot_number: b.ballot_number.clone(),
+                        proxy_reference: b.proxy_reference.clone(),
+                        cast_at: job.now,
+                    };
+                    let hash = ballot_chain::link(&head, &record);
+                    rows.push(vec![
+                        d.into(),
+                        length.into(),
+                        b.item.into(),
+                        b.head.into(),
+                        b.choice.as_str().into(),
+                        b.channel.as_str().into(),
+                        b.ballot_number.as_str().into(),
+                        b.proxy_reference.as_str().into(),
+                        b.voter_person_id.into(),
+                        job.recorded_by.into(),
+                        job.now.into(),
+                        head.as_str().into(),
+                        hash.as_str().into(),
+                    ]);
+                    if rows.is_full() {
+                        rows.flush(&mut tx).await?;
+                    }
+                    voted.insert((b.item, b.head));
+                    seqs.push(length);
+                    head = hash;
+                }
+                Ok(seqs)
+            };
+            answers[i] = Some(answer);
+        }
+        if length > start_length {
+            sqlx::query("UPDATE decisions SET chain_length = $1, chain_head = $2 WHERE id = $3")
+                .bind(length)
+                .bind(&head)
+                .bind(d)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    rows.flush(&mut tx).await?;
+    tx.commit().await?;
+    Ok(answers
+        .into_iter()
+        .map(|a| a.unwrap_or(Err(CastFailure::NotOpen)))
+        .collect())
+}
