@@ -324,6 +324,77 @@ mod tests {
     }
 
     #[test]
+    fn one_hundredth_of_a_square_metre_less_fails_the_gate_and_the_major_approval() {
+        // Participation exactly 2/3 of 30,000.00 m², then 0.01 m² less.
+        let at = counts(
+            w(300, 3_000_000),
+            w(150, 1_500_000),
+            w(50, 500_000),
+            w(0, 0),
+        );
+        assert!(tally(MatterClass::Major, &at).passed);
+        let less = counts(
+            w(300, 3_000_000),
+            w(150, 1_500_000),
+            w(50, 499_999),
+            w(0, 0),
+        );
+        let r = tally(MatterClass::Major, &less);
+        assert!(!r.passed);
+        assert_eq!(r.failed[0].threshold, Threshold::ParticipationArea);
+        assert_eq!(r.failed[0].missing, 1);
+        // Approval exactly 3/4 of the participating area passes; 0.01 m² less fails.
+        let at = counts(
+            w(300, 3_000_000),
+            w(150, 1_500_000),
+            w(50, 500_000),
+            w(0, 0),
+        );
+        assert!(tally(MatterClass::Major, &at).passed);
+        let less = counts(
+            w(300, 3_000_000),
+            w(150, 1_499_999),
+            w(50, 500_001),
+            w(0, 0),
+        );
+        let r = tally(MatterClass::Major, &less);
+        assert_eq!(
+            r.failed,
+            vec![Shortfall {
+                threshold: Threshold::ApprovalArea,
+                needed: 1_500_000,
+                had: 1_499_999,
+                missing: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn heads_pass_but_area_fails_and_the_reverse() {
+        // Many small owners agree, the large ones do not: heads 8/10, area 60 %.
+        let c = counts(w(10, 1000), w(8, 600), w(2, 400), w(0, 0));
+        let r = tally(MatterClass::Major, &c);
+        assert_eq!(
+            r.failed.iter().map(|f| f.threshold).collect::<Vec<_>>(),
+            vec![Threshold::ApprovalArea]
+        );
+        // Participation: 90 % of the area but 6 of 10 heads.
+        let c = counts(w(10, 1000), w(6, 900), w(0, 0), w(0, 0));
+        let r = tally(MatterClass::Ordinary, &c);
+        assert_eq!(
+            r.failed.iter().map(|f| f.threshold).collect::<Vec<_>>(),
+            vec![Threshold::ParticipationHeads]
+        );
+        // And 7 of 10 heads with 60 % of the area.
+        let c = counts(w(10, 1000), w(7, 600), w(0, 0), w(0, 0));
+        let r = tally(MatterClass::Ordinary, &c);
+        assert_eq!(
+            r.failed.iter().map(|f| f.threshold).collect::<Vec<_>>(),
+            vec![Threshold::ParticipationArea]
+        );
+    }
+
+    #[test]
     fn exactly_half_fails_an_ordinary_matter() {
         let c = counts(w(4, 400), w(2, 200), w(2, 200), w(0, 0));
         let r = tally(MatterClass::Ordinary, &c);
