@@ -657,6 +657,7 @@ S = [
 ("Notice.decision_noticed", "业主大会/协商公告：请查看并按时投票", "A vote has been announced: please read and vote in time"),
 ("Notice.decision_invited", "邀请您的部门参加并答疑", "Your department is invited to answer questions"),
 ("Notice.decision_question", "业主提出了新问题，请答复", "Owners asked a question; please answer"),
+("Notice.decision_to_close", "投票已结束，请填写会议纪要并公示结果（1 个工作日内）", "Voting has ended: write the closing report and publish the result (within 1 working day)"),
 ("Notice.decision_published", "表决结果已公布", "The result has been published"),
 ("Notice.demand_reached", "业主提议召开临时会议，已达到 20% 人数和面积", "Owners demand an extraordinary meeting; 20 % of heads and area have signed"),
 ]

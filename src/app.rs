@@ -75,7 +75,7 @@ async fn deadline_job(db: Db, every: u64) {
             Err(e) => tracing::warn!(error = %e, "deadline job failed; retrying next tick"),
         }
         // Votes whose window has started get their roll frozen even if nobody has looked yet.
-        match crate::services::decisions::open_due(&db, crate::db::now()).await {
+        match crate::services::decisions::decision_pass(&db, crate::db::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(decisions = n, "voting opened, rolls frozen"),
             Err(e) => tracing::warn!(error = %e, "opening votes failed; retrying next tick"),

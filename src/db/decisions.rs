@@ -917,6 +917,16 @@ impl Db {
             == 1)
     }
 
+    /// Decisions whose window has ended but that nobody has closed yet: (id, convenor's user).
+    pub async fn decisions_to_close(&self, now: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+        sqlx::query_as(
+            "SELECT id, created_by FROM decisions WHERE status IN ('noticed', 'open') AND closes_at <= $1 ORDER BY id",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     /// Noticed decisions whose voting window has started: the roll must be frozen.
     pub async fn decisions_to_open(&self, now: i64) -> sqlx::Result<Vec<i64>> {
         sqlx::query_scalar(

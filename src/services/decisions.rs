@@ -235,7 +235,17 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
         items,
         invited,
     };
-    Ok(db.insert_decision(&new, crate::db::now()).await?)
+    let id = db.insert_decision(&new, crate::db::now()).await?;
+    audit(
+        db,
+        actor,
+        "create",
+        id,
+        serde_json::json!({"compound_id": new.compound_id, "kind": new.kind, "title": new.title,
+            "opens_at": new.opens_at, "closes_at": new.closes_at, "items": new.items, "invited": new.invited}),
+    )
+    .await?;
+    Ok(id)
 }
 
 /// 公告: checks the 15 days, drafts the roll so owners can check their entries, and tells every
@@ -252,6 +262,14 @@ pub async fn notice(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     if !db.mark_noticed(id, now).await? {
         return Err(Refusal::NotDraft.into());
     }
+    audit(
+        db,
+        actor,
+        "notice",
+        id,
+        serde_json::json!({"noticed_at": now}),
+    )
+    .await?;
     if kind != DecisionKind::Coordination {
         write_roll(db, &d, None, now).await?;
     }
@@ -290,6 +308,35 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     if !db.cancel_decision(id, crate::db::now()).await? {
         return Err(Refusal::AlreadyClosed.into());
     }
+    audit(
+        db,
+        actor,
+        "cancel",
+        id,
+        serde_json::json!({"status": "cancelled"}),
+    )
+    .await
+}
+
+/// Convenor actions go to the audit log (ballots are on their own chain instead: the log would
+/// otherwise hold who voted how).
+async fn audit(
+    db: &Db,
+    actor: &Actor,
+    action: &str,
+    id: i64,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    db.audit(crate::db::audit::AuditRecord {
+        actor_user_id: Some(actor.user_id),
+        action,
+        entity: "decision",
+        entity_id: Some(id),
+        before: None,
+        after: Some(after),
+        reason: "",
+    })
+    .await?;
     Ok(())
 }
 
@@ -342,8 +389,10 @@ pub async fn ensure_open(db: &Db, d: DecisionRow, now: i64) -> AppResult<Decisio
     Ok(d)
 }
 
-/// The background job's part: open the votes whose window has started.
-pub async fn open_due(db: &Db, now: i64) -> anyhow::Result<usize> {
+/// The background job's part: open the votes whose window has started, and remind the convenor
+/// of each vote whose window has ended to close it (the result is due within a working day).
+/// Each reminder is claimed in the database, so it is sent once whatever the number of nodes.
+pub async fn decision_pass(db: &Db, now: i64) -> anyhow::Result<usize> {
     let ids = db.decisions_to_open(now).await?;
     for id in &ids {
         if let Some(d) = db.decision(*id).await? {
@@ -351,6 +400,10 @@ pub async fn open_due(db: &Db, now: i64) -> anyhow::Result<usize> {
                 .await
                 .map_err(|e| anyhow::anyhow!("opening decision {id}: {e}"))?;
         }
+    }
+    for (id, convenor) in db.decisions_to_close(now).await? {
+        db.notify_users_of_decision(id, &[convenor], "decision_to_close", "", now)
+            .await?;
     }
     Ok(ids.len())
 }
@@ -845,6 +898,15 @@ pub async fn close(db: &Db, actor: &Actor, id: i64, input: &CloseInput) -> AppRe
     {
         return Err(Refusal::AlreadyClosed.into());
     }
+    audit(
+        db,
+        actor,
+        "close",
+        id,
+        serde_json::json!({"closed_at": now, "attendance": input.attendance, "organisations": organisations,
+            "passed": outcomes.iter().map(|o| (o.0, o.2)).collect::<Vec<_>>()}),
+    )
+    .await?;
     if kind != DecisionKind::Coordination {
         db.notify_decision(
             id,
@@ -1057,6 +1119,14 @@ pub async fn follow_up(
     if !db.set_follow_up(id, item, created.id).await? {
         return Err(AppError::Conflict("vote_follow_up_exists"));
     }
+    audit(
+        db,
+        actor,
+        "follow_up",
+        id,
+        serde_json::json!({"item": item, "case_id": created.id}),
+    )
+    .await?;
     Ok(created.id)
 }
 

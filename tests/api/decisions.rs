@@ -1281,3 +1281,51 @@ async fn concurrent_ballots_keep_one_vote_per_head_and_an_intact_chain() {
         (1..=41).collect::<Vec<_>>()
     );
 }
+
+/// The background job opens a vote whose window started (freezing its roll) without anyone
+/// looking, and reminds the convenor once to close and publish when the window has ended;
+/// convenor actions are in the audit log.
+#[tokio::test]
+async fn the_job_opens_votes_and_reminds_the_convenor_once_to_close_them() {
+    let app = spawn_demo().await;
+    let committee = app.token("pengdaye").await;
+    let (s, v) = parking_vote(&app, &committee, 17, false).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/notice"),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    travel(&app, id, 17 * DAY).await;
+    let now = redbutler::db::now();
+    redbutler::services::decisions::decision_pass(&app.db, now)
+        .await
+        .unwrap();
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM decisions WHERE id = {id} AND status = 'open' AND frozen_at IS NOT NULL")).await, 1);
+    let peng = app
+        .id_of("SELECT id FROM users WHERE username = 'pengdaye'")
+        .await;
+    let reminders = format!(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = {peng} AND decision_id = {id} AND kind = 'decision_to_close'"
+    );
+    assert_eq!(app.count(&reminders).await, 0, "not before the window ends");
+    travel(&app, id, 4 * DAY).await;
+    redbutler::services::decisions::decision_pass(&app.db, now)
+        .await
+        .unwrap();
+    redbutler::services::decisions::decision_pass(&app.db, now + 60)
+        .await
+        .unwrap();
+    assert_eq!(app.count(&reminders).await, 1, "reminded once");
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE entity = 'decision' AND entity_id = {id} AND action IN ('create', 'notice')")).await,
+        2
+    );
+}
