@@ -53,6 +53,38 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/meeting-demands/{id}", get(demand))
         .route("/api/v1/meeting-demands/{id}/sign", post(demand_sign))
+        .route(
+            "/api/v1/decisions/{id}/documents",
+            post(document_add).layer(axum::extract::DefaultBodyLimit::max(
+                svc::MAX_DOCUMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/api/v1/decisions/{id}/documents/{doc}", get(document))
+}
+
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/documents", tag = "decisions", params(("id" = i64, Path)),
+    request_body(content_type = "multipart/form-data", description = "`file`: a PDF, JPEG, PNG or WebP of at most 10 MB, checked by content"),
+    responses((status = 201, body = Created), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn document_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    form: axum::extract::Multipart,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    let (name, bytes) = super::pages_decisions::file_field(form).await?;
+    let doc = svc::add_document(&s.db, &actor, id, &name, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: doc })))
+}
+
+#[utoipa::path(get, path = "/api/v1/decisions/{id}/documents/{doc}", tag = "decisions", params(("id" = i64, Path), ("doc" = i64, Path)),
+    responses((status = 200, description = "The document", content_type = "application/pdf"), (status = 404, body = ApiError)))]
+async fn document(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath((id, doc)): ApiPath<(i64, i64)>,
+) -> AppResult<Response> {
+    let (name, ct, bytes) = svc::document(&s.db, &actor, id, doc).await?;
+    Ok(super::pages_decisions::document_response(&name, ct, bytes))
 }
 
 #[derive(OpenApi)]
@@ -79,7 +111,9 @@ pub fn router() -> Router<AppState> {
         demands,
         demand_start,
         demand,
-        demand_sign
+        demand_sign,
+        document_add,
+        document
     ),
     components(schemas(ApiError))
 )]

@@ -291,6 +291,8 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/compounds/{id}/meeting-demands",
         "/api/v1/meeting-demands/{id}",
         "/api/v1/meeting-demands/{id}/sign",
+        "/api/v1/decisions/{id}/documents",
+        "/api/v1/decisions/{id}/documents/{doc}",
     ] {
         assert!(paths.contains_key(p), "{p} documented");
     }

@@ -1329,3 +1329,109 @@ async fn the_job_opens_votes_and_reminds_the_convenor_once_to_close_them() {
         2
     );
 }
+
+/// The convenor attaches the parking plan as a PDF; owners read it; anything that is not a PDF
+/// or an image, or too large, is refused by its content and nothing is stored.
+#[tokio::test]
+async fn documents_are_checked_by_content_and_shown_to_whoever_sees_the_vote() {
+    let app = spawn_demo().await;
+    let committee = app.token("pengdaye").await;
+    let (s, v) = parking_vote(&app, &committee, 17, false).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let upload = |token: String, name: &'static str, bytes: Vec<u8>| {
+        let app = &app;
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+            let r = app
+                .api(
+                    &token,
+                    Method::POST,
+                    &format!("/api/v1/decisions/{id}/documents"),
+                )
+                .await
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let s = r.status().as_u16();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let (s, v) = upload(
+        committee.clone(),
+        "C:\\\\plans\\\\停车规划.pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let doc = v["id"].as_i64().unwrap();
+    let (s, v) = upload(
+        committee.clone(),
+        "plan.pdf",
+        b"just text pretending".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["code"].as_str()),
+        (422, Some("not_a_document")),
+        "{v}"
+    );
+    let (s, v) = upload(
+        committee.clone(),
+        "big.pdf",
+        [b"%PDF-".as_slice(), &vec![b'x'; 10 * 1024 * 1024]].concat(),
+    )
+    .await;
+    assert!(s == 422 || s == 413, "{s} {v}");
+    let staff = app.token("chengang").await;
+    assert_eq!(
+        upload(staff, "plan.pdf", pdf.clone()).await.0,
+        404,
+        "a draft is the convenor's alone"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM decision_documents WHERE decision_id = {id}"
+        ))
+        .await,
+        1
+    );
+    // Noticed, it is there for owners, under its own name without the folder.
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/notice"),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    let (_, view) = get(&app, &committee, &format!("/api/v1/decisions/{id}")).await;
+    assert_eq!(view["documents"][0]["name"], "停车规划.pdf");
+    let r = app
+        .login("pengdaye")
+        .await
+        .get(&format!("/decisions/{id}/documents/{doc}"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    let outsider = app.token("zhangshiying").await;
+    assert_eq!(
+        get(
+            &app,
+            &outsider,
+            &format!("/api/v1/decisions/{id}/documents/{doc}")
+        )
+        .await
+        .0,
+        404
+    );
+}
