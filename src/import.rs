@@ -414,23 +414,32 @@ pub async fn import(
                 .bind(&r.number)
                 .fetch_optional(&mut *tx)
                 .await?;
+                // A worse source never replaces a better area (register > survey > contract).
+                let best = |a: i64, s: &str| {
+                    let source = |w: &str| AreaSource::parse(w).unwrap_or(AreaSource::Contract);
+                    let (area, src) = crate::domain::area::keep_best(
+                        (a, source(s)),
+                        (r.area, source(&r.area_source)),
+                    );
+                    (area, src.as_str().to_string())
+                };
                 match existing {
                     Some((_, e, f, u, a, s))
                         if e == entrance
                             && f == r.floor
                             && u == r.use_kind
-                            && a == r.area
-                            && s == r.area_source =>
+                            && best(a, &s) == (a, s.clone()) =>
                     {
                         report.unchanged += 1
                     }
-                    Some((id, ..)) => {
+                    Some((id, _, _, _, a, s)) => {
+                        let (area, source) = best(a, &s);
                         sqlx::query("UPDATE dwellings SET entrance_id = $1, floor = $2, use_kind = $3, area_centi_m2 = $4, area_source = $5 WHERE id = $6")
                             .bind(entrance)
                             .bind(r.floor)
                             .bind(&r.use_kind)
-                            .bind(r.area)
-                            .bind(&r.area_source)
+                            .bind(area)
+                            .bind(&source)
                             .bind(id)
                             .execute(&mut *tx)
                             .await?;

@@ -71,6 +71,20 @@ impl AreaCentiM2 {
     }
 }
 
+/// Which area a unit keeps when a new figure arrives: the register beats the survey, which beats
+/// the sales contract (法释〔2009〕7号); a figure from the same or a better source replaces the
+/// old one, a worse source never does.
+pub fn keep_best(
+    existing: (i64, super::kinds::AreaSource),
+    incoming: (i64, super::kinds::AreaSource),
+) -> (i64, super::kinds::AreaSource) {
+    if incoming.1.rank() >= existing.1.rank() {
+        incoming
+    } else {
+        existing
+    }
+}
+
 impl fmt::Display for AreaCentiM2 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
@@ -81,6 +95,28 @@ impl fmt::Display for AreaCentiM2 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_register_beats_the_survey_which_beats_the_contract() {
+        use crate::domain::kinds::AreaSource::*;
+        assert_eq!(
+            keep_best((9000, Register), (9100, Contract)),
+            (9000, Register)
+        );
+        assert_eq!(
+            keep_best((9000, Register), (9050, Survey)),
+            (9000, Register)
+        );
+        assert_eq!(keep_best((9000, Contract), (8950, Survey)), (8950, Survey));
+        assert_eq!(
+            keep_best((9000, Survey), (8990, Register)),
+            (8990, Register)
+        );
+        assert_eq!(
+            keep_best((9000, Register), (8990, Register)),
+            (8990, Register)
+        );
+    }
 
     #[test]
     fn parses_common_forms() {

@@ -46,6 +46,17 @@ word_enum!(
     AreaSource { Register = "register", Survey = "survey", Contract = "contract" }
 );
 
+impl AreaSource {
+    /// Precedence for votes: register 3, survey 2, contract 1.
+    pub fn rank(self) -> u8 {
+        match self {
+            AreaSource::Register => 3,
+            AreaSource::Survey => 2,
+            AreaSource::Contract => 1,
+        }
+    }
+}
+
 word_enum!(
     HoldingRelation { Owner = "owner", CoOwner = "co_owner", Tenant = "tenant", Family = "family", Developer = "developer" }
 );

@@ -172,6 +172,26 @@ async fn import_accepts_utf8_bom_and_gbk_and_a_repeat_changes_nothing() {
         "an import that changes nothing leaves no entry"
     );
 
+    // A contract figure never replaces a register area; a register figure replaces a survey one
+    // (the area an owners' vote counts: register, else survey, else contract).
+    let head = "community_code,compound,compound_kind,building,entrance,number,floor,use,area_m2,area_source\n";
+    let worse = format!(
+        "{head}500118001001,桂花苑,owner_occupied,1栋,1单元,1-0101,1,residential,91.00,contract\n"
+    );
+    let r = import(&app.db, None, ImportKind::Dwellings, worse.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((r.updated, r.unchanged), (0, 1));
+    assert_eq!(app.count(&format!("SELECT area_centi_m2 FROM dwellings WHERE number = '1-0101' AND compound_id = {compound}")).await, 8950);
+    let better = format!(
+        "{head}500118001001,桂花苑,owner_occupied,1栋,1单元,1-0102,1,residential,76.30,register\n"
+    );
+    let r = import(&app.db, None, ImportKind::Dwellings, better.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(r.updated, 1);
+    assert_eq!(app.count(&format!("SELECT area_centi_m2 FROM dwellings WHERE number = '1-0102' AND compound_id = {compound} AND area_source = 'register'")).await, 7630);
+
     // Residents in GBK, twice.
     let (gbk, _, _) = encoding_rs::GBK.encode(RESIDENTS);
     let r = import(&app.db, None, ImportKind::Residents, &gbk)
