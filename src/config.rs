@@ -15,6 +15,9 @@ pub struct Config {
     pub log_json: bool,
     /// Load the demo district into an empty database on start.
     pub demo: bool,
+    /// Database connections per node; 0 (the default) picks for the backend: on SQLite twice the
+    /// CPU cores (each connection is a thread, and more threads than that only switch between
+    /// each other: 16 instead of 4 cost 12 % of read throughput on 2 cores), on PostgreSQL 16.
     pub max_connections: u32,
     /// How long a browser session lasts without use, in hours.
     pub session_hours: i64,
@@ -36,7 +39,7 @@ impl Default for Config {
             database_url: String::new(),
             log_json: false,
             demo: false,
-            max_connections: 16,
+            max_connections: 0,
             session_hours: 12,
             trust_forwarded_for: false,
             secure_cookies: false,

@@ -431,10 +431,15 @@ impl Db {
                  FROM cases cs WHERE cs.id = $1"
             ),
         };
-        let text: Option<String> = sqlx::query_scalar(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let text: Option<String> = match &self.sqlite_file {
+            Some(file) => super::direct::text(file, &sql, &[super::direct::Param::I(id)])?,
+            None => {
+                sqlx::query_scalar(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
         text.map(|t| serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e))))
             .transpose()
     }
@@ -653,6 +658,16 @@ impl Db {
                  COUNT(*) AS n, MIN(id) AS last_id FROM ({sql}) page"
             ),
         };
+        if let Some(file) = &self.sqlite_file {
+            use super::direct::Param;
+            let mut params = vec![Param::I(before)];
+            params.extend(texts.iter().map(|t| Param::T(t)));
+            params.push(Param::I(limit));
+            let page = super::direct::rows(file, &sql, &params, |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+            return page.into_iter().next().ok_or(sqlx::Error::RowNotFound);
+        }
         let mut q = sqlx::query_as(&sql).bind(before);
         for t in texts {
             q = q.bind(t);

@@ -6,6 +6,7 @@ pub mod ballot_writer;
 pub mod case_writer;
 pub mod cases;
 pub mod decisions;
+pub mod direct;
 pub mod directory;
 pub mod places;
 
@@ -32,6 +33,8 @@ pub struct Db {
     pub write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// SQLite: the group-commit writer of new cases, started on first use.
     case_writer: std::sync::Arc<std::sync::OnceLock<case_writer::CaseWriter>>,
+    /// SQLite: the database file, for reads on the calling thread (see `direct`).
+    pub sqlite_file: Option<std::sync::Arc<str>>,
     /// SQLite: the group-commit writer of ballots, started on first use.
     ballot_writer: std::sync::Arc<std::sync::OnceLock<ballot_writer::BallotWriter>>,
     compounds: std::sync::Arc<
@@ -137,6 +140,13 @@ impl Db {
                     .with_context(|| format!("creating {}", parent.display()))?;
             }
         }
+        let max_connections = match (max_connections, backend) {
+            (0, Backend::Sqlite) => std::thread::available_parallelism()
+                .map_or(4, |n| 2 * n.get() as u32)
+                .clamp(2, 16),
+            (0, Backend::Postgres) => 16,
+            (n, _) => n,
+        };
         let mut opts = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30));
@@ -167,6 +177,18 @@ impl Db {
             write_lock: Default::default(),
             case_writer: Default::default(),
             ballot_writer: Default::default(),
+            // An in-memory database cannot be opened a second time: it reads through sqlx.
+            sqlite_file: (backend == Backend::Sqlite
+                && !url.contains(":memory:")
+                && !url.contains("mode=memory"))
+            .then(|| {
+                url.trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:")
+                    .split('?')
+                    .next()
+                    .unwrap_or("")
+                    .into()
+            }),
         })
     }
 

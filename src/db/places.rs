@@ -385,9 +385,7 @@ impl Db {
         &self,
         id: i64,
     ) -> sqlx::Result<Option<(Dwelling, Compound, Vec<Holder>)>> {
-        use sqlx::Row;
-        let rows = sqlx::query(
-            "SELECT d.id, d.compound_id, d.building_id, b.name AS building_name, d.entrance_id, d.number, d.floor, \
+        let sql = "SELECT d.id, d.compound_id, d.building_id, b.name AS building_name, d.entrance_id, d.number, d.floor, \
                     d.use_kind, d.area_centi_m2, d.area_source, \
                     c.community_id, c.subdistrict_id, c.district_id, c.city_id, c.name AS compound_name, c.kind, c.address, \
                     h.id AS holding_id, h.person_id, h.organisation_id, COALESCE(p.name, o.name) AS holder_name, p.phone, \
@@ -395,54 +393,73 @@ impl Db {
              FROM dwellings d JOIN buildings b ON b.id = d.building_id JOIN compounds c ON c.id = d.compound_id \
              LEFT JOIN holdings h ON h.dwelling_id = d.id LEFT JOIN people p ON p.id = h.person_id \
              LEFT JOIN organisations o ON o.id = h.organisation_id \
-             WHERE d.id = $1 ORDER BY h.until IS NOT NULL, h.id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE d.id = $1 ORDER BY h.until IS NOT NULL, h.id";
+        match &self.sqlite_file {
+            Some(file) => {
+                let rows = super::direct::rows(file, sql, &[super::direct::Param::I(id)], |r| {
+                    Ok(Self::dwelling_full_from(std::slice::from_ref(r)))
+                })?;
+                // One call per row keeps the mapping shared; the first row carries the dwelling.
+                let mut out: Option<(Dwelling, Compound, Vec<Holder>)> = None;
+                for r in rows {
+                    let (d, c, mut h) = r?.ok_or(sqlx::Error::RowNotFound)?;
+                    match &mut out {
+                        Some((_, _, all)) => all.append(&mut h),
+                        None => out = Some((d, c, h)),
+                    }
+                }
+                Ok(out)
+            }
+            None => {
+                let rows = sqlx::query(sql).bind(id).fetch_all(&self.pool).await?;
+                Self::dwelling_full_from(&rows)
+            }
+        }
+    }
+
+    /// Maps the rows of `dwelling_full` (a dwelling with one row per holding).
+    fn dwelling_full_from<R: super::direct::Columns>(
+        rows: &[R],
+    ) -> sqlx::Result<Option<(Dwelling, Compound, Vec<Holder>)>> {
         let Some(first) = rows.first() else {
             return Ok(None);
         };
         let dwelling = Dwelling {
-            id: first.try_get("id")?,
-            compound_id: first.try_get("compound_id")?,
-            building_id: first.try_get("building_id")?,
-            building_name: first.try_get("building_name")?,
-            entrance_id: first.try_get("entrance_id")?,
-            number: first.try_get("number")?,
-            floor: first.try_get("floor")?,
-            use_kind: first.try_get("use_kind")?,
-            area_centi_m2: first.try_get("area_centi_m2")?,
-            area_source: first.try_get("area_source")?,
+            id: first.get_i64("id")?,
+            compound_id: first.get_i64("compound_id")?,
+            building_id: first.get_i64("building_id")?,
+            building_name: first.get_string("building_name")?,
+            entrance_id: first.get_opt_i64("entrance_id")?,
+            number: first.get_string("number")?,
+            floor: first.get_i64("floor")?,
+            use_kind: first.get_string("use_kind")?,
+            area_centi_m2: first.get_i64("area_centi_m2")?,
+            area_source: first.get_string("area_source")?,
         };
         let compound = Compound {
             id: dwelling.compound_id,
-            community_id: first.try_get("community_id")?,
-            subdistrict_id: first.try_get("subdistrict_id")?,
-            district_id: first.try_get("district_id")?,
-            city_id: first.try_get("city_id")?,
-            name: first.try_get("compound_name")?,
-            kind: first.try_get("kind")?,
-            address: first.try_get("address")?,
+            community_id: first.get_i64("community_id")?,
+            subdistrict_id: first.get_i64("subdistrict_id")?,
+            district_id: first.get_i64("district_id")?,
+            city_id: first.get_i64("city_id")?,
+            name: first.get_string("compound_name")?,
+            kind: first.get_string("kind")?,
+            address: first.get_string("address")?,
         };
         let mut holders = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let Some(holding_id) = r.try_get::<Option<i64>, _>("holding_id")? else {
+        for r in rows {
+            let Some(holding_id) = r.get_opt_i64("holding_id")? else {
                 continue;
             };
             holders.push(Holder {
                 holding_id,
-                person_id: r.try_get("person_id")?,
-                organisation_id: r.try_get("organisation_id")?,
-                name: r
-                    .try_get::<Option<String>, _>("holder_name")?
-                    .unwrap_or_default(),
-                phone: r.try_get("phone")?,
-                relation: r
-                    .try_get::<Option<String>, _>("relation")?
-                    .unwrap_or_default(),
-                since: r.try_get::<Option<String>, _>("since")?.unwrap_or_default(),
-                until: r.try_get("until")?,
+                person_id: r.get_opt_i64("person_id")?,
+                organisation_id: r.get_opt_i64("organisation_id")?,
+                name: r.get_opt_string("holder_name")?.unwrap_or_default(),
+                phone: r.get_opt_string("phone")?,
+                relation: r.get_opt_string("relation")?.unwrap_or_default(),
+                since: r.get_opt_string("since")?.unwrap_or_default(),
+                until: r.get_opt_string("until")?,
             });
         }
         Ok(Some((dwelling, compound, holders)))
@@ -480,6 +497,18 @@ impl Db {
                  COUNT(*) AS n, MAX(id) AS last_id FROM ({inner}) page"
             ),
         };
+        if let Some(file) = &self.sqlite_file {
+            use super::direct::Param::I;
+            let page =
+                super::direct::rows(file, &sql, &[I(compound_id), I(after), I(limit)], |r| {
+                    Ok(DwellingPageJson {
+                        items: r.get(0)?,
+                        count: r.get(1)?,
+                        last_id: r.get(2)?,
+                    })
+                })?;
+            return page.into_iter().next().ok_or(sqlx::Error::RowNotFound);
+        }
         let row = sqlx::query(&sql)
             .bind(compound_id)
             .bind(after)
