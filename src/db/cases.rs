@@ -444,6 +444,16 @@ impl Db {
             .transpose()
     }
 
+    /// (case, reporter) of every case merged into this one.
+    pub async fn merged_reporters(&self, id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+        sqlx::query_as(
+            "SELECT id, reporter_user_id FROM cases WHERE merged_into = $1 AND reporter_user_id IS NOT NULL ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     pub async fn case_row(&self, id: i64) -> sqlx::Result<Option<CaseRow>> {
         sqlx::query_as(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
             .bind(id)

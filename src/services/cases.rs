@@ -370,6 +370,9 @@ pub enum Standing {
     Reporter,
     /// A department asked for coordination: sees the summary and its own request.
     Department,
+    /// Reported a duplicate that was merged into this case: sees what the reporter sees, may do
+    /// nothing with it.
+    Follower,
 }
 
 async fn standing(
@@ -388,6 +391,15 @@ async fn standing(
     }
     if row.reporter_user_id == Some(actor.user_id) || row.registered_by == Some(actor.user_id) {
         return Ok(Some(Standing::Reporter));
+    }
+    // Whoever reported a duplicate merged into this case follows this one (its public timeline).
+    if db
+        .merged_reporters(row.id)
+        .await?
+        .iter()
+        .any(|(_, u)| *u == actor.user_id)
+    {
+        return Ok(Some(Standing::Follower));
     }
     let orgs = actor.organisations();
     if !orgs.is_empty() {
@@ -478,7 +490,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
     let worker = standing == Standing::Worker;
     let events = match standing {
         Standing::Worker => full.events.clone(),
-        Standing::Reporter => full
+        Standing::Reporter | Standing::Follower => full
             .events
             .iter()
             .filter(|e| e.internal == 0)
@@ -489,7 +501,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
     if standing == Standing::Department {
         let orgs = actor.organisations();
         coordination.retain(|r| orgs.contains(&r.organisation_id));
-    } else if standing == Standing::Reporter {
+    } else if matches!(standing, Standing::Reporter | Standing::Follower) {
         coordination.clear();
     }
     let categories = db.categories().await?;
@@ -604,6 +616,7 @@ fn available_actions(row: &CaseRow, standing: Standing) -> Vec<String> {
             ("request_review", CaseAction::RequestReview),
         ],
         Standing::Department => vec![("answer_coordination", CaseAction::AnswerCoordination)],
+        Standing::Follower => vec![],
     };
     candidates
         .into_iter()
@@ -897,7 +910,12 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             }
         }
         EventKind::Replied => {
-            if let Some(r) = row.reporter_user_id {
+            // The reporter, and the reporters of the duplicates merged into this case.
+            let mut reporters: Vec<i64> = row.reporter_user_id.into_iter().collect();
+            reporters.extend(db.merged_reporters(id).await?.into_iter().map(|(_, u)| u));
+            reporters.sort_unstable();
+            reporters.dedup();
+            for r in reporters {
                 db.notify(
                     r,
                     Some(id),

@@ -206,6 +206,49 @@ async fn s1_a_repeat_report_is_merged_and_both_reporters_are_told() {
             "{inbox}"
         );
     }
+    // The second reporter now follows the case theirs was merged into, and hears of its reply;
+    // internal notes stay hidden from them.
+    act(
+        &app,
+        &handler,
+        a,
+        json!({"action": "note", "note": "内部：联系养犬人", "internal": true}),
+    )
+    .await;
+    act(&app, &handler, a, json!({"action": "sign_for"})).await;
+    act(
+        &app,
+        &handler,
+        a,
+        json!({"action": "reply", "note": "已约谈养犬人，夜间关窗"}),
+    )
+    .await;
+    let (status, view) = get(&app, &second, &format!("/api/v1/cases/{a}")).await;
+    assert_eq!(status, 200, "{view}");
+    assert!(view.to_string().contains("已约谈养犬人"));
+    assert!(!view.to_string().contains("联系养犬人"), "{view}");
+    assert_eq!(
+        view["actions"],
+        json!([]),
+        "a follower may not rate or withdraw it"
+    );
+    let (status, _) = post(
+        &app,
+        &second,
+        &format!("/api/v1/cases/{a}/actions"),
+        json!({"action": "withdraw"}),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (_, inbox) = get(&app, &second, "/api/v1/notifications").await;
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "replied" && n["case_id"].as_i64() == Some(a)),
+        "{inbox}"
+    );
 }
 
 #[tokio::test]
