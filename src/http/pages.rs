@@ -58,7 +58,7 @@ pub fn render<T: Template>(t: T) -> AppResult<Html<String>> {
 }
 
 /// Path ids must be positive integers; anything else is a plain 404.
-fn id_of(raw: &str) -> AppResult<i64> {
+pub(crate) fn id_of(raw: &str) -> AppResult<i64> {
     raw.parse::<i64>()
         .ok()
         .filter(|v| *v > 0)

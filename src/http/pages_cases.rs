@@ -2,7 +2,7 @@
 //! timeline and the actions the viewer may take, a compound's open issues, and the inbox.
 use super::AppState;
 use super::ctx::Ctx;
-use super::pages::render;
+use super::pages::{id_of, render};
 use super::session::Actor;
 use crate::db::cases::{CaseLine, Category, NotificationRow};
 use crate::domain::access::{Action, Target};
@@ -39,13 +39,6 @@ pub fn router() -> Router<AppState> {
         .route("/figures.csv", get(figures_csv))
         .route("/inbox", get(inbox_page))
         .route("/inbox/read", post(inbox_read))
-}
-
-fn id_of(raw: &str) -> AppResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|v| *v > 0)
-        .ok_or(AppError::NotFound)
 }
 
 fn category_name(ctx: &Ctx, categories: &[Category], id: i64) -> String {

@@ -3,7 +3,7 @@
 //! notice for the news board, the published result and its printable notice, meeting demands.
 use super::AppState;
 use super::ctx::{Ctx, Locale};
-use super::pages::render;
+use super::pages::{id_of, render};
 use super::session::Actor;
 use crate::db::decisions::{BallotDetail, DecisionLine, DemandRow, HeadRow};
 use crate::domain::access::{Action, Target};
@@ -137,13 +137,6 @@ async fn document_get(
 ) -> AppResult<axum::response::Response> {
     let (name, ct, bytes) = svc::document(&s.db, &actor, id_of(&id)?, id_of(&doc)?).await?;
     Ok(document_response(&name, ct, bytes))
-}
-
-fn id_of(raw: &str) -> AppResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|v| *v > 0)
-        .ok_or(AppError::NotFound)
 }
 
 fn back(id: i64) -> Redirect {
@@ -298,6 +291,19 @@ async fn new_submit(
 
 // ---------------------------------------------------------------- one decision
 
+/// Each item's result, for the outcome tables of the decision and result pages.
+fn result_lines(v: &DecisionView) -> Vec<ResultLine> {
+    v.items
+        .iter()
+        .map(|it| ResultLine {
+            position: it.position,
+            title: it.title.clone(),
+            result: it.result.clone(),
+            follow_up_case_id: it.follow_up_case_id,
+        })
+        .collect()
+}
+
 /// One item's result prepared for display.
 pub struct ResultLine {
     pub position: i64,
@@ -346,16 +352,7 @@ async fn decision_page(
             )
         })
         .collect();
-    let results = v
-        .items
-        .iter()
-        .map(|it| ResultLine {
-            position: it.position,
-            title: it.title.clone(),
-            result: it.result.clone(),
-            follow_up_case_id: it.follow_up_case_id,
-        })
-        .collect();
+    let results = result_lines(&v);
     let categories =
         s.db.categories()
             .await?
@@ -762,16 +759,7 @@ async fn result_page(
     let next_after = (details.len() == 500)
         .then(|| details.last().map(|d| d.head_no))
         .flatten();
-    let results = v
-        .items
-        .iter()
-        .map(|it| ResultLine {
-            position: it.position,
-            title: it.title.clone(),
-            result: it.result.clone(),
-            follow_up_case_id: it.follow_up_case_id,
-        })
-        .collect();
+    let results = result_lines(&v);
     render(ResultPage {
         ctx,
         v,
