@@ -74,6 +74,16 @@ pub fn rows<T>(
         .map_err(|e: rusqlite::Error| sqlx::Error::Protocol(format!("direct SQLite read: {e}")))
 }
 
+/// Calls `f` on every row of a statement, keeping nothing (for sums over many rows).
+pub fn for_each_row(
+    file: &str,
+    sql: &str,
+    params: &[Param<'_>],
+    mut f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>,
+) -> Result<(), sqlx::Error> {
+    rows(file, sql, params, |r| f(r)).map(|_| ())
+}
+
 /// Reading a column by name, the same for a sqlx row and a direct one, so that one mapping
 /// serves both paths.
 pub trait Columns {

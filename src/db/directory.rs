@@ -159,6 +159,55 @@ impl Db {
         .await
     }
 
+    /// The periods of a compound's property contracts (to refuse a second company at once).
+    pub async fn contract_periods(
+        &self,
+        compound_id: i64,
+    ) -> sqlx::Result<Vec<(String, Option<String>)>> {
+        sqlx::query_as("SELECT starts_on, ends_on FROM property_contracts WHERE compound_id = $1")
+            .bind(compound_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn insert_contract(
+        &self,
+        organisation_id: i64,
+        compound_id: i64,
+        starts_on: &str,
+        ends_on: Option<&str>,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO property_contracts (organisation_id, compound_id, starts_on, ends_on) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(organisation_id)
+        .bind(compound_id)
+        .bind(starts_on)
+        .bind(ends_on)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    pub async fn insert_committee_member(
+        &self,
+        organisation_id: i64,
+        person_id: i64,
+        position: &str,
+        term_from: &str,
+        term_to: Option<&str>,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO committee_members (organisation_id, person_id, position, term_from, term_to) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(organisation_id)
+        .bind(person_id)
+        .bind(position)
+        .bind(term_from)
+        .bind(term_to)
+        .fetch_one(&self.pool)
+        .await
+    }
+
     pub async fn teams(&self) -> sqlx::Result<Vec<Team>> {
         sqlx::query_as(
             "SELECT id, name, community_id, compound_id, station_address FROM teams ORDER BY id",

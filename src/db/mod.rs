@@ -199,6 +199,14 @@ impl Db {
             .map(|(_, c)| c.clone())
     }
 
+    /// Drop a changed compound from this node's cache (other nodes see the change within
+    /// [`COMPOUND_TTL`]).
+    pub(crate) fn forget_compound(&self, id: i64) {
+        if let Ok(mut map) = self.compounds.lock() {
+            map.remove(&id);
+        }
+    }
+
     pub(crate) fn cache_compound(&self, c: &places::Compound) {
         if let Ok(mut map) = self.compounds.lock() {
             if map.len() > 100_000 {

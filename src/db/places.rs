@@ -87,6 +87,20 @@ pub struct Holder {
     pub until: Option<String>,
 }
 
+/// A holding as stored, with where its dwelling is.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct HoldingRow {
+    pub id: i64,
+    pub dwelling_id: i64,
+    pub person_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    pub relation: String,
+    pub since: String,
+    pub until: Option<String>,
+    pub compound_id: i64,
+    pub building_id: i64,
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct Person {
     pub id: i64,
@@ -294,6 +308,97 @@ impl Db {
         .execute(&self.pool)
         .await?;
         Ok(r.rows_affected())
+    }
+
+    /// Rename a compound, change its kind or address. Returns false when the name is taken in
+    /// its community.
+    pub async fn update_compound(
+        &self,
+        id: i64,
+        name: &str,
+        kind: &str,
+        address: &str,
+    ) -> sqlx::Result<bool> {
+        let taken: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM compounds WHERE name = $1 AND id <> $2 \
+             AND community_id = (SELECT community_id FROM compounds WHERE id = $2)",
+        )
+        .bind(name)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        if taken > 0 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE compounds SET name = $1, kind = $2, address = $3 WHERE id = $4")
+            .bind(name)
+            .bind(kind)
+            .bind(address)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        self.forget_compound(id);
+        Ok(true)
+    }
+
+    /// One holding with the compound and building of its dwelling: (holding, dwelling id,
+    /// compound id, building id).
+    pub async fn holding(&self, id: i64) -> sqlx::Result<Option<HoldingRow>> {
+        sqlx::query_as(
+            "SELECT h.id, h.dwelling_id, h.person_id, h.organisation_id, h.relation, h.since, h.until, \
+                    d.compound_id, d.building_id \
+             FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id WHERE h.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// The holdings of a person in a dwelling with the same relation (to refuse overlaps).
+    pub async fn holdings_alike(
+        &self,
+        dwelling_id: i64,
+        person_id: i64,
+        relation: &str,
+    ) -> sqlx::Result<Vec<(String, Option<String>)>> {
+        sqlx::query_as(
+            "SELECT since, until FROM holdings WHERE dwelling_id = $1 AND person_id = $2 AND relation = $3",
+        )
+        .bind(dwelling_id)
+        .bind(person_id)
+        .bind(relation)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn insert_holding(
+        &self,
+        dwelling_id: i64,
+        person_id: i64,
+        relation: &str,
+        since: &str,
+        until: Option<&str>,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO holdings (dwelling_id, person_id, relation, since, until) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(dwelling_id)
+        .bind(person_id)
+        .bind(relation)
+        .bind(since)
+        .bind(until)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// End a holding that is still open. Returns false when it had already ended.
+    pub async fn end_holding(&self, id: i64, until: &str) -> sqlx::Result<bool> {
+        let r = sqlx::query("UPDATE holdings SET until = $1 WHERE id = $2 AND until IS NULL")
+            .bind(until)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
     }
 
     pub async fn person(&self, id: i64) -> sqlx::Result<Option<Person>> {

@@ -59,10 +59,12 @@ pub enum Action {
     /// Convene owners' decisions, consultations and coordination meetings; keep their roll and
     /// record paper and proxy ballots.
     ConveneDecisions,
+    /// Change the case categories (their handling unit and SLA class) and the SLA periods.
+    ConfigureCases,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewPlace,
         Action::ViewPeople,
         Action::UnmaskPersonal,
@@ -76,6 +78,7 @@ impl Action {
         Action::HandleCases,
         Action::ViewCaseFigures,
         Action::ConveneDecisions,
+        Action::ConfigureCases,
     ];
 
     /// Actions on people are exact: a building leader sees the people of the building, not of the
@@ -273,7 +276,10 @@ mod tests {
                 organisation: None,
             }];
             for action in Action::ALL {
-                let system_action = matches!(action, Action::ViewAudit | Action::ManageUsers);
+                let system_action = matches!(
+                    action,
+                    Action::ViewAudit | Action::ManageUsers | Action::ConfigureCases
+                );
                 let target = if system_action {
                     Target::System
                 } else {

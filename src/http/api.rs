@@ -5,7 +5,7 @@ use super::session::Actor;
 use crate::db::accounts::GrantRow;
 use crate::db::audit::AuditEntry;
 use crate::db::directory::{Organisation, Team};
-use crate::db::places::{Compound, Dwelling, Region};
+use crate::db::places::{Compound, Dwelling, HoldingRow, Region};
 use crate::error::{AppError, AppResult};
 use crate::services::{directory as dir, people, places};
 use axum::extract::{FromRequest, FromRequestParts, State};
@@ -33,7 +33,17 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me", get(me))
         .route("/api/v1/regions", get(regions))
         .route("/api/v1/compounds", get(compounds))
-        .route("/api/v1/compounds/{id}", get(compound))
+        .route(
+            "/api/v1/compounds/{id}",
+            get(compound).patch(compound_patch),
+        )
+        .route("/api/v1/dwellings/{id}/holdings", post(holding_add))
+        .route("/api/v1/holdings/{id}/end", post(holding_end))
+        .route("/api/v1/organisations/{id}/contracts", post(contract_add))
+        .route(
+            "/api/v1/organisations/{id}/committee",
+            post(committee_member_add),
+        )
         .route("/api/v1/compounds/{id}/dwellings", get(compound_dwellings))
         .route("/api/v1/buildings/{id}", get(building))
         .route(
@@ -74,7 +84,7 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Red Butler (红管家) API", description = "Places, people, organisations and the Red Butler team of a district. Authenticate with `Authorization: Bearer <token>` (`redbutler token create --username U`) or the browser session (send `X-CSRF-Token` on writes)."),
-    paths(me, regions, compounds, compound, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
+    paths(me, regions, compounds, compound, compound_patch, holding_add, holding_end, contract_add, committee_member_add, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
           person_unmask, organisations, organisation, organisation_create, teams, team, team_member_add, team_squad_add,
           team_squad_member_add, team_field_add, building_leader_set, audit),
     components(schemas(ApiError, crate::error::FieldError)),
@@ -155,6 +165,64 @@ async fn compound(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<places::CompoundView>> {
     Ok(Json(places::view_compound(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/compounds/{id}", tag = "places", params(("id" = i64, Path)), request_body = places::CompoundEdit,
+    responses((status = 200, body = Compound), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn compound_patch(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(edit): ApiJson<places::CompoundEdit>,
+) -> AppResult<Json<Compound>> {
+    Ok(Json(places::edit_compound(&s.db, &actor, id, &edit).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/dwellings/{id}/holdings", tag = "places", params(("id" = i64, Path)), request_body = places::HoldingNew,
+    responses((status = 201, body = HoldingRow), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn holding_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(new): ApiJson<places::HoldingNew>,
+) -> AppResult<(axum::http::StatusCode, Json<HoldingRow>)> {
+    let h = places::add_holding(&s.db, &actor, id, &new).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(h)))
+}
+
+#[utoipa::path(post, path = "/api/v1/holdings/{id}/end", tag = "places", params(("id" = i64, Path)), request_body = places::HoldingEnd,
+    responses((status = 200, body = HoldingRow), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn holding_end(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(end): ApiJson<places::HoldingEnd>,
+) -> AppResult<Json<HoldingRow>> {
+    Ok(Json(places::end_holding(&s.db, &actor, id, &end).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/contracts", tag = "directory", params(("id" = i64, Path)), request_body = dir::ContractNew,
+    responses((status = 200, body = dir::OrganisationView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn contract_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(new): ApiJson<dir::ContractNew>,
+) -> AppResult<Json<dir::OrganisationView>> {
+    Ok(Json(dir::add_contract(&s.db, &actor, id, &new).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/committee", tag = "directory", params(("id" = i64, Path)), request_body = dir::CommitteeMemberNew,
+    responses((status = 200, body = dir::OrganisationView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn committee_member_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(new): ApiJson<dir::CommitteeMemberNew>,
+) -> AppResult<Json<dir::OrganisationView>> {
+    Ok(Json(
+        dir::add_committee_member(&s.db, &actor, id, &new).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/compounds/{id}/dwellings", tag = "places", params(("id" = i64, Path), PageParams),

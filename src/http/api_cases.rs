@@ -2,8 +2,9 @@
 use super::AppState;
 use super::api::{ApiError, ApiJson, ApiPath, ApiQuery, PageParams};
 use super::session::Actor;
-use crate::db::cases::{Category, CoordinationRow, NotificationRow};
+use crate::db::cases::{Category, CoordinationRow, NotificationRow, SlaClassRow};
 use crate::error::{AppError, AppResult};
+use crate::services::case_config::{self, CaseConfig, CategoryInput, SlaInput};
 use crate::services::cases::{
     self, ActionInput, CaseCreated, CaseInput, CasePage, CaseView, MediationInput, MediationView,
     OutcomeInput, PublicIssue, QueueParams, SessionInput,
@@ -18,7 +19,16 @@ use utoipa::{OpenApi, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/case-categories", get(categories))
+        .route(
+            "/api/v1/case-categories",
+            get(categories).post(category_create),
+        )
+        .route(
+            "/api/v1/case-categories/{id}",
+            axum::routing::put(category_update),
+        )
+        .route("/api/v1/case-config", get(case_config))
+        .route("/api/v1/sla-classes/{code}", axum::routing::put(sla_update))
         .route("/api/v1/cases", get(list).post(create))
         .route("/api/v1/cases/{id}", get(one))
         .route("/api/v1/cases/{id}/actions", post(action))
@@ -46,6 +56,10 @@ pub fn router() -> Router<AppState> {
 #[openapi(
     paths(
         categories,
+        category_create,
+        category_update,
+        case_config,
+        sla_update,
         list,
         create,
         one,
@@ -68,6 +82,49 @@ pub struct CasesApi;
 #[utoipa::path(get, path = "/api/v1/case-categories", tag = "cases", responses((status = 200, body = Vec<Category>)))]
 async fn categories(State(s): State<AppState>, _actor: Actor) -> AppResult<Json<Vec<Category>>> {
     Ok(Json(cases::categories(&s.db).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/case-config", tag = "cases",
+    responses((status = 200, description = "Categories, SLA classes and the handlers a category may name (administrators)", body = CaseConfig), (status = 403, body = ApiError)))]
+async fn case_config(State(s): State<AppState>, actor: Actor) -> AppResult<Json<CaseConfig>> {
+    Ok(Json(case_config::config(&s.db, &actor).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/case-categories", tag = "cases", request_body = CategoryInput,
+    responses((status = 201, body = Category), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn category_create(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(input): ApiJson<CategoryInput>,
+) -> AppResult<(StatusCode, Json<Category>)> {
+    let c = case_config::create_category(&s.db, &actor, &input).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+#[utoipa::path(put, path = "/api/v1/case-categories/{id}", tag = "cases", params(("id" = i64, Path)), request_body = CategoryInput,
+    responses((status = 200, body = Category), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn category_update(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<CategoryInput>,
+) -> AppResult<Json<Category>> {
+    Ok(Json(
+        case_config::update_category(&s.db, &actor, id, &input).await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/sla-classes/{code}", tag = "cases", params(("code" = String, Path)), request_body = SlaInput,
+    responses((status = 200, body = SlaClassRow), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn sla_update(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(input): ApiJson<SlaInput>,
+) -> AppResult<Json<SlaClassRow>> {
+    Ok(Json(
+        case_config::update_sla(&s.db, &actor, &code, &input).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(QueueParams),

@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod open311;
 pub mod pages;
 pub mod pages_cases;
+pub mod pages_config;
 pub mod pages_decisions;
 pub mod session;
 
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(pages_cases::router())
+        .merge(pages_config::router())
         .merge(pages_decisions::router())
         .merge(open311::router())
         .merge(api::router())

@@ -28,7 +28,11 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{code}", get(switch_lang))
         .route("/large/{mode}", get(switch_large))
         .route("/places", get(places_page))
-        .route("/compounds/{id}", get(compound_page))
+        .route("/compounds/{id}", get(compound_page).post(compound_submit))
+        .route("/dwellings/{id}/holdings", post(holding_submit))
+        .route("/holdings/{id}/end", post(holding_end_submit))
+        .route("/organisations/{id}/contracts", post(contract_submit))
+        .route("/organisations/{id}/committee", post(committee_submit))
         .route("/buildings/{id}", get(building_page))
         .route("/dwellings/{id}", get(dwelling_page).post(dwelling_submit))
         .route("/people/{id}", get(person_page).post(person_submit))
@@ -476,6 +480,7 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
             Role::Admin => vec![
                 link("/figures", "home.link.figures", ""),
                 link("/admin/audit", "home.link.audit", ""),
+                link("/admin/case-config", "home.link.case_config", ""),
                 link("/places", "home.link.district_places", ""),
                 link("/import", "home.link.import", ""),
                 link("/api/docs", "home.link.api", ""),
@@ -558,6 +563,7 @@ async fn places_page(
 struct CompoundPage {
     ctx: Ctx,
     v: places::CompoundView,
+    kinds: Vec<&'static str>,
 }
 
 async fn compound_page(
@@ -567,7 +573,96 @@ async fn compound_page(
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
     let v = places::view_compound(&state.db, &actor, id_of(&id)?).await?;
-    render(CompoundPage { ctx, v })
+    render(CompoundPage {
+        ctx,
+        v,
+        kinds: crate::domain::kinds::CompoundKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct CompoundForm {
+    name: String,
+    kind: String,
+    address: Option<String>,
+}
+
+async fn compound_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<CompoundForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let edit = places::CompoundEdit {
+        name: f.name,
+        kind: f.kind,
+        address: f.address,
+    };
+    places::edit_compound(&state.db, &actor, id, &edit).await?;
+    Ok(Redirect::to(&format!("/compounds/{id}")))
+}
+
+/// A number typed into a form, or the field's "not a number" error.
+fn form_number(field: &str, value: &str) -> AppResult<i64> {
+    value
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::field(field, "not_a_number"))
+}
+
+/// An optional text field of a form: blank is none.
+fn form_optional(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+#[derive(Deserialize)]
+struct HoldingForm {
+    person_id: String,
+    relation: String,
+    since: String,
+    until: Option<String>,
+}
+
+async fn holding_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<HoldingForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let new = places::HoldingNew {
+        person_id: form_number("person_id", &f.person_id)?,
+        relation: f.relation,
+        since: f.since,
+        until: form_optional(f.until),
+    };
+    places::add_holding(&state.db, &actor, id, &new).await?;
+    Ok(Redirect::to(&format!("/dwellings/{id}")))
+}
+
+#[derive(Deserialize)]
+struct HoldingEndForm {
+    until: String,
+}
+
+async fn holding_end_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<HoldingEndForm>,
+) -> AppResult<Redirect> {
+    let h = places::end_holding(
+        &state.db,
+        &actor,
+        id_of(&id)?,
+        &places::HoldingEnd { until: f.until },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/dwellings/{}", h.dwelling_id)))
 }
 
 #[derive(Template)]
@@ -602,6 +697,7 @@ struct DwellingPage {
     v: places::DwellingView,
     uses: Vec<&'static str>,
     sources: Vec<&'static str>,
+    relations: Vec<&'static str>,
 }
 
 async fn dwelling_page(
@@ -616,6 +712,11 @@ async fn dwelling_page(
         v,
         uses: DwellingUse::ALL.iter().map(|u| u.as_str()).collect(),
         sources: AreaSource::ALL.iter().map(|u| u.as_str()).collect(),
+        relations: crate::domain::kinds::HoldingRelation::ALL
+            .iter()
+            .filter(|r| **r != crate::domain::kinds::HoldingRelation::Developer)
+            .map(|r| r.as_str())
+            .collect(),
     })
 }
 
@@ -744,6 +845,8 @@ async fn organisations_page(
 struct OrganisationPage {
     ctx: Ctx,
     v: dir::OrganisationView,
+    /// Compounds to choose from for a new contract (the first 500).
+    compounds: Vec<(i64, String)>,
 }
 
 async fn organisation_page(
@@ -753,7 +856,66 @@ async fn organisation_page(
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
     let v = dir::view_organisation(&state.db, &actor, id_of(&id)?).await?;
-    render(OrganisationPage { ctx, v })
+    let compounds = if v.can_edit && v.organisation.kind == "property_company" {
+        state
+            .db
+            .compounds(&crate::db::places::CompoundFilter::All, 0, 500)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect()
+    } else {
+        vec![]
+    };
+    render(OrganisationPage { ctx, v, compounds })
+}
+
+#[derive(Deserialize)]
+struct ContractForm {
+    compound_id: String,
+    starts_on: String,
+    ends_on: Option<String>,
+}
+
+async fn contract_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<ContractForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let new = dir::ContractNew {
+        compound_id: form_number("compound_id", &f.compound_id)?,
+        starts_on: f.starts_on,
+        ends_on: form_optional(f.ends_on),
+    };
+    dir::add_contract(&state.db, &actor, id, &new).await?;
+    Ok(Redirect::to(&format!("/organisations/{id}")))
+}
+
+#[derive(Deserialize)]
+struct CommitteeForm {
+    person_id: String,
+    position: String,
+    term_from: String,
+    term_to: Option<String>,
+}
+
+async fn committee_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<CommitteeForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let new = dir::CommitteeMemberNew {
+        person_id: form_number("person_id", &f.person_id)?,
+        position: f.position,
+        term_from: f.term_from,
+        term_to: form_optional(f.term_to),
+    };
+    dir::add_committee_member(&state.db, &actor, id, &new).await?;
+    Ok(Redirect::to(&format!("/organisations/{id}")))
 }
 
 #[derive(Template)]

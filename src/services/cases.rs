@@ -1023,7 +1023,13 @@ pub async fn queue_json(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<St
         Some(id) if count == limit => id.to_string(),
         _ => "null".into(),
     };
-    Ok(format!("{{\"items\":{items},\"next_before\":{next}}}"))
+    let mut page = String::with_capacity(items.len() + 40);
+    page.push_str("{\"items\":");
+    page.push_str(&items);
+    page.push_str(",\"next_before\":");
+    page.push_str(&next);
+    page.push('}');
+    Ok(page)
 }
 
 /// The places where the actor's grants permit `action`: the scope of their queue or figures.

@@ -27,11 +27,15 @@ pub struct OrganisationView {
     pub matters: Vec<String>,
     pub contracts: Vec<Contract>,
     pub committee: Vec<CommitteeMember>,
+    /// May the viewer add contracts or committee members?
+    pub can_edit: bool,
 }
 
-pub async fn view_organisation(db: &Db, _actor: &Actor, id: i64) -> AppResult<OrganisationView> {
+pub async fn view_organisation(db: &Db, actor: &Actor, id: i64) -> AppResult<OrganisationView> {
     let organisation = db.organisation(id).await?.ok_or(AppError::NotFound)?;
+    let regions = organisation_regions(db, &organisation).await?;
     Ok(OrganisationView {
+        can_edit: actor.can(Action::EditOrganisation, &Target::Region(regions)),
         matters: db.matters_of(id).await?,
         contracts: db.contracts(id, 0).await?,
         committee: db.committee_members(id).await?,
@@ -382,4 +386,152 @@ pub async fn set_building_leader(
     })
     .await?;
     db.building(building_id).await?.ok_or(AppError::NotFound)
+}
+
+// ---------------------------------------------------------------- contracts and committees
+
+/// Where an organisation works, for access checks: its compound's regions, or its region's.
+async fn organisation_regions(db: &Db, org: &Organisation) -> AppResult<[i64; 4]> {
+    if let Some(c) = org.compound_id
+        && let Some(compound) = db.compound(c).await?
+    {
+        return Ok(compound.regions());
+    }
+    match org.region_id {
+        Some(r) => db.region_chain(r).await?.ok_or(AppError::NotFound),
+        // An organisation tied to no place: only a global grant covers it.
+        None => Ok([0; 4]),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ContractNew {
+    pub compound_id: i64,
+    /// First day, e.g. 2026-01-01.
+    pub starts_on: String,
+    /// Last day; absent for an open-ended contract.
+    pub ends_on: Option<String>,
+}
+
+/// A property company takes on a compound. A compound has one property company at a time, so a
+/// contract overlapping another of the same compound is refused.
+pub async fn add_contract(
+    db: &Db,
+    actor: &Actor,
+    organisation_id: i64,
+    new: &ContractNew,
+) -> AppResult<OrganisationView> {
+    use crate::domain::period::DatePeriod;
+    let org = db
+        .organisation(organisation_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let compound = db.compound(new.compound_id).await?;
+    let target = match &compound {
+        Some(c) => c.regions(),
+        None => organisation_regions(db, &org).await?,
+    };
+    actor.require(Action::EditOrganisation, &Target::Region(target))?;
+    let mut c = Checks::default();
+    if org.kind != OrgKind::PropertyCompany.as_str() {
+        c.fail("organisation_id", "not_a_property_company");
+    }
+    if compound.is_none() {
+        c.fail("compound_id", "unknown");
+    }
+    let period = DatePeriod::parse(
+        &new.starts_on,
+        new.ends_on.as_deref(),
+        "starts_on",
+        "ends_on",
+    );
+    if let Err((f, e)) = period {
+        c.fail(f, e);
+    }
+    c.finish()?;
+    let period = period.map_err(|(f, e)| AppError::field(f, e))?;
+    for (from, to) in db.contract_periods(new.compound_id).await? {
+        if let Ok(other) = DatePeriod::parse(&from, to.as_deref(), "starts_on", "ends_on")
+            && other.overlaps(&period)
+        {
+            return Err(AppError::field("starts_on", "overlaps"));
+        }
+    }
+    let ends = period.to_text();
+    let id = db
+        .insert_contract(
+            organisation_id,
+            new.compound_id,
+            &period.from_text(),
+            ends.as_deref(),
+        )
+        .await?;
+    let after = new_json(&(new.compound_id, period.from_text(), ends))?;
+    db.audit(audit_create(actor, "property_contract", id, after))
+        .await?;
+    view_organisation(db, actor, organisation_id).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CommitteeMemberNew {
+    pub person_id: i64,
+    /// 主任, 副主任, 委员 …
+    pub position: String,
+    pub term_from: String,
+    pub term_to: Option<String>,
+}
+
+/// A member of an owners' committee, with position and term.
+pub async fn add_committee_member(
+    db: &Db,
+    actor: &Actor,
+    organisation_id: i64,
+    new: &CommitteeMemberNew,
+) -> AppResult<OrganisationView> {
+    use crate::domain::period::DatePeriod;
+    let org = db
+        .organisation(organisation_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.require(
+        Action::EditOrganisation,
+        &Target::Region(organisation_regions(db, &org).await?),
+    )?;
+    let mut c = Checks::default();
+    if org.kind != OrgKind::OwnersCommittee.as_str() {
+        c.fail("organisation_id", "not_a_committee");
+    }
+    if db.person(new.person_id).await?.is_none() {
+        c.fail("person_id", "unknown");
+    }
+    let position = c.text("position", &new.position, 30);
+    let period = DatePeriod::parse(
+        &new.term_from,
+        new.term_to.as_deref(),
+        "term_from",
+        "term_to",
+    );
+    if let Err((f, e)) = period {
+        c.fail(f, e);
+    }
+    c.finish()?;
+    let period = period.map_err(|(f, e)| AppError::field(f, e))?;
+    let to = period.to_text();
+    let id = db
+        .insert_committee_member(
+            organisation_id,
+            new.person_id,
+            &position,
+            &period.from_text(),
+            to.as_deref(),
+        )
+        .await?;
+    let after = new_json(&(new.person_id, &position, period.from_text(), to))?;
+    db.audit(audit_create(actor, "committee_member", id, after))
+        .await?;
+    view_organisation(db, actor, organisation_id).await
+}
+
+fn new_json<T: Serialize>(v: &T) -> AppResult<serde_json::Value> {
+    Ok(serde_json::to_value(v).map_err(anyhow::Error::from)?)
 }

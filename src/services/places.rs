@@ -1,7 +1,9 @@
 //! Viewing and editing places: compounds, buildings, dwellings.
 use super::{Checks, page_limit};
 use crate::db::directory::{Contract, Team};
-use crate::db::places::{Building, Compound, CompoundFigures, CompoundFilter, Dwelling, Holder};
+use crate::db::places::{
+    Building, Compound, CompoundFigures, CompoundFilter, Dwelling, Holder, HoldingRow,
+};
 use crate::db::{Db, audit::AuditRecord};
 use crate::domain::access::{Action, Reach, Target, role_permits};
 use crate::domain::area::AreaCentiM2;
@@ -58,6 +60,8 @@ pub struct CompoundView {
     pub buildings: Vec<Building>,
     pub property_contracts: Vec<Contract>,
     pub teams: Vec<Team>,
+    /// May the viewer change the compound's name, kind and address?
+    pub can_edit: bool,
 }
 
 pub async fn compound_of(db: &Db, id: i64) -> AppResult<Compound> {
@@ -72,6 +76,7 @@ pub async fn view_compound(db: &Db, actor: &Actor, id: i64) -> AppResult<Compoun
         buildings: db.buildings_of(id).await?,
         property_contracts: db.contracts(0, id).await?,
         teams: db.teams_serving_compound(id).await?,
+        can_edit: actor.can(Action::EditPlace, &Target::Place(compound.place(None))),
         compound,
     })
 }
@@ -152,6 +157,8 @@ pub struct DwellingView {
     /// Holders, when the viewer may see people of this building (phones masked).
     pub holders: Option<Vec<Holder>>,
     pub can_edit: bool,
+    /// May the viewer add and end holdings of this dwelling?
+    pub can_edit_people: bool,
 }
 
 fn masked(mut holders: Vec<Holder>) -> Vec<Holder> {
@@ -170,6 +177,7 @@ pub async fn view_dwelling(db: &Db, actor: &Actor, id: i64) -> AppResult<Dwellin
         .then(|| masked(holders));
     Ok(DwellingView {
         can_edit: actor.can(Action::EditPlace, &place),
+        can_edit_people: actor.can(Action::EditPeople, &place),
         compound_name: compound.name,
         dwelling,
         holders,
@@ -234,5 +242,173 @@ pub async fn edit_dwelling(
         reason: "",
     })
     .await?;
+    Ok(after)
+}
+
+// ---------------------------------------------------------------- editing compounds and holdings
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CompoundEdit {
+    pub name: String,
+    /// owner_occupied | public_rental | mixed
+    pub kind: String,
+    pub address: Option<String>,
+}
+
+pub async fn edit_compound(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    edit: &CompoundEdit,
+) -> AppResult<Compound> {
+    let before = compound_of(db, id).await?;
+    actor.require(Action::EditPlace, &Target::Place(before.place(None)))?;
+    let mut c = Checks::default();
+    let name = c.text("name", &edit.name, 60);
+    if crate::domain::kinds::CompoundKind::parse(&edit.kind).is_none() {
+        c.fail("kind", "invalid");
+    }
+    let address = c
+        .optional_text("address", edit.address.as_deref(), 200)
+        .unwrap_or_default();
+    c.finish()?;
+    if !db.update_compound(id, &name, &edit.kind, &address).await? {
+        return Err(AppError::field("name", "taken"));
+    }
+    let after = compound_of(db, id).await?;
+    audit_change(db, actor, "compound", id, &before, &after).await?;
+    Ok(after)
+}
+
+async fn audit_change<T: Serialize>(
+    db: &Db,
+    actor: &Actor,
+    entity: &str,
+    id: i64,
+    before: &T,
+    after: &T,
+) -> AppResult<()> {
+    db.audit(AuditRecord {
+        actor_user_id: Some(actor.user_id),
+        action: "update",
+        entity,
+        entity_id: Some(id),
+        before: Some(serde_json::to_value(before).map_err(anyhow::Error::from)?),
+        after: Some(serde_json::to_value(after).map_err(anyhow::Error::from)?),
+        reason: "",
+    })
+    .await?;
+    Ok(())
+}
+
+/// A person's new link to a dwelling. (Developers' unsold units come with the import.)
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HoldingNew {
+    pub person_id: i64,
+    /// owner | co_owner | tenant | family
+    pub relation: String,
+    /// First day, e.g. 2026-01-31.
+    pub since: String,
+    /// Last day; absent while it lasts.
+    pub until: Option<String>,
+}
+
+/// Link a person to a dwelling. Refused when the same person already holds it in the same way
+/// for an overlapping period.
+pub async fn add_holding(
+    db: &Db,
+    actor: &Actor,
+    dwelling_id: i64,
+    new: &HoldingNew,
+) -> AppResult<HoldingRow> {
+    use crate::domain::kinds::HoldingRelation;
+    use crate::domain::period::DatePeriod;
+    let dwelling = db.dwelling(dwelling_id).await?.ok_or(AppError::NotFound)?;
+    let compound = compound_of(db, dwelling.compound_id).await?;
+    actor.require(
+        Action::EditPeople,
+        &Target::Place(compound.place(Some(dwelling.building_id))),
+    )?;
+    let mut c = Checks::default();
+    if db.person(new.person_id).await?.is_none() {
+        c.fail("person_id", "unknown");
+    }
+    match HoldingRelation::parse(&new.relation) {
+        Some(HoldingRelation::Developer) | None => c.fail("relation", "invalid"),
+        Some(_) => {}
+    }
+    let period = DatePeriod::parse(&new.since, new.until.as_deref(), "since", "until");
+    if let Err((f, e)) = period {
+        c.fail(f, e);
+    }
+    c.finish()?;
+    let period = period.map_err(|(f, e)| AppError::field(f, e))?;
+    for (since, until) in db
+        .holdings_alike(dwelling_id, new.person_id, &new.relation)
+        .await?
+    {
+        if let Ok(other) = DatePeriod::parse(&since, until.as_deref(), "since", "until")
+            && other.overlaps(&period)
+        {
+            return Err(AppError::field("since", "overlaps"));
+        }
+    }
+    let until = period.to_text();
+    let id = db
+        .insert_holding(
+            dwelling_id,
+            new.person_id,
+            &new.relation,
+            &period.from_text(),
+            until.as_deref(),
+        )
+        .await?;
+    let holding = db.holding(id).await?.ok_or(AppError::NotFound)?;
+    db.audit(AuditRecord {
+        actor_user_id: Some(actor.user_id),
+        action: "create",
+        entity: "holding",
+        entity_id: Some(id),
+        before: None,
+        after: Some(serde_json::to_value(&holding).map_err(anyhow::Error::from)?),
+        reason: "",
+    })
+    .await?;
+    Ok(holding)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HoldingEnd {
+    /// Last day of the holding, e.g. the day of a sale or a move.
+    pub until: String,
+}
+
+/// End a holding (a sale, a move out). Its history stays.
+pub async fn end_holding(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    end: &HoldingEnd,
+) -> AppResult<HoldingRow> {
+    use crate::domain::period::DatePeriod;
+    let before = db.holding(id).await?.ok_or(AppError::NotFound)?;
+    let compound = compound_of(db, before.compound_id).await?;
+    actor.require(
+        Action::EditPeople,
+        &Target::Place(compound.place(Some(before.building_id))),
+    )?;
+    if before.until.is_some() {
+        return Err(AppError::field("until", "already_ended"));
+    }
+    let period = DatePeriod::parse(&before.since, Some(&end.until), "until", "until")
+        .map_err(|(f, e)| AppError::field(f, e))?;
+    let until = period
+        .to_text()
+        .ok_or(AppError::field("until", "required"))?;
+    if !db.end_holding(id, &until).await? {
+        return Err(AppError::field("until", "already_ended"));
+    }
+    let after = db.holding(id).await?.ok_or(AppError::NotFound)?;
+    audit_change(db, actor, "holding", id, &before, &after).await?;
     Ok(after)
 }
