@@ -5,9 +5,16 @@ use crate::helpers::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-pub(crate) async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+/// A JSON request with a token: the status and the body as JSON (Null when it is not JSON).
+pub(crate) async fn send_json(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
     let r = app
-        .api(token, Method::POST, path)
+        .api(token, method, path)
         .await
         .json(&body)
         .send()
@@ -15,6 +22,10 @@ pub(crate) async fn post(app: &TestApp, token: &str, path: &str, body: Value) ->
         .unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
+}
+
+pub(crate) async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    send_json(app, token, Method::POST, path, body).await
 }
 
 async fn act(app: &TestApp, token: &str, case: i64, body: Value) -> Value {
@@ -690,15 +701,7 @@ async fn the_deadline_job_announces_once_even_when_two_nodes_run_it() {
 }
 
 pub(crate) async fn put(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = app
-        .api(token, Method::PUT, path)
-        .await
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    send_json(app, token, Method::PUT, path, body).await
 }
 
 #[tokio::test]

@@ -1,21 +1,13 @@
 //! Editing the organisation model: a compound's name, kind and address; who holds a dwelling
 //! (added and ended, never overlapping); property contracts (one company at a time); owners'
 //! committee members. Each through the API and the pages, refused when wrong, audited.
-use crate::cases::{compound, get, post};
+use crate::cases::{compound, get, post, send_json};
 use crate::helpers::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn patch(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = app
-        .api(token, Method::PATCH, path)
-        .await
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    send_json(app, token, Method::PATCH, path, body).await
 }
 
 fn field_error(e: &Value) -> (&str, &str) {
