@@ -752,19 +752,6 @@ impl Db {
             texts.push(k.clone());
         }
         sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", n + 1));
-        let fields = "'id', id, 'number', number, 'kind', kind, 'category_id', category_id, 'status', status, \
-                      'compound_id', compound_id, 'building_id', building_id, 'owner_kind', owner_kind, 'owner_id', owner_id, \
-                      'created_at', created_at, 'next_due', next_due";
-        let inner = sql;
-        let sql = match self.backend {
-            super::Backend::Sqlite => format!(
-                "SELECT COALESCE(json_group_array(json_object({fields})), '[]') AS items, COUNT(*) AS n, MIN(id) AS last_id FROM ({inner}) page"
-            ),
-            super::Backend::Postgres => format!(
-                "SELECT COALESCE(CAST(json_agg(json_build_object({fields}) ORDER BY id DESC) AS TEXT), '[]') AS items, \
-                 COUNT(*) AS n, MIN(id) AS last_id FROM ({inner}) page"
-            ),
-        };
         if let Some(file) = &self.sqlite_file {
             // Plain rows serialised here: SQLite's JSON functions cost more than the reading
             // (the same finding as for a compound's dwellings page).
@@ -772,7 +759,7 @@ impl Db {
             let mut params = vec![Param::I(before)];
             params.extend(texts.iter().map(|t| Param::T(t)));
             params.push(Param::I(limit));
-            let lines = super::direct::rows(file, &inner, &params, |r| {
+            let lines = super::direct::rows(file, &sql, &params, |r| {
                 Ok(CaseLine {
                     id: r.get(0)?,
                     number: r.get(1)?,
@@ -791,6 +778,19 @@ impl Db {
                 serde_json::to_string(&lines).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
             return Ok((items, lines.len() as i64, lines.last().map(|l| l.id)));
         }
+        let fields = "'id', id, 'number', number, 'kind', kind, 'category_id', category_id, 'status', status, \
+                      'compound_id', compound_id, 'building_id', building_id, 'owner_kind', owner_kind, 'owner_id', owner_id, \
+                      'created_at', created_at, 'next_due', next_due";
+        let inner = sql;
+        let sql = match self.backend {
+            super::Backend::Sqlite => format!(
+                "SELECT COALESCE(json_group_array(json_object({fields})), '[]') AS items, COUNT(*) AS n, MIN(id) AS last_id FROM ({inner}) page"
+            ),
+            super::Backend::Postgres => format!(
+                "SELECT COALESCE(CAST(json_agg(json_build_object({fields}) ORDER BY id DESC) AS TEXT), '[]') AS items, \
+                 COUNT(*) AS n, MIN(id) AS last_id FROM ({inner}) page"
+            ),
+        };
         let mut q = sqlx::query_as(&sql).bind(before);
         for t in texts {
             q = q.bind(t);

@@ -590,18 +590,6 @@ impl Db {
         let inner = "SELECT d.id, d.compound_id, d.building_id, b.name AS building_name, d.entrance_id, d.number, d.floor, \
                      d.use_kind, d.area_centi_m2, d.area_source FROM dwellings d JOIN buildings b ON b.id = d.building_id \
                      WHERE d.compound_id = $1 AND d.id > $2 ORDER BY d.id LIMIT $3";
-        let fields = "'id', id, 'compound_id', compound_id, 'building_id', building_id, 'building_name', building_name, \
-                      'entrance_id', entrance_id, 'number', number, 'floor', floor, 'use_kind', use_kind, \
-                      'area_centi_m2', area_centi_m2, 'area_source', area_source";
-        let sql = match self.backend {
-            super::Backend::Sqlite => format!(
-                "SELECT COALESCE(json_group_array(json_object({fields})), '[]') AS items, COUNT(*) AS n, MAX(id) AS last_id FROM ({inner}) page"
-            ),
-            super::Backend::Postgres => format!(
-                "SELECT COALESCE(CAST(json_agg(json_build_object({fields}) ORDER BY id) AS TEXT), '[]') AS items, \
-                 COUNT(*) AS n, MAX(id) AS last_id FROM ({inner}) page"
-            ),
-        };
         if let Some(file) = &self.sqlite_file {
             // On the calling thread, plain rows are cheaper to read than SQLite's JSON functions
             // are to run (perf: json_object and number-to-text conversions were a fifth of it).
@@ -628,6 +616,18 @@ impl Db {
                 last_id: rows.last().map(|d| d.id),
             });
         }
+        let fields = "'id', id, 'compound_id', compound_id, 'building_id', building_id, 'building_name', building_name, \
+                      'entrance_id', entrance_id, 'number', number, 'floor', floor, 'use_kind', use_kind, \
+                      'area_centi_m2', area_centi_m2, 'area_source', area_source";
+        let sql = match self.backend {
+            super::Backend::Sqlite => format!(
+                "SELECT COALESCE(json_group_array(json_object({fields})), '[]') AS items, COUNT(*) AS n, MAX(id) AS last_id FROM ({inner}) page"
+            ),
+            super::Backend::Postgres => format!(
+                "SELECT COALESCE(CAST(json_agg(json_build_object({fields}) ORDER BY id) AS TEXT), '[]') AS items, \
+                 COUNT(*) AS n, MAX(id) AS last_id FROM ({inner}) page"
+            ),
+        };
         let row = sqlx::query(&sql)
             .bind(compound_id)
             .bind(after)

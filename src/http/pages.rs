@@ -606,12 +606,20 @@ async fn compound_submit(
     Ok(Redirect::to(&format!("/compounds/{id}")))
 }
 
-/// A number typed into a form, or the field's "not a number" error.
-fn form_number(field: &str, value: &str) -> AppResult<i64> {
+/// A number typed into a form field, or the field's "not a number" error.
+pub(crate) fn form_number(value: &str, field: &str) -> AppResult<i64> {
     value
         .trim()
         .parse::<i64>()
         .map_err(|_| AppError::field(field, "not_a_number"))
+}
+
+/// An optional number of a form: blank is none, anything else must be a number.
+pub(crate) fn opt_number(value: &str, field: &str) -> AppResult<Option<i64>> {
+    match value.trim() {
+        "" => Ok(None),
+        v => form_number(v, field).map(Some),
+    }
 }
 
 /// An optional text field of a form: blank is none.
@@ -635,7 +643,7 @@ async fn holding_submit(
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
     let new = places::HoldingNew {
-        person_id: form_number("person_id", &f.person_id)?,
+        person_id: form_number(&f.person_id, "person_id")?,
         relation: f.relation,
         since: f.since,
         until: form_optional(f.until),
@@ -735,11 +743,7 @@ async fn dwelling_submit(
     Form(f): Form<DwellingForm>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let floor = f
-        .floor
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| AppError::field("floor", "not_a_number"))?;
+    let floor = form_number(&f.floor, "floor")?;
     let edit = places::DwellingEdit {
         floor,
         use_kind: f.use_kind,
@@ -885,7 +889,7 @@ async fn contract_submit(
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
     let new = dir::ContractNew {
-        compound_id: form_number("compound_id", &f.compound_id)?,
+        compound_id: form_number(&f.compound_id, "compound_id")?,
         starts_on: f.starts_on,
         ends_on: form_optional(f.ends_on),
     };
@@ -909,7 +913,7 @@ async fn committee_submit(
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
     let new = dir::CommitteeMemberNew {
-        person_id: form_number("person_id", &f.person_id)?,
+        person_id: form_number(&f.person_id, "person_id")?,
         position: f.position,
         term_from: f.term_from,
         term_to: form_optional(f.term_to),
@@ -987,11 +991,7 @@ async fn team_member_submit(
     Form(f): Form<MemberForm>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let person_id = f
-        .person_id
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| AppError::field("person_id", "not_a_number"))?;
+    let person_id = form_number(&f.person_id, "person_id")?;
     let new = dir::MemberNew {
         person_id,
         home_organisation_id: None,
@@ -1044,24 +1044,16 @@ async fn team_field_submit(
     Form(f): Form<FieldForm>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let number = |field: &str, v: &str| {
-        v.trim()
-            .parse::<i64>()
-            .map_err(|_| AppError::field(field, "not_a_number"))
-    };
     let (member_id, squad_id) = match f.holder.split_once(':') {
-        Some(("m", v)) => (Some(number("member_id", v)?), None),
-        Some(("s", v)) => (None, Some(number("squad_id", v)?)),
+        Some(("m", v)) => (Some(form_number(v, "member_id")?), None),
+        Some(("s", v)) => (None, Some(form_number(v, "squad_id")?)),
         _ => return Err(AppError::field("member_id", "one_of_member_or_squad")),
     };
-    let building_id = match f.building_id.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(v) => Some(number("building_id", v)?),
-    };
+    let building_id = opt_number(f.building_id.as_deref().unwrap_or(""), "building_id")?;
     let new = dir::FieldNew {
         member_id,
         squad_id,
-        compound_id: number("compound_id", &f.compound_id)?,
+        compound_id: form_number(&f.compound_id, "compound_id")?,
         building_id,
     };
     dir::add_field(&state.db, &actor, id, &new).await?;

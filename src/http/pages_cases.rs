@@ -2,7 +2,7 @@
 //! timeline and the actions the viewer may take, a compound's open issues, and the inbox.
 use super::AppState;
 use super::ctx::Ctx;
-use super::pages::{id_of, render};
+use super::pages::{id_of, opt_number, render};
 use super::session::Actor;
 use crate::db::cases::{CaseLine, Category, NotificationRow};
 use crate::domain::access::{Action, Target};
@@ -194,16 +194,6 @@ async fn new_page(
     })
 }
 
-fn opt_id(v: &str, field: &str) -> AppResult<Option<i64>> {
-    match v.trim() {
-        "" => Ok(None),
-        t => t
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| AppError::field(field, "not_a_number")),
-    }
-}
-
 async fn new_submit(
     State(s): State<AppState>,
     actor: Actor,
@@ -231,16 +221,16 @@ async fn new_submit(
         match name.as_str() {
             "kind" => input.kind = v,
             "category" => input.category = v,
-            "compound_id" => input.compound_id = opt_id(&v, "compound_id")?.unwrap_or(0),
-            "building_id" => input.building_id = opt_id(&v, "building_id")?,
-            "dwelling_id" => input.dwelling_id = opt_id(&v, "dwelling_id")?,
+            "compound_id" => input.compound_id = opt_number(&v, "compound_id")?.unwrap_or(0),
+            "building_id" => input.building_id = opt_number(&v, "building_id")?,
+            "dwelling_id" => input.dwelling_id = opt_number(&v, "dwelling_id")?,
             "public_area" => input.public_area = v,
             "description" => input.description = v,
             "description_public" => input.description_public = !v.is_empty(),
             "channel" => input.channel = Some(v),
             "reporter_name" => input.reporter_name = Some(v),
             "reporter_phone" => input.reporter_phone = Some(v),
-            "visitors" => input.visitors = opt_id(&v, "visitors")?,
+            "visitors" => input.visitors = opt_number(&v, "visitors")?,
             _ => {}
         }
     }
@@ -340,7 +330,7 @@ async fn act_submit(
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
     let (unit_kind, unit_id) = match f.unit.as_deref().and_then(|u| u.split_once(':')) {
-        Some((k, i)) => (Some(k.to_string()), opt_id(i, "unit_id")?),
+        Some((k, i)) => (Some(k.to_string()), opt_number(i, "unit_id")?),
         None => (None, None),
     };
     let input = ActionInput {
@@ -351,13 +341,13 @@ async fn act_submit(
         unit_id,
         level: f.level.filter(|l| !l.is_empty()),
         rating: f.rating.filter(|l| !l.is_empty()),
-        days: opt_id(f.days.as_deref().unwrap_or(""), "days")?,
+        days: opt_number(f.days.as_deref().unwrap_or(""), "days")?,
         into: f.into.filter(|l| !l.is_empty()),
-        organisation_id: opt_id(
+        organisation_id: opt_number(
             f.organisation_id.as_deref().unwrap_or(""),
             "organisation_id",
         )?,
-        request_id: opt_id(f.request_id.as_deref().unwrap_or(""), "request_id")?,
+        request_id: opt_number(f.request_id.as_deref().unwrap_or(""), "request_id")?,
     };
     cases::act(&s.db, &actor, id, &input).await?;
     Ok(Redirect::to(&format!("/cases/{id}")))
@@ -442,7 +432,7 @@ async fn inbox_read(
     actor: Actor,
     Form(f): Form<ReadForm>,
 ) -> AppResult<Redirect> {
-    let id = opt_id(f.id.as_deref().unwrap_or(""), "id")?;
+    let id = opt_number(f.id.as_deref().unwrap_or(""), "id")?;
     s.db.mark_read(actor.user_id, id, crate::db::now()).await?;
     Ok(Redirect::to("/inbox"))
 }
@@ -463,7 +453,7 @@ async fn mediation_submit(
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
     let input = cases::MediationInput {
-        mediator_member_id: opt_id(&f.mediator_member_id, "mediator_member_id")?.unwrap_or(0),
+        mediator_member_id: opt_number(&f.mediator_member_id, "mediator_member_id")?.unwrap_or(0),
         parties: f.parties,
     };
     cases::set_mediation(&s.db, &actor, id, &input).await?;

@@ -2,7 +2,7 @@
 //! in use or not) and the SLA periods.
 use super::AppState;
 use super::ctx::Ctx;
-use super::pages::{id_of, render};
+use super::pages::{form_number, id_of, render};
 use super::session::Actor;
 use crate::error::AppResult;
 use crate::services::case_config::{self, CaseConfig, CategoryInput, SlaInput};
@@ -110,14 +110,9 @@ async fn sla_update(
     Path(code): Path<String>,
     Form(f): Form<SlaForm>,
 ) -> AppResult<Redirect> {
-    let number = |field: &str, v: &str| {
-        v.trim()
-            .parse::<i64>()
-            .map_err(|_| crate::error::AppError::field(field, "not_a_number"))
-    };
     let input = SlaInput {
-        sign_minutes: number("sign_minutes", &f.sign_minutes)?,
-        reply_hours: number("reply_hours", &f.reply_hours)?,
+        sign_minutes: form_number(&f.sign_minutes, "sign_minutes")?,
+        reply_hours: form_number(&f.reply_hours, "reply_hours")?,
     };
     case_config::update_sla(&state.db, &actor, &code, &input).await?;
     Ok(Redirect::to("/admin/case-config"))

@@ -3,7 +3,7 @@
 //! notice for the news board, the published result and its printable notice, meeting demands.
 use super::AppState;
 use super::ctx::{Ctx, Locale};
-use super::pages::{id_of, render};
+use super::pages::{id_of, opt_number, render};
 use super::session::Actor;
 use crate::db::decisions::{BallotDetail, DecisionLine, DemandRow, HeadRow};
 use crate::domain::access::{Action, Target};
@@ -476,13 +476,7 @@ async fn ballot_submit(
             });
         }
     }
-    let head = match one("head").as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(h) => Some(
-            h.parse()
-                .map_err(|_| AppError::field("head", "not_a_number"))?,
-        ),
-    };
+    let head = opt_number(one("head").as_deref().unwrap_or(""), "head")?;
     let input = BallotInput {
         choices,
         channel: one("channel"),
@@ -510,13 +504,7 @@ async fn close_submit(
     Form(f): Form<CloseForm>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let attendance = match f.attendance.trim() {
-        "" => None,
-        a => Some(
-            a.parse()
-                .map_err(|_| AppError::field("attendance", "not_a_number"))?,
-        ),
-    };
+    let attendance = opt_number(&f.attendance, "attendance")?;
     svc::close(
         &s.db,
         &actor,

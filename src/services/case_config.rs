@@ -2,9 +2,8 @@
 //! and the periods of the SLA classes. Administrators only; every change is audited. Cases
 //! already registered keep the deadlines they were given; new ones use the change at once on
 //! this node and within the cache's 30 s on the others.
-use super::Checks;
+use super::{Checks, audit_change};
 use crate::db::Db;
-use crate::db::audit::AuditRecord;
 use crate::db::cases::{Category, CategoryFields, SlaClassRow};
 use crate::domain::access::{Action, Target};
 use crate::domain::category::{self, Handler};
@@ -117,7 +116,7 @@ pub async fn create_category(db: &Db, actor: &Actor, input: &CategoryInput) -> A
         .await?
         .ok_or(AppError::field("code", "taken"))?;
     let created = db.category(id).await?.ok_or(AppError::NotFound)?;
-    audit(db, actor, "create", id, None, &created).await?;
+    audit_change(db, actor, "case_category", Some(id), None, &created, "").await?;
     Ok(created)
 }
 
@@ -142,30 +141,17 @@ pub async fn update_category(
     c.finish()?;
     db.update_category(id, &fields(input)).await?;
     let after = db.category(id).await?.ok_or(AppError::NotFound)?;
-    audit(db, actor, "update", id, Some(&before), &after).await?;
-    Ok(after)
-}
-
-async fn audit(
-    db: &Db,
-    actor: &Actor,
-    action: &str,
-    id: i64,
-    before: Option<&Category>,
-    after: &Category,
-) -> AppResult<()> {
-    let json = |c: &Category| serde_json::to_value(c).map_err(anyhow::Error::from);
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action,
-        entity: "case_category",
-        entity_id: Some(id),
-        before: before.map(json).transpose()?,
-        after: Some(json(after)?),
-        reason: "",
-    })
+    audit_change(
+        db,
+        actor,
+        "case_category",
+        Some(id),
+        Some(&before),
+        &after,
+        "",
+    )
     .await?;
-    Ok(())
+    Ok(after)
 }
 
 /// An SLA class's periods as an administrator sends them: minutes to sign for, hours to reply.
@@ -199,16 +185,6 @@ pub async fn update_sla(
         sign_seconds: periods.sign_seconds,
         reply_seconds: periods.reply_seconds,
     };
-    let json = |s: &SlaClassRow| serde_json::to_value(s).map_err(anyhow::Error::from);
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "update",
-        entity: "sla_class",
-        entity_id: None,
-        before: Some(json(&before)?),
-        after: Some(json(&after)?),
-        reason: code,
-    })
-    .await?;
+    audit_change(db, actor, "sla_class", None, Some(&before), &after, code).await?;
     Ok(after)
 }

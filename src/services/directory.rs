@@ -466,9 +466,8 @@ pub async fn add_contract(
             ends.as_deref(),
         )
         .await?;
-    let after = new_json(&(new.compound_id, period.from_text(), ends))?;
-    db.audit(audit_create(actor, "property_contract", id, after))
-        .await?;
+    let after = (new.compound_id, period.from_text(), ends);
+    super::audit_change(db, actor, "property_contract", Some(id), None, &after, "").await?;
     view_organisation(db, actor, organisation_id).await
 }
 
@@ -526,12 +525,7 @@ pub async fn add_committee_member(
             to.as_deref(),
         )
         .await?;
-    let after = new_json(&(new.person_id, &position, period.from_text(), to))?;
-    db.audit(audit_create(actor, "committee_member", id, after))
-        .await?;
+    let after = (new.person_id, &position, period.from_text(), to);
+    super::audit_change(db, actor, "committee_member", Some(id), None, &after, "").await?;
     view_organisation(db, actor, organisation_id).await
-}
-
-fn new_json<T: Serialize>(v: &T) -> AppResult<serde_json::Value> {
-    Ok(serde_json::to_value(v).map_err(anyhow::Error::from)?)
 }

@@ -53,6 +53,31 @@ impl Checks {
     }
 }
 
+/// Log a change by `actor` in the audit log: a creation when there is no `before`, else an
+/// update with both states.
+pub async fn audit_change<T: serde::Serialize>(
+    db: &crate::db::Db,
+    actor: &crate::http::session::Actor,
+    entity: &str,
+    id: Option<i64>,
+    before: Option<&T>,
+    after: &T,
+    reason: &str,
+) -> Result<(), AppError> {
+    let json = |v: &T| serde_json::to_value(v).map_err(anyhow::Error::from);
+    db.audit(crate::db::audit::AuditRecord {
+        actor_user_id: Some(actor.user_id),
+        action: if before.is_some() { "update" } else { "create" },
+        entity,
+        entity_id: id,
+        before: before.map(json).transpose()?,
+        after: Some(json(after)?),
+        reason,
+    })
+    .await?;
+    Ok(())
+}
+
 /// Page size for lists: default 50, at most 200.
 pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
     match limit {

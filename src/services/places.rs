@@ -1,10 +1,10 @@
 //! Viewing and editing places: compounds, buildings, dwellings.
-use super::{Checks, page_limit};
+use super::{Checks, audit_change, page_limit};
+use crate::db::Db;
 use crate::db::directory::{Contract, Team};
 use crate::db::places::{
     Building, Compound, CompoundFigures, CompoundFilter, Dwelling, Holder, HoldingRow,
 };
-use crate::db::{Db, audit::AuditRecord};
 use crate::domain::access::{Action, Reach, Target, role_permits};
 use crate::domain::area::AreaCentiM2;
 use crate::domain::kinds::{AreaSource, DwellingUse};
@@ -232,16 +232,7 @@ pub async fn edit_dwelling(
     )
     .await?;
     let after = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "update",
-        entity: "dwelling",
-        entity_id: Some(id),
-        before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
-        after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
-        reason: "",
-    })
-    .await?;
+    audit_change(db, actor, "dwelling", Some(id), Some(&before), &after, "").await?;
     Ok(after)
 }
 
@@ -276,29 +267,8 @@ pub async fn edit_compound(
         return Err(AppError::field("name", "taken"));
     }
     let after = compound_of(db, id).await?;
-    audit_change(db, actor, "compound", id, &before, &after).await?;
+    audit_change(db, actor, "compound", Some(id), Some(&before), &after, "").await?;
     Ok(after)
-}
-
-async fn audit_change<T: Serialize>(
-    db: &Db,
-    actor: &Actor,
-    entity: &str,
-    id: i64,
-    before: &T,
-    after: &T,
-) -> AppResult<()> {
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "update",
-        entity,
-        entity_id: Some(id),
-        before: Some(serde_json::to_value(before).map_err(anyhow::Error::from)?),
-        after: Some(serde_json::to_value(after).map_err(anyhow::Error::from)?),
-        reason: "",
-    })
-    .await?;
-    Ok(())
 }
 
 /// A person's new link to a dwelling. (Developers' unsold units come with the import.)
@@ -364,16 +334,7 @@ pub async fn add_holding(
         )
         .await?;
     let holding = db.holding(id).await?.ok_or(AppError::NotFound)?;
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "create",
-        entity: "holding",
-        entity_id: Some(id),
-        before: None,
-        after: Some(serde_json::to_value(&holding).map_err(anyhow::Error::from)?),
-        reason: "",
-    })
-    .await?;
+    audit_change(db, actor, "holding", Some(id), None, &holding, "").await?;
     Ok(holding)
 }
 
@@ -409,6 +370,6 @@ pub async fn end_holding(
         return Err(AppError::field("until", "already_ended"));
     }
     let after = db.holding(id).await?.ok_or(AppError::NotFound)?;
-    audit_change(db, actor, "holding", id, &before, &after).await?;
+    audit_change(db, actor, "holding", Some(id), Some(&before), &after, "").await?;
     Ok(after)
 }
