@@ -50,7 +50,10 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let every = self.state.config.deadline_job_seconds;
-        let job = (every > 0).then(|| tokio::spawn(deadline_job(self.state.db.clone(), every)));
+        let channels = crate::services::notify::configured(&self.state.config);
+        crate::services::notify::start(&self.state.db, &channels, crate::db::now()).await?;
+        let job =
+            (every > 0).then(|| tokio::spawn(deadline_job(self.state.db.clone(), channels, every)));
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
@@ -62,9 +65,14 @@ impl Application {
     }
 }
 
-/// Announces due-soon and overdue cases every `every` seconds. Its state lives in the database
+/// Announces due-soon and overdue cases every `every` seconds, opens votes, and delivers new
+/// notifications to the outgoing channels. Its state lives in the database
 /// (which deadline was announced), so it survives restarts and several nodes may run it at once.
-async fn deadline_job(db: Db, every: u64) {
+async fn deadline_job(
+    db: Db,
+    channels: Vec<std::sync::Arc<dyn crate::services::notify::Channel>>,
+    every: u64,
+) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -79,6 +87,14 @@ async fn deadline_job(db: Db, every: u64) {
             Ok(0) => {}
             Ok(n) => tracing::info!(decisions = n, "voting opened, rolls frozen"),
             Err(e) => tracing::warn!(error = %e, "opening votes failed; retrying next tick"),
+        }
+        // Then hand the new notifications to e-mail, SMS or the spool file.
+        match crate::services::notify::delivery_pass(&db, &channels, crate::db::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(messages = n, "notifications delivered"),
+            Err(e) => {
+                tracing::warn!(error = %e, "delivering notifications failed; retrying next tick")
+            }
         }
     }
 }

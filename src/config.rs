@@ -29,6 +29,9 @@ pub struct Config {
     pub case_prefix: String,
     /// How often the deadline job looks for due-soon and overdue cases, in seconds (0: never).
     pub deadline_job_seconds: u64,
+    /// Append every notification as a JSON line to this file (for an SMS or e-mail gateway);
+    /// empty: in-app inbox only. Several nodes may share the database: each line is written once.
+    pub notify_spool: String,
 }
 
 impl Default for Config {
@@ -45,6 +48,7 @@ impl Default for Config {
             secure_cookies: false,
             case_prefix: "YC".into(),
             deadline_job_seconds: 60,
+            notify_spool: String::new(),
         }
     }
 }

@@ -257,6 +257,21 @@ pub struct NotificationRow {
     pub read_at: Option<i64>,
 }
 
+/// A notification with what an outgoing channel needs to word and address it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutgoingRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub locale: String,
+    pub case_id: Option<i64>,
+    pub case_number: Option<String>,
+    pub decision_id: Option<i64>,
+    pub decision_title: Option<String>,
+    pub kind: String,
+    pub created_at: i64,
+}
+
 const CASE_COLUMNS: &str = "id, number, kind, category_id, channel, status, compound_id, building_id, dwelling_id, \
     community_id, subdistrict_id, district_id, city_id, public_area, description, description_public, reporter_user_id, \
     reporter_name, reporter_phone, visitors, registered_by, owner_kind, owner_id, dispatched_by_kind, dispatched_by_id, \
@@ -491,46 +506,20 @@ impl Db {
     /// requests and photo ids. (One value instead of sixty columns and three lists: reading
     /// values one by one was most of the cost of a case page.)
     pub async fn case_full(&self, id: i64) -> sqlx::Result<Option<CaseFull>> {
-        let events = "'id', e.id, 'at', e.at, 'actor_user_id', e.actor_user_id, 'actor', u.username, 'kind', e.kind, \
-            'from_status', e.from_status, 'to_status', e.to_status, 'unit_kind', e.unit_kind, 'unit_id', e.unit_id, \
-            'note', e.note, 'internal', e.internal";
-        let coordination = "'id', r.id, 'case_id', r.case_id, 'organisation_id', r.organisation_id, 'organisation', o.name, \
-            'question', r.question, 'asked_at', r.asked_at, 'due_at', r.due_at, 'answer', r.answer, 'answered_at', r.answered_at";
-        let names = "'building_name', (SELECT b.name FROM buildings b WHERE b.id = cs.building_id), \
-             'owner_name', CASE cs.owner_kind WHEN 'organisation' THEN (SELECT o.name FROM organisations o WHERE o.id = cs.owner_id) \
-             WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = cs.owner_id) \
-             ELSE (SELECT q.name FROM squads q WHERE q.id = cs.owner_id) END";
+        // Built once per backend: formatting it on every read cost more than a per cent of a
+        // one-case request.
+        static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let sql = match self.backend {
-            super::Backend::Sqlite => {
-                let row: Vec<String> = CASE_COLUMNS
-                    .split(',')
-                    .map(|c| format!("'{0}', cs.{0}", c.trim()))
-                    .collect();
-                format!(
-                    "SELECT json_object('row', json_object({}), {names}, \
-                     'events', json((SELECT COALESCE(json_group_array(json_object({events})), '[]') FROM \
-                        (SELECT * FROM case_events WHERE case_id = cs.id ORDER BY id) e LEFT JOIN users u ON u.id = e.actor_user_id)), \
-                     'coordination', json((SELECT COALESCE(json_group_array(json_object({coordination})), '[]') FROM \
-                        (SELECT * FROM coordination_requests WHERE case_id = cs.id ORDER BY id) r JOIN organisations o ON o.id = r.organisation_id)), \
-                     'photos', json((SELECT COALESCE(json_group_array(p.id), '[]') FROM (SELECT id FROM case_photos WHERE case_id = cs.id ORDER BY id) p))) \
-                     FROM cases cs WHERE cs.id = $1",
-                    row.join(", ")
-                )
+            super::Backend::Sqlite => SQLITE.get_or_init(|| case_full_sql(super::Backend::Sqlite)),
+            super::Backend::Postgres => {
+                POSTGRES.get_or_init(|| case_full_sql(super::Backend::Postgres))
             }
-            super::Backend::Postgres => format!(
-                "SELECT CAST(json_build_object('row', row_to_json(cs), {names}, \
-                 'events', (SELECT COALESCE(json_agg(json_build_object({events}) ORDER BY e.id), '[]'::json) FROM \
-                    case_events e LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.case_id = cs.id), \
-                 'coordination', (SELECT COALESCE(json_agg(json_build_object({coordination}) ORDER BY r.id), '[]'::json) FROM \
-                    coordination_requests r JOIN organisations o ON o.id = r.organisation_id WHERE r.case_id = cs.id), \
-                 'photos', (SELECT COALESCE(json_agg(p.id ORDER BY p.id), '[]'::json) FROM case_photos p WHERE p.case_id = cs.id)) AS TEXT) \
-                 FROM cases cs WHERE cs.id = $1"
-            ),
         };
         let text: Option<String> = match &self.sqlite_file {
-            Some(file) => super::direct::text(file, &sql, &[super::direct::Param::I(id)])?,
+            Some(file) => super::direct::text(file, sql, &[super::direct::Param::I(id)])?,
             None => {
-                sqlx::query_scalar(&sql)
+                sqlx::query_scalar(sql)
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?
@@ -868,6 +857,63 @@ impl Db {
         )
         .bind(user_id)
         .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Create the channel's cursor unless it exists: it starts after the last notification
+    /// created before `since`.
+    pub async fn ensure_delivery_cursor(&self, channel: &str, since: i64) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO delivery_cursors (channel, last_id, updated_at) \
+             SELECT $1, COALESCE(MAX(id), 0), $2 FROM notifications WHERE created_at < $2 \
+             ON CONFLICT (channel) DO NOTHING",
+        )
+        .bind(channel)
+        .bind(since)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delivery_cursor(&self, channel: &str) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar("SELECT last_id FROM delivery_cursors WHERE channel = $1")
+            .bind(channel)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Compare-and-set: move the cursor from `from` to `to`; false when it was not at `from`.
+    pub async fn move_delivery_cursor(
+        &self,
+        channel: &str,
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> sqlx::Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE delivery_cursors SET last_id = $1, updated_at = $2 WHERE channel = $3 AND last_id = $4",
+        )
+        .bind(to)
+        .bind(now)
+        .bind(channel)
+        .bind(from)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Up to `limit` notifications after id `after`, oldest first.
+    pub async fn outgoing_after(&self, after: i64, limit: i64) -> sqlx::Result<Vec<OutgoingRow>> {
+        sqlx::query_as(
+            "SELECT n.id, n.user_id, u.username, u.locale, n.case_id, c.number AS case_number, n.decision_id, \
+             d.title AS decision_title, n.kind, n.created_at FROM notifications n JOIN users u ON u.id = n.user_id \
+             LEFT JOIN cases c ON c.id = n.case_id LEFT JOIN decisions d ON d.id = n.decision_id \
+             WHERE n.id > $1 ORDER BY n.id LIMIT $2",
+        )
+        .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
         .await
@@ -1818,6 +1864,46 @@ pub struct TransitionExtra<'a> {
     pub coordination: Option<(i64, &'a str, i64)>,
     /// (request id, answer) of an answered coordination request.
     pub answer: Option<(i64, &'a str)>,
+}
+
+/// The one statement that reads a case with its timeline, coordination requests and photos.
+fn case_full_sql(backend: super::Backend) -> String {
+    let events = "'id', e.id, 'at', e.at, 'actor_user_id', e.actor_user_id, 'actor', u.username, 'kind', e.kind, \
+            'from_status', e.from_status, 'to_status', e.to_status, 'unit_kind', e.unit_kind, 'unit_id', e.unit_id, \
+            'note', e.note, 'internal', e.internal";
+    let coordination = "'id', r.id, 'case_id', r.case_id, 'organisation_id', r.organisation_id, 'organisation', o.name, \
+            'question', r.question, 'asked_at', r.asked_at, 'due_at', r.due_at, 'answer', r.answer, 'answered_at', r.answered_at";
+    let names = "'building_name', (SELECT b.name FROM buildings b WHERE b.id = cs.building_id), \
+             'owner_name', CASE cs.owner_kind WHEN 'organisation' THEN (SELECT o.name FROM organisations o WHERE o.id = cs.owner_id) \
+             WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = cs.owner_id) \
+             ELSE (SELECT q.name FROM squads q WHERE q.id = cs.owner_id) END";
+    match backend {
+        super::Backend::Sqlite => {
+            let row: Vec<String> = CASE_COLUMNS
+                .split(',')
+                .map(|c| format!("'{0}', cs.{0}", c.trim()))
+                .collect();
+            format!(
+                "SELECT json_object('row', json_object({}), {names}, \
+                     'events', json((SELECT COALESCE(json_group_array(json_object({events})), '[]') FROM \
+                        (SELECT * FROM case_events WHERE case_id = cs.id ORDER BY id) e LEFT JOIN users u ON u.id = e.actor_user_id)), \
+                     'coordination', json((SELECT COALESCE(json_group_array(json_object({coordination})), '[]') FROM \
+                        (SELECT * FROM coordination_requests WHERE case_id = cs.id ORDER BY id) r JOIN organisations o ON o.id = r.organisation_id)), \
+                     'photos', json((SELECT COALESCE(json_group_array(p.id), '[]') FROM (SELECT id FROM case_photos WHERE case_id = cs.id ORDER BY id) p))) \
+                     FROM cases cs WHERE cs.id = $1",
+                row.join(", ")
+            )
+        }
+        super::Backend::Postgres => format!(
+            "SELECT CAST(json_build_object('row', row_to_json(cs), {names}, \
+                 'events', (SELECT COALESCE(json_agg(json_build_object({events}) ORDER BY e.id), '[]'::json) FROM \
+                    case_events e LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.case_id = cs.id), \
+                 'coordination', (SELECT COALESCE(json_agg(json_build_object({coordination}) ORDER BY r.id), '[]'::json) FROM \
+                    coordination_requests r JOIN organisations o ON o.id = r.organisation_id WHERE r.case_id = cs.id), \
+                 'photos', (SELECT COALESCE(json_agg(p.id ORDER BY p.id), '[]'::json) FROM case_photos p WHERE p.case_id = cs.id)) AS TEXT) \
+                 FROM cases cs WHERE cs.id = $1"
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -476,9 +476,14 @@ pub async fn load(db: &Db, actor: &Actor, id: i64) -> AppResult<(CaseRow, Compou
 }
 
 pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
-    let full = db.case_full(id).await?.ok_or(AppError::NotFound)?;
-    let mut coordination = full.coordination.clone();
-    let row = full.row.clone();
+    let crate::db::cases::CaseFull {
+        row,
+        building_name,
+        owner_name,
+        events,
+        mut coordination,
+        photos,
+    } = db.case_full(id).await?.ok_or(AppError::NotFound)?;
     let compound = db
         .compound(row.compound_id)
         .await?
@@ -489,13 +494,10 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         .ok_or(AppError::NotFound)?;
     let worker = standing == Standing::Worker;
     let events = match standing {
-        Standing::Worker => full.events.clone(),
-        Standing::Reporter | Standing::Follower => full
-            .events
-            .iter()
-            .filter(|e| e.internal == 0)
-            .cloned()
-            .collect(),
+        Standing::Worker => events,
+        Standing::Reporter | Standing::Follower => {
+            events.into_iter().filter(|e| e.internal == 0).collect()
+        }
         Standing::Department => Vec::new(),
     };
     if standing == Standing::Department {
@@ -510,8 +512,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         .find(|c| c.id == row.category_id)
         .map(|c| c.code.clone())
         .unwrap_or_default();
-    let building_name = full.building_name.clone();
-    let owner_name = full.owner_name.clone().unwrap_or_default();
+    let owner_name = owner_name.unwrap_or_default();
     let now = crate::db::now();
     let actions = available_actions(&row, standing);
     Ok(CaseView {
@@ -555,7 +556,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         photo_ids: if standing == Standing::Department {
             Vec::new()
         } else {
-            full.photos.clone()
+            photos
         },
         events,
         coordination,

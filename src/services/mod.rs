@@ -4,6 +4,7 @@ pub mod case_config;
 pub mod cases;
 pub mod decisions;
 pub mod directory;
+pub mod notify;
 pub mod people;
 pub mod places;
 

@@ -943,7 +943,11 @@ async fn two_server_processes_announce_an_overdue_case_once() {
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let spawn = || {
+    // Each node also delivers to a spool file of its own: every notification lands in one of
+    // the two files, once.
+    let spools = tempfile::tempdir().unwrap();
+    let spool = |n: usize| spools.path().join(format!("node{n}.jsonl"));
+    let spawn = |n: usize| {
         std::process::Command::new(env!("CARGO_BIN_EXE_redbutler"))
             .args([
                 "--database-url",
@@ -953,12 +957,13 @@ async fn two_server_processes_announce_an_overdue_case_once() {
                 "127.0.0.1:0",
             ])
             .env("REDBUTLER_DEADLINE_JOB_SECONDS", "1")
+            .env("REDBUTLER_NOTIFY_SPOOL", spool(n))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start a server process")
     };
-    let mut nodes = [spawn(), spawn()];
+    let mut nodes = [spawn(0), spawn(1)];
     let count = || async {
         app.count(&format!(
             "SELECT COUNT(*) FROM notifications WHERE case_id = {id} AND kind = 'overdue'"
@@ -1000,6 +1005,31 @@ async fn two_server_processes_announce_an_overdue_case_once() {
         .await
         .unwrap();
     assert_eq!(claimed, Some(past));
+    let mut delivered: Vec<Value> = Vec::new();
+    for n in 0..2 {
+        let text = std::fs::read_to_string(spool(n)).unwrap_or_default();
+        delivered.extend(
+            text.lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap()),
+        );
+    }
+    let overdue: Vec<&Value> = delivered
+        .iter()
+        .filter(|m| m["kind"] == "overdue" && m["link"] == format!("/cases/{id}"))
+        .collect();
+    assert_eq!(
+        overdue.len() as i64,
+        after,
+        "each overdue notice delivered once: {delivered:?}"
+    );
+    let mut ids: Vec<i64> = delivered
+        .iter()
+        .map(|m| m["notification_id"].as_i64().unwrap())
+        .collect();
+    let all = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "no notification was delivered twice");
 }
 
 fn jpeg(len: usize) -> Vec<u8> {

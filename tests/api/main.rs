@@ -10,5 +10,6 @@ mod data;
 mod decisions;
 mod edits;
 mod helpers;
+mod notify;
 mod open311;
 mod schema;
