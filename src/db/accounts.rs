@@ -17,12 +17,44 @@ pub struct UserRow {
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct GrantRow {
+    pub id: i64,
     pub role: String,
     pub scope_kind: String,
     pub scope_id: Option<i64>,
     /// A readable name of the scope (compound, building, region, organisation or team).
     pub scope_name: Option<String>,
 }
+
+/// An account as administrators see it in lists (never the password hash).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub person_id: Option<i64>,
+    pub person_name: Option<String>,
+    pub locale: String,
+    pub disabled: i64,
+    pub created_at: i64,
+}
+
+/// One grant with the account it belongs to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnedGrant {
+    pub user_id: i64,
+    #[sqlx(flatten)]
+    pub grant: GrantRow,
+}
+
+const GRANT_SELECT: &str = "SELECT g.user_id, g.id, g.role, g.scope_kind, g.scope_id, \
+    CASE g.scope_kind WHEN 'compound' THEN c.name WHEN 'building' THEN bc.name || ' ' || b.name \
+      WHEN 'region' THEN r.name WHEN 'organisation' THEN o.name WHEN 'team' THEN t.name END AS scope_name \
+    FROM role_grants g \
+    LEFT JOIN compounds c ON g.scope_kind = 'compound' AND c.id = g.scope_id \
+    LEFT JOIN buildings b ON g.scope_kind = 'building' AND b.id = g.scope_id \
+    LEFT JOIN compounds bc ON bc.id = b.compound_id \
+    LEFT JOIN regions r ON g.scope_kind = 'region' AND r.id = g.scope_id \
+    LEFT JOIN organisations o ON g.scope_kind = 'organisation' AND o.id = g.scope_id \
+    LEFT JOIN teams t ON g.scope_kind = 'team' AND t.id = g.scope_id";
 
 const USER_COLUMNS: &str = "u.id, u.username, u.person_id, u.password_hash, u.locale, u.disabled";
 
@@ -100,9 +132,163 @@ impl Db {
         Ok(())
     }
 
+    /// A page of accounts, newest first; `q` matches the start of the username or part of the
+    /// person's name.
+    pub async fn accounts(
+        &self,
+        q: &str,
+        before: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<AccountRow>> {
+        sqlx::query_as(
+            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.locale, u.disabled, u.created_at \
+             FROM users u LEFT JOIN people p ON p.id = u.person_id \
+             WHERE ($1 = '' OR u.username LIKE $2 ESCAPE '\\' OR p.name LIKE $3 ESCAPE '\\') AND ($4 = 0 OR u.id < $4) \
+             ORDER BY u.id DESC LIMIT $5",
+        )
+        .bind(q)
+        .bind(format!("{}%", like_escape(q)))
+        .bind(format!("%{}%", like_escape(q)))
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn account(&self, id: i64) -> sqlx::Result<Option<AccountRow>> {
+        sqlx::query_as(
+            "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.locale, u.disabled, u.created_at \
+             FROM users u LEFT JOIN people p ON p.id = u.person_id WHERE u.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// The grants of several accounts in one query.
+    pub async fn grants_of(&self, user_ids: &[i64]) -> sqlx::Result<Vec<OwnedGrant>> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = user_ids.iter().map(i64::to_string).collect();
+        sqlx::query_as(&format!(
+            "{GRANT_SELECT} WHERE g.user_id IN ({}) ORDER BY g.user_id, g.id",
+            ids.join(",")
+        ))
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn grant(&self, id: i64) -> sqlx::Result<Option<OwnedGrant>> {
+        sqlx::query_as(&format!("{GRANT_SELECT} WHERE g.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// A new account unless the username is taken (then None).
+    pub async fn insert_account(
+        &self,
+        username: &str,
+        person_id: Option<i64>,
+        password_hash: &str,
+        locale: &str,
+    ) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "INSERT INTO users (username, person_id, password_hash, locale, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (username) DO NOTHING RETURNING id",
+        )
+        .bind(username)
+        .bind(person_id)
+        .bind(password_hash)
+        .bind(locale)
+        .bind(super::now())
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Disable (ending its sessions and API tokens) or enable an account.
+    pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            for table in ["sessions", "api_tokens"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await
+    }
+
+    pub async fn set_account_person(
+        &self,
+        user_id: i64,
+        person_id: Option<i64>,
+    ) -> sqlx::Result<()> {
+        sqlx::query("UPDATE users SET person_id = $1 WHERE id = $2")
+            .bind(person_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A new grant unless the account already holds the same one (then None).
+    pub async fn insert_grant_once(
+        &self,
+        user_id: i64,
+        role: Role,
+        scope: ScopeKind,
+        scope_id: Option<i64>,
+    ) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "INSERT INTO role_grants (user_id, role, scope_kind, scope_id) \
+             SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM role_grants WHERE user_id = $1 AND role = $2 \
+               AND scope_kind = $3 AND COALESCE(scope_id, 0) = COALESCE($4, 0)) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(role.as_str())
+        .bind(scope.as_str())
+        .bind(scope_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Remove a grant, unless it is the last administrator grant of an enabled account (then
+    /// false: somebody must be able to manage accounts).
+    pub async fn delete_grant_keeping_an_admin(&self, id: i64) -> sqlx::Result<bool> {
+        let n = sqlx::query(
+            "DELETE FROM role_grants WHERE id = $1 AND (role <> 'admin' OR \
+               (SELECT COUNT(*) FROM role_grants g JOIN users u ON u.id = g.user_id \
+                WHERE g.role = 'admin' AND u.disabled = 0 AND g.id <> $1) > 0)",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Enabled accounts holding an administrator grant, other than `except`.
+    pub async fn other_admins(&self, except: i64) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT u.id) FROM role_grants g JOIN users u ON u.id = g.user_id \
+             WHERE g.role = 'admin' AND u.disabled = 0 AND u.id <> $1",
+        )
+        .bind(except)
+        .fetch_one(&self.pool)
+        .await
+    }
+
     pub async fn grant_rows(&self, user_id: i64) -> sqlx::Result<Vec<GrantRow>> {
         sqlx::query_as(
-            "SELECT g.role, g.scope_kind, g.scope_id, \
+            "SELECT g.id, g.role, g.scope_kind, g.scope_id, \
                     CASE g.scope_kind WHEN 'compound' THEN c.name WHEN 'building' THEN bc.name || ' ' || b.name \
                       WHEN 'region' THEN r.name WHEN 'organisation' THEN o.name WHEN 'team' THEN t.name END AS scope_name \
              FROM role_grants g \
@@ -337,4 +523,16 @@ impl Db {
             .await?;
         Ok(())
     }
+}
+
+/// `q` for a LIKE pattern escaped with a backslash: its own `%`, `_` and backslashes match themselves.
+fn like_escape(q: &str) -> String {
+    let mut out = String::with_capacity(q.len());
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

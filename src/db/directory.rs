@@ -216,6 +216,17 @@ impl Db {
         .await
     }
 
+    /// The membership of a person in a team, if any.
+    pub async fn team_member_id(&self, team: i64, person: i64) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT id FROM team_members WHERE team_id = $1 AND person_id = $2 LIMIT 1",
+        )
+        .bind(team)
+        .bind(person)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
     pub async fn team(&self, id: i64) -> sqlx::Result<Option<Team>> {
         sqlx::query_as(
             "SELECT id, name, community_id, compound_id, station_address FROM teams WHERE id = $1",

@@ -159,6 +159,18 @@ pub enum CompoundFilter {
 const DWELLING_COLUMNS: &str = "d.id, d.compound_id, d.building_id, b.name AS building_name, d.entrance_id, \
      d.number, d.floor, d.use_kind, d.area_centi_m2, d.area_source";
 
+/// A dwelling to create (see [`Db::insert_dwelling`]).
+pub struct NewDwelling<'a> {
+    pub compound_id: i64,
+    pub building_id: i64,
+    pub entrance: Option<&'a str>,
+    pub number: &'a str,
+    pub floor: i64,
+    pub use_kind: &'a str,
+    pub area_centi_m2: i64,
+    pub area_source: &'a str,
+}
+
 impl Db {
     pub async fn regions(&self) -> sqlx::Result<Vec<Region>> {
         sqlx::query_as("SELECT id, parent_id, level, name, code FROM regions ORDER BY id")
@@ -389,6 +401,96 @@ impl Db {
         .bind(until)
         .fetch_one(&self.pool)
         .await
+    }
+
+    /// A new building of a compound, unless the compound has one of that name (then None).
+    pub async fn insert_building(&self, compound_id: i64, name: &str) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "INSERT INTO buildings (compound_id, name) VALUES ($1, $2) ON CONFLICT (compound_id, name) DO NOTHING RETURNING id",
+        )
+        .bind(compound_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// A new dwelling (and its entrance, when named and new), unless the building has one of
+    /// that number (then None). One transaction.
+    pub async fn insert_dwelling(&self, d: &NewDwelling<'_>) -> sqlx::Result<Option<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let entrance = match d.entrance {
+            None => None,
+            Some(name) => {
+                sqlx::query("INSERT INTO entrances (building_id, name) VALUES ($1, $2) ON CONFLICT (building_id, name) DO NOTHING")
+                    .bind(d.building_id)
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT id FROM entrances WHERE building_id = $1 AND name = $2",
+                )
+                .bind(d.building_id)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+        };
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO dwellings (compound_id, building_id, entrance_id, number, floor, use_kind, area_centi_m2, area_source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (building_id, number) DO NOTHING RETURNING id",
+        )
+        .bind(d.compound_id)
+        .bind(d.building_id)
+        .bind(entrance)
+        .bind(d.number)
+        .bind(d.floor)
+        .bind(d.use_kind)
+        .bind(d.area_centi_m2)
+        .bind(d.area_source)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if id.is_some() {
+            tx.commit().await?;
+        }
+        Ok(id)
+    }
+
+    /// A new person holding a dwelling from `since`, in one transaction; None when the ID
+    /// number belongs to someone already.
+    pub async fn insert_resident(
+        &self,
+        name: &str,
+        phone: Option<&str>,
+        id_number: Option<&str>,
+        dwelling_id: i64,
+        relation: &str,
+        since: &str,
+    ) -> sqlx::Result<Option<(i64, i64)>> {
+        let mut tx = self.pool.begin().await?;
+        let person: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO people (name, phone, id_number, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id_number) DO NOTHING RETURNING id",
+        )
+        .bind(name)
+        .bind(phone)
+        .bind(id_number)
+        .bind(super::now())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(person) = person else {
+            return Ok(None);
+        };
+        let holding: i64 = sqlx::query_scalar(
+            "INSERT INTO holdings (dwelling_id, person_id, relation, since) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(dwelling_id)
+        .bind(person)
+        .bind(relation)
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some((person, holding)))
     }
 
     /// End a holding that is still open. Returns false when it had already ended.

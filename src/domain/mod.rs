@@ -2,6 +2,7 @@
 #[macro_use]
 pub mod kinds;
 pub mod access;
+pub mod account;
 pub mod area;
 pub mod ballot_chain;
 pub mod case;

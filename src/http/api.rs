@@ -5,7 +5,7 @@ use super::session::Actor;
 use crate::db::accounts::GrantRow;
 use crate::db::audit::AuditEntry;
 use crate::db::directory::{Organisation, Team};
-use crate::db::places::{Compound, Dwelling, HoldingRow, Region};
+use crate::db::places::{Building, Compound, Dwelling, HoldingRow, Region};
 use crate::error::{AppError, AppResult};
 use crate::services::{directory as dir, people, places};
 use axum::extract::{FromRequest, FromRequestParts, State};
@@ -37,6 +37,9 @@ pub fn router() -> Router<AppState> {
             "/api/v1/compounds/{id}",
             get(compound).patch(compound_patch),
         )
+        .route("/api/v1/compounds/{id}/buildings", post(building_add))
+        .route("/api/v1/buildings/{id}/dwellings", post(dwelling_add))
+        .route("/api/v1/dwellings/{id}/residents", post(resident_add))
         .route("/api/v1/dwellings/{id}/holdings", post(holding_add))
         .route("/api/v1/holdings/{id}/end", post(holding_end))
         .route("/api/v1/organisations/{id}/contracts", post(contract_add))
@@ -71,10 +74,12 @@ pub fn router() -> Router<AppState> {
             axum::routing::put(building_leader_set),
         )
         .route("/api/v1/audit", get(audit))
+        .merge(super::api_accounts::router())
         .merge(super::api_cases::router())
         .merge(super::api_decisions::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", {
             let mut doc = ApiDoc::openapi();
+            doc.merge(super::api_accounts::AccountsApi::openapi());
             doc.merge(super::api_cases::CasesApi::openapi());
             doc.merge(super::api_decisions::DecisionsApi::openapi());
             doc
@@ -84,7 +89,7 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Red Butler (红管家) API", description = "Places, people, organisations and the Red Butler team of a district. Authenticate with `Authorization: Bearer <token>` (`redbutler token create --username U`) or the browser session (send `X-CSRF-Token` on writes)."),
-    paths(me, regions, compounds, compound, compound_patch, holding_add, holding_end, contract_add, committee_member_add, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
+    paths(me, regions, compounds, compound, compound_patch, building_add, dwelling_add, resident_add, holding_add, holding_end, contract_add, committee_member_add, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
           person_unmask, organisations, organisation, organisation_create, teams, team, team_member_add, team_squad_add,
           team_squad_member_add, team_field_add, building_leader_set, audit),
     components(schemas(ApiError, crate::error::FieldError)),
@@ -176,6 +181,43 @@ async fn compound_patch(
     ApiJson(edit): ApiJson<places::CompoundEdit>,
 ) -> AppResult<Json<Compound>> {
     Ok(Json(places::edit_compound(&s.db, &actor, id, &edit).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/compounds/{id}/buildings", tag = "places", params(("id" = i64, Path)), request_body = places::BuildingNew,
+    responses((status = 201, body = Building), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn building_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(new): ApiJson<places::BuildingNew>,
+) -> AppResult<(axum::http::StatusCode, Json<Building>)> {
+    let b = places::add_building(&s.db, &actor, id, &new).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(b)))
+}
+
+#[utoipa::path(post, path = "/api/v1/buildings/{id}/dwellings", tag = "places", params(("id" = i64, Path)), request_body = places::DwellingNew,
+    responses((status = 201, body = Dwelling), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn dwelling_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(new): ApiJson<places::DwellingNew>,
+) -> AppResult<(axum::http::StatusCode, Json<Dwelling>)> {
+    let d = places::add_dwelling(&s.db, &actor, id, &new).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(d)))
+}
+
+#[utoipa::path(post, path = "/api/v1/dwellings/{id}/residents", tag = "places", params(("id" = i64, Path)), request_body = places::ResidentNew,
+    responses((status = 201, description = "The new person's holding of the dwelling", body = HoldingRow), (status = 403, body = ApiError), (status = 404, body = ApiError),
+              (status = 422, description = "`id_number` `taken`: the person is known; link them with /holdings", body = ApiError)))]
+async fn resident_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(new): ApiJson<places::ResidentNew>,
+) -> AppResult<(axum::http::StatusCode, Json<HoldingRow>)> {
+    let h = places::add_resident(&s.db, &actor, id, &new).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(h)))
 }
 
 #[utoipa::path(post, path = "/api/v1/dwellings/{id}/holdings", tag = "places", params(("id" = i64, Path)), request_body = places::HoldingNew,
@@ -434,13 +476,13 @@ async fn team_field_add(
 }
 
 #[utoipa::path(put, path = "/api/v1/buildings/{id}/leader", tag = "places", params(("id" = i64, Path)), request_body = dir::LeaderSet,
-    responses((status = 200, body = crate::db::places::Building), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+    responses((status = 200, body = Building), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 async fn building_leader_set(
     State(s): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
     ApiJson(set): ApiJson<dir::LeaderSet>,
-) -> AppResult<Json<crate::db::places::Building>> {
+) -> AppResult<Json<Building>> {
     Ok(Json(
         dir::set_building_leader(&s.db, &actor, id, &set).await?,
     ))

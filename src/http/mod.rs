@@ -1,10 +1,12 @@
 //! HTTP: pages, JSON API, middleware. Handlers are thin: they parse, call a service, render.
 pub mod api;
+pub mod api_accounts;
 pub mod api_cases;
 pub mod api_decisions;
 pub mod ctx;
 pub mod open311;
 pub mod pages;
+pub mod pages_accounts;
 pub mod pages_cases;
 pub mod pages_config;
 pub mod pages_decisions;
@@ -34,6 +36,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(pages_cases::router())
+        .merge(pages_accounts::router())
         .merge(pages_config::router())
         .merge(pages_decisions::router())
         .merge(open311::router())

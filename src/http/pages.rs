@@ -29,6 +29,9 @@ pub fn router() -> Router<AppState> {
         .route("/large/{mode}", get(switch_large))
         .route("/places", get(places_page))
         .route("/compounds/{id}", get(compound_page).post(compound_submit))
+        .route("/compounds/{id}/buildings", post(building_submit))
+        .route("/buildings/{id}/dwellings", post(new_dwelling_submit))
+        .route("/dwellings/{id}/residents", post(resident_submit))
         .route("/dwellings/{id}/holdings", post(holding_submit))
         .route("/holdings/{id}/end", post(holding_end_submit))
         .route("/organisations/{id}/contracts", post(contract_submit))
@@ -480,6 +483,7 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
             Role::Admin => vec![
                 link("/figures", "home.link.figures", ""),
                 link("/admin/audit", "home.link.audit", ""),
+                link("/admin/users", "home.link.users", ""),
                 link("/admin/case-config", "home.link.case_config", ""),
                 link("/places", "home.link.district_places", ""),
                 link("/import", "home.link.import", ""),
@@ -628,6 +632,79 @@ fn form_optional(value: Option<String>) -> Option<String> {
 }
 
 #[derive(Deserialize)]
+struct BuildingForm {
+    name: String,
+}
+
+async fn building_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<BuildingForm>,
+) -> AppResult<Redirect> {
+    let new = places::BuildingNew { name: f.name };
+    let b = places::add_building(&state.db, &actor, id_of(&id)?, &new).await?;
+    Ok(Redirect::to(&format!("/buildings/{}", b.id)))
+}
+
+#[derive(Deserialize)]
+struct NewDwellingForm {
+    number: String,
+    entrance: Option<String>,
+    floor: String,
+    use_kind: String,
+    area_m2: String,
+    area_source: String,
+}
+
+async fn new_dwelling_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<NewDwellingForm>,
+) -> AppResult<Redirect> {
+    let new = places::DwellingNew {
+        number: f.number,
+        entrance: form_optional(f.entrance),
+        fields: places::DwellingEdit {
+            floor: form_number(&f.floor, "floor")?,
+            use_kind: f.use_kind,
+            area_m2: f.area_m2,
+            area_source: f.area_source,
+        },
+    };
+    let d = places::add_dwelling(&state.db, &actor, id_of(&id)?, &new).await?;
+    Ok(Redirect::to(&format!("/dwellings/{}", d.id)))
+}
+
+#[derive(Deserialize)]
+struct ResidentForm {
+    name: String,
+    phone: Option<String>,
+    id_number: Option<String>,
+    relation: String,
+    since: String,
+}
+
+async fn resident_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<ResidentForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let new = places::ResidentNew {
+        name: f.name,
+        phone: f.phone,
+        id_number: f.id_number,
+        relation: f.relation,
+        since: f.since,
+    };
+    places::add_resident(&state.db, &actor, id, &new).await?;
+    Ok(Redirect::to(&format!("/dwellings/{id}")))
+}
+
+#[derive(Deserialize)]
 struct HoldingForm {
     person_id: String,
     relation: String,
@@ -678,6 +755,8 @@ async fn holding_end_submit(
 struct BuildingPage {
     ctx: Ctx,
     v: places::BuildingView,
+    uses: Vec<&'static str>,
+    sources: Vec<&'static str>,
 }
 
 async fn building_page(
@@ -695,7 +774,12 @@ async fn building_page(
         Some(100),
     )
     .await?;
-    render(BuildingPage { ctx, v })
+    render(BuildingPage {
+        ctx,
+        v,
+        uses: DwellingUse::ALL.iter().map(|u| u.as_str()).collect(),
+        sources: AreaSource::ALL.iter().map(|u| u.as_str()).collect(),
+    })
 }
 
 #[derive(Template)]

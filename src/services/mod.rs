@@ -1,5 +1,6 @@
 //! What a user can do. Every function takes the acting user and checks permission first
 //! (deny by default); pages and the JSON API both call these, so they cannot disagree.
+pub mod accounts;
 pub mod case_config;
 pub mod cases;
 pub mod decisions;

@@ -89,6 +89,8 @@ pub struct BuildingView {
     /// Current residents of the building, when the viewer may see people here (masked phones).
     pub people: Option<Vec<Holder>>,
     pub next_after: Option<i64>,
+    /// May the viewer add dwellings to this building?
+    pub can_edit: bool,
 }
 
 pub async fn view_building(
@@ -113,6 +115,7 @@ pub async fn view_building(
         .then(|| dwellings.last().map(|d| d.id))
         .flatten();
     Ok(BuildingView {
+        can_edit: actor.can(Action::EditPlace, &place),
         compound,
         building,
         dwellings,
@@ -208,21 +211,9 @@ pub async fn edit_dwelling(
         &Target::Place(compound.place(Some(before.building_id))),
     )?;
     let mut c = Checks::default();
-    if !(-10..=300).contains(&edit.floor) {
-        c.fail("floor", "out_of_range");
-    }
-    if DwellingUse::parse(&edit.use_kind).is_none() {
-        c.fail("use_kind", "invalid");
-    }
-    if AreaSource::parse(&edit.area_source).is_none() {
-        c.fail("area_source", "invalid");
-    }
-    let area = AreaCentiM2::parse(&edit.area_m2);
-    if area.is_err() {
-        c.fail("area_m2", "invalid_area");
-    }
+    let area = check_dwelling(&mut c, edit);
     c.finish()?;
-    let area = area.map_err(|_| AppError::field("area_m2", "invalid_area"))?;
+    let area = area.ok_or(AppError::field("area_m2", "invalid_area"))?;
     db.update_dwelling(
         id,
         edit.floor,
@@ -234,6 +225,171 @@ pub async fn edit_dwelling(
     let after = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
     audit_change(db, actor, "dwelling", Some(id), Some(&before), &after, "").await?;
     Ok(after)
+}
+
+/// The checks a dwelling's floor, use, area and its source must pass; the area when it is good.
+fn check_dwelling(c: &mut Checks, d: &DwellingEdit) -> Option<AreaCentiM2> {
+    if !(-10..=300).contains(&d.floor) {
+        c.fail("floor", "out_of_range");
+    }
+    if DwellingUse::parse(&d.use_kind).is_none() {
+        c.fail("use_kind", "invalid");
+    }
+    if AreaSource::parse(&d.area_source).is_none() {
+        c.fail("area_source", "invalid");
+    }
+    let area = AreaCentiM2::parse(&d.area_m2).ok();
+    if area.is_none() {
+        c.fail("area_m2", "invalid_area");
+    }
+    area
+}
+
+// ---------------------------------------------------------------- new buildings, dwellings, residents
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BuildingNew {
+    /// e.g. "11栋"; unique within the compound.
+    pub name: String,
+}
+
+pub async fn add_building(
+    db: &Db,
+    actor: &Actor,
+    compound_id: i64,
+    new: &BuildingNew,
+) -> AppResult<Building> {
+    let compound = compound_of(db, compound_id).await?;
+    actor.require(Action::EditPlace, &Target::Place(compound.place(None)))?;
+    let mut c = Checks::default();
+    let name = c.text("name", &new.name, 40);
+    c.finish()?;
+    let id = db
+        .insert_building(compound_id, &name)
+        .await?
+        .ok_or(AppError::field("name", "taken"))?;
+    let building = db.building(id).await?.ok_or(AppError::NotFound)?;
+    audit_change(db, actor, "building", Some(id), None, &building, "").await?;
+    Ok(building)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DwellingNew {
+    /// e.g. "1-302"; unique within the building.
+    pub number: String,
+    /// The entrance (单元), created when new; none for a building with one.
+    pub entrance: Option<String>,
+    #[serde(flatten)]
+    pub fields: DwellingEdit,
+}
+
+pub async fn add_dwelling(
+    db: &Db,
+    actor: &Actor,
+    building_id: i64,
+    new: &DwellingNew,
+) -> AppResult<Dwelling> {
+    let building = db.building(building_id).await?.ok_or(AppError::NotFound)?;
+    let compound = compound_of(db, building.compound_id).await?;
+    actor.require(
+        Action::EditPlace,
+        &Target::Place(compound.place(Some(building_id))),
+    )?;
+    let mut c = Checks::default();
+    let number = c.text("number", &new.number, 20);
+    let entrance = c.optional_text("entrance", new.entrance.as_deref(), 20);
+    let area = check_dwelling(&mut c, &new.fields);
+    c.finish()?;
+    let area = area.ok_or(AppError::field("area_m2", "invalid_area"))?;
+    let id = db
+        .insert_dwelling(&crate::db::places::NewDwelling {
+            compound_id: compound.id,
+            building_id,
+            entrance: entrance.as_deref(),
+            number: &number,
+            floor: new.fields.floor,
+            use_kind: new.fields.use_kind.trim(),
+            area_centi_m2: area.centi(),
+            area_source: new.fields.area_source.trim(),
+        })
+        .await?
+        .ok_or(AppError::field("number", "taken"))?;
+    let dwelling = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
+    audit_change(db, actor, "dwelling", Some(id), None, &dwelling, "").await?;
+    Ok(dwelling)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResidentNew {
+    pub name: String,
+    pub phone: Option<String>,
+    /// 18-character resident ID number; one person per number.
+    pub id_number: Option<String>,
+    /// owner | co_owner | tenant | family
+    pub relation: String,
+    /// First day, YYYY-MM-DD.
+    pub since: String,
+}
+
+/// Someone new moves in (or buys): the person and their holding of the dwelling, together. A
+/// person already known (by ID number) is linked with [`add_holding`] instead.
+pub async fn add_resident(
+    db: &Db,
+    actor: &Actor,
+    dwelling_id: i64,
+    new: &ResidentNew,
+) -> AppResult<HoldingRow> {
+    use crate::domain::kinds::HoldingRelation;
+    use crate::domain::period::DatePeriod;
+    use crate::domain::personal::{mask_id_number, parse_id_number, parse_phone};
+    let dwelling = db.dwelling(dwelling_id).await?.ok_or(AppError::NotFound)?;
+    let compound = compound_of(db, dwelling.compound_id).await?;
+    actor.require(
+        Action::EditPeople,
+        &Target::Place(compound.place(Some(dwelling.building_id))),
+    )?;
+    let mut c = Checks::default();
+    let name = c.text("name", &new.name, 50);
+    let phone = match new.phone.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => parse_phone(p)
+            .map_err(|_| c.fail("phone", "invalid_phone"))
+            .ok(),
+    };
+    let id_number = match new.id_number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => parse_id_number(p)
+            .map_err(|_| c.fail("id_number", "invalid_id_number"))
+            .ok(),
+    };
+    match HoldingRelation::parse(new.relation.trim()) {
+        Some(HoldingRelation::Developer) | None => c.fail("relation", "invalid"),
+        Some(_) => {}
+    }
+    let period = DatePeriod::parse(&new.since, None, "since", "since");
+    if let Err((f, e)) = period {
+        c.fail(f, e);
+    }
+    c.finish()?;
+    let period = period.map_err(|(f, e)| AppError::field(f, e))?;
+    let (person, holding) = db
+        .insert_resident(
+            &name,
+            phone.as_deref(),
+            id_number.as_deref(),
+            dwelling_id,
+            new.relation.trim(),
+            &period.from_text(),
+        )
+        .await?
+        .ok_or(AppError::field("id_number", "taken"))?;
+    // The log keeps masked values: it must not become a second copy of personal data.
+    let masked = serde_json::json!({"name": name, "phone": phone.as_deref().map(mask_phone),
+        "id_number": id_number.as_deref().map(mask_id_number)});
+    audit_change(db, actor, "person", Some(person), None, &masked, "").await?;
+    let holding = db.holding(holding).await?.ok_or(AppError::NotFound)?;
+    audit_change(db, actor, "holding", Some(holding.id), None, &holding, "").await?;
+    Ok(holding)
 }
 
 // ---------------------------------------------------------------- editing compounds and holdings

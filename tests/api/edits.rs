@@ -369,3 +369,220 @@ async fn contracts_and_committee_members_are_recorded_by_those_who_edit_organisa
         .unwrap();
     assert!(!html.contains("登记业委会成员"));
 }
+
+/// New buildings, dwellings and residents: within reach only, each bad field refused by name
+/// with nothing created, duplicates refused, personal numbers masked in the log.
+#[tokio::test]
+async fn buildings_dwellings_and_new_residents_are_added_within_reach() {
+    let app = spawn_demo().await;
+    let manager = app.token("zhengkairui").await; // 国税佳苑's property manager
+    let staff = app.token("liwenjing").await; // community office
+    let resident = app.token("zhangshiying").await;
+    let guoshui = compound(&app, "国税佳苑").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+
+    // A building.
+    let path = format!("/api/v1/compounds/{guoshui}/buildings");
+    let buildings = app.count("SELECT COUNT(*) FROM buildings").await;
+    for (body, expected) in [
+        (json!({"name": " "}), ("name", "required")),
+        (json!({"name": "楼".repeat(41)}), ("name", "too_long")),
+    ] {
+        let (s, e) = post(&app, &manager, &path, body.clone()).await;
+        assert_eq!((s, field_error(&e)), (422, expected), "{body}");
+    }
+    assert_eq!(post(&app, &manager, &path, json!({"name": 9})).await.0, 422);
+    assert_eq!(
+        post(&app, &resident, &path, json!({"name": "20栋"}))
+            .await
+            .0,
+        403
+    );
+    let other = format!("/api/v1/compounds/{fengqige}/buildings");
+    assert_eq!(
+        post(&app, &manager, &other, json!({"name": "20栋"}))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        post(
+            &app,
+            &manager,
+            "/api/v1/compounds/99999999/buildings",
+            json!({"name": "20栋"})
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM buildings").await, buildings);
+    let (s, b) = post(&app, &manager, &path, json!({"name": "20栋"})).await;
+    assert_eq!(s, 201, "{b}");
+    let building = b["id"].as_i64().unwrap();
+    let (s, e) = post(&app, &manager, &path, json!({"name": "20栋"})).await;
+    assert_eq!((s, field_error(&e)), (422, ("name", "taken")));
+
+    // A dwelling in it.
+    let path = format!("/api/v1/buildings/{building}/dwellings");
+    let good = json!({"number": "1-101", "entrance": "1单元", "floor": 1, "use_kind": "residential", "area_m2": "89.50", "area_source": "register"});
+    for (change, expected) in [
+        (json!({"number": ""}), ("number", "required")),
+        (json!({"floor": 400}), ("floor", "out_of_range")),
+        (json!({"use_kind": "castle"}), ("use_kind", "invalid")),
+        (json!({"area_m2": "89.505"}), ("area_m2", "invalid_area")),
+        (json!({"area_source": "rumour"}), ("area_source", "invalid")),
+        (
+            json!({"entrance": "单".repeat(21)}),
+            ("entrance", "too_long"),
+        ),
+    ] {
+        let mut body = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (s, e) = post(&app, &manager, &path, body).await;
+        assert_eq!((s, field_error(&e)), (422, expected), "{change}");
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM dwellings WHERE building_id = {building}"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(post(&app, &resident, &path, good.clone()).await.0, 403);
+    let (s, d) = post(&app, &manager, &path, good.clone()).await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(d["area_centi_m2"], 8950);
+    let dwelling = d["id"].as_i64().unwrap();
+    let (s, e) = post(&app, &manager, &path, good.clone()).await;
+    assert_eq!((s, field_error(&e)), (422, ("number", "taken")));
+    // The same entrance is reused.
+    let mut second = good.clone();
+    second["number"] = json!("1-102");
+    assert_eq!(post(&app, &manager, &path, second).await.0, 201);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM entrances WHERE building_id = {building}"
+        ))
+        .await,
+        1
+    );
+
+    // A new resident of it.
+    let path = format!("/api/v1/dwellings/{dwelling}/residents");
+    let known_id: String =
+        sqlx::query_scalar("SELECT id_number FROM people WHERE id_number IS NOT NULL LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let people = app.count("SELECT COUNT(*) FROM people").await;
+    let good = json!({"name": "赵六", "phone": "13912345678", "relation": "tenant", "since": "2026-11-01"});
+    for (change, expected) in [
+        (json!({"name": ""}), ("name", "required")),
+        (json!({"phone": "12345"}), ("phone", "invalid_phone")),
+        (
+            json!({"id_number": "12345"}),
+            ("id_number", "invalid_id_number"),
+        ),
+        (json!({"id_number": known_id}), ("id_number", "taken")),
+        (json!({"relation": "developer"}), ("relation", "invalid")),
+        (json!({"since": "2026-02-30"}), ("since", "invalid_date")),
+    ] {
+        let mut body = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (s, e) = post(&app, &staff, &path, body).await;
+        assert_eq!((s, field_error(&e)), (422, expected), "{change}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM people").await,
+        people,
+        "nothing refused was created"
+    );
+    assert_eq!(post(&app, &resident, &path, good.clone()).await.0, 403);
+    let (s, h) = post(&app, &staff, &path, good.clone()).await;
+    assert_eq!(s, 201, "{h}");
+    assert_eq!(h["relation"], "tenant");
+    let person = h["person_id"].as_i64().unwrap();
+    let (_, view) = get(&app, &staff, &format!("/api/v1/dwellings/{dwelling}")).await;
+    assert!(view.to_string().contains("赵六"), "{view}");
+    let logged: String = sqlx::query_scalar(&format!(
+        "SELECT after_json FROM audit_log WHERE entity = 'person' AND entity_id = {person}"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        !logged.contains("13912345678") && logged.contains("139"),
+        "masked in the log: {logged}"
+    );
+
+    // The page forms, in Chinese.
+    let session = app.login("zhengkairui").await;
+    let html = session
+        .get(&format!("/compounds/{guoshui}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("新增楼栋"),
+        "the compound page offers a new building"
+    );
+    let r = session
+        .post_form(&format!("/compounds/{guoshui}/buildings"), &[("name", "")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = session
+        .post_form(
+            &format!("/compounds/{guoshui}/buildings"),
+            &[("name", "21栋")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let html = session.get(&to).await.text().await.unwrap();
+    assert!(html.contains("新增房屋"), "{html}");
+    let r = session
+        .post_form(
+            &format!("{to}/dwellings"),
+            &[
+                ("number", "101"),
+                ("entrance", ""),
+                ("floor", "一"),
+                ("use_kind", "residential"),
+                ("area_m2", "60"),
+                ("area_source", "survey"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = session
+        .post_form(
+            &format!("{to}/dwellings"),
+            &[
+                ("number", "101"),
+                ("entrance", ""),
+                ("floor", "1"),
+                ("use_kind", "residential"),
+                ("area_m2", "60"),
+                ("area_source", "survey"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let resident_page = app.login("zhangshiying").await;
+    let html = resident_page
+        .get(&format!("/compounds/{fengqige}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("新增楼栋"),
+        "a resident is not offered the form"
+    );
+}

@@ -2,6 +2,7 @@
 //! (SQLite by default; PostgreSQL when REDBUTLER_TEST_DATABASE=postgres).
 mod access;
 mod accounts;
+mod admin_accounts;
 mod bad_input;
 mod browser;
 mod case_config;

@@ -1,0 +1,120 @@
+//! Accounts and role grants in the JSON API (administrators only).
+use super::AppState;
+use super::api::{ApiError, ApiJson, ApiPath, ApiQuery};
+use super::session::Actor;
+use crate::error::AppResult;
+use crate::services::accounts::{
+    self, Account, AccountInput, AccountPage, AccountPatch, GrantInput,
+};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/users", get(list).post(create))
+        .route("/api/v1/users/{id}", get(one).patch(update))
+        .route("/api/v1/users/{id}/grants", post(grant_add))
+        .route("/api/v1/grants/{id}", delete(grant_revoke))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list, create, one, update, grant_add, grant_revoke),
+    components(schemas(ApiError))
+)]
+pub struct AccountsApi;
+
+#[derive(Deserialize, IntoParams)]
+pub struct AccountQuery {
+    /// The start of a username or part of a person's name.
+    pub q: Option<String>,
+    /// Keyset cursor: `next_before` of the previous page.
+    pub before: Option<i64>,
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", params(AccountQuery),
+    responses((status = 200, body = AccountPage), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn list(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiQuery(p): ApiQuery<AccountQuery>,
+) -> AppResult<Json<AccountPage>> {
+    Ok(Json(
+        accounts::list(
+            &s.db,
+            &actor,
+            p.q.as_deref().unwrap_or(""),
+            p.before.unwrap_or(0),
+            p.limit,
+        )
+        .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = AccountInput,
+    responses((status = 201, body = Account), (status = 403, body = ApiError), (status = 422, description = "`fields` names each bad field (username taken, password too short …)", body = ApiError)))]
+async fn create(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(input): ApiJson<AccountInput>,
+) -> AppResult<(StatusCode, Json<Account>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(accounts::create(&s.db, &actor, &input).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = Account), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+async fn one(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<Account>> {
+    Ok(Json(accounts::view(&s.db, &actor, id).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "accounts", params(("id" = i64, Path)), request_body = AccountPatch,
+    responses((status = 200, body = Account), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn update(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(patch): ApiJson<AccountPatch>,
+) -> AppResult<Json<Account>> {
+    let a = accounts::update(&s.db, &actor, id, &patch).await?;
+    s.actors.forget_user(id);
+    Ok(Json(a))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/grants", tag = "accounts", params(("id" = i64, Path)), request_body = GrantInput,
+    responses((status = 201, body = Account), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn grant_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<GrantInput>,
+) -> AppResult<(StatusCode, Json<Account>)> {
+    let a = accounts::add_grant(&s.db, &actor, id, &input).await?;
+    s.actors.forget_user(id);
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/grants/{id}", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, description = "The account the grant belonged to", body = Account), (status = 403, body = ApiError), (status = 404, body = ApiError),
+              (status = 422, description = "`last_admin`: the last administrator keeps the role", body = ApiError)))]
+async fn grant_revoke(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<Account>> {
+    let a = accounts::revoke_grant(&s.db, &actor, id).await?;
+    s.actors.forget_user(a.account.id);
+    Ok(Json(a))
+}
