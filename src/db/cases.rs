@@ -64,6 +64,9 @@ pub struct CaseRow {
     pub owner_id: i64,
     pub dispatched_by_kind: Option<String>,
     pub dispatched_by_id: Option<i64>,
+    /// None for the dispatch at intake (then it is `created_at`).
+    #[serde(default)]
+    pub dispatched_at: Option<i64>,
     pub assignee_user_id: Option<i64>,
     pub level: String,
     pub sla_class: String,
@@ -112,6 +115,9 @@ impl CaseRow {
             status: CaseStatus::parse(&self.status)?,
             owner: self.owner()?,
             dispatched_by: unit(self.dispatched_by_kind.as_deref(), self.dispatched_by_id),
+            dispatched_at: self
+                .dispatched_at
+                .or(self.dispatched_by_id.map(|_| self.created_at)),
             assignee: self.assignee_user_id,
             level: Level::parse(&self.level)?,
             sla: SlaPeriods {
@@ -274,7 +280,7 @@ pub struct OutgoingRow {
 
 const CASE_COLUMNS: &str = "id, number, kind, category_id, channel, status, compound_id, building_id, dwelling_id, \
     community_id, subdistrict_id, district_id, city_id, public_area, description, description_public, reporter_user_id, \
-    reporter_name, reporter_phone, visitors, registered_by, owner_kind, owner_id, dispatched_by_kind, dispatched_by_id, \
+    reporter_name, reporter_phone, visitors, registered_by, owner_kind, owner_id, dispatched_by_kind, dispatched_by_id, dispatched_at, \
     assignee_user_id, level, sla_class, sign_seconds, reply_seconds, created_at, sign_due, reply_due, accept_due, \
     review_due, next_due, signed_at, replied_at, closed_at, accepted, extended, reopened, review_stage, rating, \
     rating_comment, no_follow_up, open_coordinations, merged_into, signed_in_time, due_soon_for, overdue_for, version";
@@ -582,7 +588,7 @@ impl Db {
              signed_at = CASE WHEN $22 = 1 THEN $23 ELSE signed_at END, \
              closed_at = CASE WHEN $24 = 1 THEN $23 ELSE closed_at END, \
              rating_comment = CASE WHEN $25 = 1 THEN $26 ELSE rating_comment END, \
-             merged_into = COALESCE($27, merged_into), version = version + 1 \
+             merged_into = COALESCE($27, merged_into), dispatched_at = $30, version = version + 1 \
              WHERE id = $28 AND version = $29",
         )
         .bind(next.status.as_str())
@@ -614,6 +620,7 @@ impl Db {
         .bind(extra.merged_into)
         .bind(row.id)
         .bind(row.version)
+        .bind(next.dispatched_at)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -124,6 +124,9 @@ pub struct CaseState {
     pub owner: Unit,
     /// The unit that dispatched it to the owner; a return goes back there.
     pub dispatched_by: Option<Unit>,
+    /// When the owner got it from `dispatched_by` (a petition's receiver may dispute its
+    /// competence only within 5 working days of that).
+    pub dispatched_at: Option<i64>,
     /// The person (user) who signed for it at the owning unit.
     pub assignee: Option<i64>,
     pub level: Level,
@@ -156,6 +159,7 @@ impl CaseState {
             status: CaseStatus::Submitted,
             owner: intake,
             dispatched_by: None,
+            dispatched_at: None,
             assignee: None,
             level,
             sla,
@@ -285,6 +289,8 @@ pub enum Refusal {
     ReviewWindowPassed,
     #[error("the petition must be accepted first")]
     NotAccepted,
+    #[error("a petition may be returned as not ours only within 5 working days of receiving it")]
+    ReturnTooLate,
 }
 
 impl Refusal {
@@ -305,6 +311,7 @@ impl Refusal {
             Refusal::ReviewExhausted => "case_review_exhausted",
             Refusal::ReviewWindowPassed => "case_review_window_passed",
             Refusal::NotAccepted => "case_not_accepted",
+            Refusal::ReturnTooLate => "case_return_too_late",
         }
     }
 }
@@ -340,6 +347,7 @@ pub fn apply(
             ensure(from == S::Submitted, Refusal::WrongStatus)?;
             ensure(to != case.owner, Refusal::SameUnit)?;
             next.dispatched_by = Some(case.owner);
+            next.dispatched_at = Some(now);
             next.owner = to;
             next.assignee = None;
             next.status = S::Dispatched;
@@ -395,8 +403,16 @@ pub fn apply(
                 Refusal::WrongStatus,
             )?;
             let back = case.dispatched_by.ok_or(Refusal::NothingToReturnTo)?;
+            // A petition's receiver disputes its competence within 5 working days, or keeps it.
+            if petition && let Some(at) = case.dispatched_at {
+                ensure(
+                    now < deadline::competence_dispute_due(at),
+                    Refusal::ReturnTooLate,
+                )?;
+            }
             next.owner = back;
             next.dispatched_by = None;
+            next.dispatched_at = None;
             next.assignee = None;
             next.status = S::Submitted;
             next.sign_due = Some(now + case.sla.sign_seconds);
@@ -410,6 +426,7 @@ pub fn apply(
             )?;
             ensure(to != case.owner, Refusal::SameUnit)?;
             next.dispatched_by = Some(case.owner);
+            next.dispatched_at = Some(now);
             next.owner = to;
             next.assignee = None;
             next.status = S::Dispatched;
@@ -426,6 +443,7 @@ pub fn apply(
             ensure(to != case.owner, Refusal::SameUnit)?;
             next.level = level;
             next.dispatched_by = None;
+            next.dispatched_at = None;
             next.owner = to;
             next.assignee = None;
             next.status = S::Submitted;
@@ -472,6 +490,7 @@ pub fn apply(
             )?;
             next.reopened = true;
             next.dispatched_by = Some(case.owner);
+            next.dispatched_at = Some(now);
             next.owner = supervisor;
             next.assignee = None;
             next.rating = None;
@@ -629,6 +648,35 @@ mod tests {
             apply(&c, &CaseAction::Return, T0),
             Err(Refusal::WrongStatus)
         );
+    }
+
+    #[test]
+    fn a_petition_is_returned_only_within_five_working_days() {
+        let c = CaseState::new(CaseKind::Petition, INTAKE, Level::Compound, sla(), T0);
+        let dispatched = apply(&c, &CaseAction::Dispatch { to: COMPANY }, T0)
+            .unwrap()
+            .0;
+        assert_eq!(dispatched.dispatched_at, Some(T0));
+        let due = deadline::competence_dispute_due(T0);
+        let back = apply(&dispatched, &CaseAction::Return, due - 1).unwrap().0;
+        assert_eq!(back.owner, INTAKE);
+        assert_eq!(back.dispatched_at, None);
+        assert_eq!(
+            apply(&dispatched, &CaseAction::Return, due),
+            Err(Refusal::ReturnTooLate)
+        );
+        // A transfer starts the five days again for the new receiver.
+        let moved = apply(&dispatched, &CaseAction::Transfer { to: INTAKE }, due + 10)
+            .unwrap()
+            .0;
+        assert_eq!(moved.dispatched_at, Some(due + 10));
+        assert!(apply(&moved, &CaseAction::Return, due + 20).is_ok());
+        // Other kinds of case have no such limit.
+        let complaint = CaseState::new(CaseKind::Complaint, INTAKE, Level::Compound, sla(), T0);
+        let d = apply(&complaint, &CaseAction::Dispatch { to: COMPANY }, T0)
+            .unwrap()
+            .0;
+        assert!(apply(&d, &CaseAction::Return, T0 + 100 * 86_400).is_ok());
     }
 
     #[test]

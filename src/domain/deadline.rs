@@ -101,6 +101,24 @@ pub fn petition_accept_due(registered: i64) -> i64 {
     end_of_day_after(registered, 15)
 }
 
+/// A receiving organ that disputes it is competent for a petition says so within 5 working
+/// days of receiving it (weekends skipped; public holidays are not known to the product yet).
+/// The end (exclusive) of the fifth working day after the day of `received`.
+pub fn competence_dispute_due(received: i64) -> i64 {
+    let mut working = 0;
+    let mut days = 0;
+    loop {
+        days += 1;
+        let end = end_of_day_after(received, days);
+        if !is_weekend(end - 1) {
+            working += 1;
+            if working == 5 {
+                return end;
+            }
+        }
+    }
+}
+
 /// Handle and reply in writing within 60 days of acceptance.
 pub fn petition_reply_due(accepted: i64) -> i64 {
     end_of_day_after(accepted, 60)
@@ -144,6 +162,28 @@ mod tests {
             .unwrap()
             .timestamp()
             .as_second()
+    }
+
+    #[test]
+    fn a_competence_dispute_has_five_working_days() {
+        // Received on Wednesday 2026-03-04: Thu, Fri, Mon, Tue, Wed; due at the end of 11 March.
+        let received = at("2026-03-04T16:00");
+        let due = competence_dispute_due(received);
+        assert_eq!(due, at("2026-03-12T00:00"));
+        assert!(
+            at("2026-03-11T23:59:59") < due,
+            "the fifth working day is still in time"
+        );
+        // Received on Friday: Mon … Fri of the next week.
+        assert_eq!(
+            competence_dispute_due(at("2026-03-06T09:00")),
+            at("2026-03-14T00:00")
+        );
+        // Received on Saturday: the same.
+        assert_eq!(
+            competence_dispute_due(at("2026-03-07T09:00")),
+            at("2026-03-14T00:00")
+        );
     }
 
     #[test]
@@ -208,6 +248,19 @@ mod tests {
     }
 
     proptest! {
+        /// Five working days end 5 to 7 calendar days after the day of receipt, at midnight, the last
+        /// of them a weekday.
+        #[test]
+        fn competence_dispute_ends_after_five_weekdays(t in 1_700_000_000i64..1_900_000_000) {
+            let due = competence_dispute_due(t);
+            let calendar = (due - end_of_day_after(t, 0)) / 86_400;
+            prop_assert!((5..=7).contains(&calendar), "{calendar}");
+            prop_assert!(!is_weekend(due - 1));
+            prop_assert_eq!(due, end_of_day_after(t, calendar));
+            let weekdays = (1..=calendar).filter(|d| !is_weekend(end_of_day_after(t, *d) - 1)).count();
+            prop_assert_eq!(weekdays, 5);
+        }
+
         #[test]
         fn a_period_ends_at_a_local_midnight_after_the_start(start in 1_600_000_000i64..2_000_000_000, days in 0i64..400) {
             let due = end_of_day_after(start, days);

@@ -215,8 +215,13 @@ async fn register(
     {
         c.fail("channel", "petition_channel");
     }
-    if channel == Some(Channel::Visit) && kind == Some(CaseKind::Petition) && visitors < 1 {
-        c.fail("visitors", "required");
+    if channel == Some(Channel::Visit) && kind == Some(CaseKind::Petition) {
+        if visitors < 1 {
+            c.fail("visitors", "required");
+        } else if visitors > MAX_PETITION_REPRESENTATIVES {
+            // 信访工作条例: many people with one matter choose representatives, at most 5.
+            c.fail("visitors", "too_many_representatives");
+        }
     }
     let on_behalf = channel.is_some_and(|ch| ch != Channel::Online);
     let reporter_name = match actor {
@@ -344,6 +349,9 @@ async fn register(
         reply_due: state.reply_due,
     })
 }
+
+/// People received for a petition brought by a visit: a group sends at most 5 representatives.
+pub const MAX_PETITION_REPRESENTATIVES: i64 = 5;
 
 async fn notify_unit(
     db: &Db,

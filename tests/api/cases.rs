@@ -361,6 +361,70 @@ async fn s2_parking_is_escalated_and_the_landscaping_bureau_answers_its_own_requ
     );
 }
 
+/// RULES.md §2: a receiver that disputes it is competent for a petition says so within 5
+/// working days; afterwards it must handle it.
+#[tokio::test]
+async fn a_petition_is_returned_as_not_ours_only_within_five_working_days() {
+    let app = spawn_demo().await;
+    let staff = app.token("liwenjing").await;
+    let manager = app.token("zhengkairui").await; // 远博物业, the handling unit
+    let guoshui = compound(&app, "国税佳苑").await;
+    let body = json!({"kind": "petition", "category": "fees_services", "compound_id": guoshui, "channel": "letter",
+                      "reporter_name": "李某", "description": "电梯维修费分摊不公"});
+    let (_, late) = post(&app, &staff, "/api/v1/cases", body.clone()).await;
+    let (_, timely) = post(&app, &staff, "/api/v1/cases", body).await;
+    let (late, timely) = (late["id"].as_i64().unwrap(), timely["id"].as_i64().unwrap());
+    assert_eq!(late_status(&app, late).await, "dispatched");
+    // The first reached the company ten days ago.
+    sqlx::query("UPDATE cases SET created_at = created_at - 864000 WHERE id = $1")
+        .bind(late)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let ret = json!({"action": "return", "note": "不属物业职责"});
+    let (s, e) = post(
+        &app,
+        &manager,
+        &format!("/api/v1/cases/{late}/actions"),
+        ret.clone(),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("case_return_too_late")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("5 个工作日"),
+        "{e}"
+    );
+    assert_eq!(
+        late_status(&app, late).await,
+        "dispatched",
+        "nothing changed"
+    );
+    let (s, v) = post(
+        &app,
+        &manager,
+        &format!("/api/v1/cases/{timely}/actions"),
+        ret,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "submitted");
+}
+
+async fn late_status(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn s3_a_petition_is_accepted_extended_once_and_answered() {
     let app = spawn_demo().await;
@@ -373,6 +437,12 @@ async fn s3_a_petition_is_accepted_extended_once_and_answered() {
     assert_eq!(status, 422);
     assert_eq!(e["error"]["fields"][0]["field"], "visitors");
     let mut with_visitors = body.clone();
+    // A group of thirty sends representatives, at most five; nothing is registered otherwise.
+    with_visitors["visitors"] = json!(30);
+    let (status, e) = post(&app, &staff, "/api/v1/cases", with_visitors.clone()).await;
+    assert_eq!(status, 422);
+    assert_eq!(e["error"]["fields"][0]["code"], "too_many_representatives");
+    assert_eq!(app.count("SELECT COUNT(*) FROM cases WHERE kind = 'petition' AND description = '物业费上涨未经业主大会同意'").await, 0);
     with_visitors["visitors"] = json!(3);
     let (status, c) = post(&app, &staff, "/api/v1/cases", with_visitors).await;
     assert_eq!(status, 201, "{c}");
