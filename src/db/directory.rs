@@ -119,6 +119,113 @@ impl Db {
         .await
     }
 
+    /// Rename an organisation, change its phone and (when `matters` is given) replace the
+    /// matters it owns, in one transaction. False when another organisation of its kind has
+    /// that name.
+    pub async fn update_organisation(
+        &self,
+        id: i64,
+        name: &str,
+        phone: &str,
+        matters: Option<&[String]>,
+    ) -> sqlx::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let clash: Option<i64> = sqlx::query_scalar(
+            "SELECT o.id FROM organisations o JOIN organisations me ON me.id = $1 \
+             WHERE o.kind = me.kind AND o.name = $2 AND o.id <> $1",
+        )
+        .bind(id)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if clash.is_some() {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE organisations SET name = $1, phone = $2 WHERE id = $3")
+            .bind(name)
+            .bind(phone)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(matters) = matters {
+            sqlx::query("DELETE FROM organisation_matters WHERE organisation_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for m in matters {
+                sqlx::query(
+                    "INSERT INTO organisation_matters (organisation_id, matter) VALUES ($1, $2)",
+                )
+                .bind(id)
+                .bind(m)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn contract(&self, id: i64) -> sqlx::Result<Option<Contract>> {
+        sqlx::query_as(
+            "SELECT k.id, k.organisation_id, o.name AS organisation_name, k.compound_id, c.name AS compound_name, \
+                    k.starts_on, k.ends_on \
+             FROM property_contracts k JOIN organisations o ON o.id = k.organisation_id JOIN compounds c ON c.id = k.compound_id \
+             WHERE k.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// End an open contract on `ends_on`; false when it had an end already.
+    pub async fn end_contract(&self, id: i64, ends_on: &str) -> sqlx::Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE property_contracts SET ends_on = $1 WHERE id = $2 AND ends_on IS NULL",
+        )
+        .bind(ends_on)
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// A new team with its standing squads, in one transaction; None when the name is taken.
+    pub async fn insert_team(
+        &self,
+        name: &str,
+        community_id: Option<i64>,
+        compound_id: Option<i64>,
+        station_address: &str,
+        squads: &[(&str, String)],
+    ) -> sqlx::Result<Option<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO teams (name, community_id, compound_id, station_address) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name) DO NOTHING RETURNING id",
+        )
+        .bind(name)
+        .bind(community_id)
+        .bind(compound_id)
+        .bind(station_address)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        for (kind, squad_name) in squads {
+            sqlx::query("INSERT INTO squads (team_id, kind, name) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(kind)
+                .bind(squad_name)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
     pub async fn matters_of(&self, organisation_id: i64) -> sqlx::Result<Vec<String>> {
         sqlx::query_scalar(
             "SELECT matter FROM organisation_matters WHERE organisation_id = $1 ORDER BY id",

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/dwellings/{id}/holdings", post(holding_add))
         .route("/api/v1/holdings/{id}/end", post(holding_end))
         .route("/api/v1/organisations/{id}/contracts", post(contract_add))
+        .route("/api/v1/contracts/{id}/end", post(contract_end))
         .route(
             "/api/v1/organisations/{id}/committee",
             post(committee_member_add),
@@ -59,8 +60,11 @@ pub fn router() -> Router<AppState> {
             "/api/v1/organisations",
             get(organisations).post(organisation_create),
         )
-        .route("/api/v1/organisations/{id}", get(organisation))
-        .route("/api/v1/teams", get(teams))
+        .route(
+            "/api/v1/organisations/{id}",
+            get(organisation).patch(organisation_patch),
+        )
+        .route("/api/v1/teams", get(teams).post(team_create))
         .route("/api/v1/teams/{id}", get(team))
         .route("/api/v1/teams/{id}/members", post(team_member_add))
         .route("/api/v1/teams/{id}/squads", post(team_squad_add))
@@ -89,7 +93,7 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Red Butler (红管家) API", description = "Places, people, organisations and the Red Butler team of a district. Authenticate with `Authorization: Bearer <token>` (`redbutler token create --username U`) or the browser session (send `X-CSRF-Token` on writes)."),
-    paths(me, regions, compounds, compound, compound_patch, building_add, dwelling_add, resident_add, holding_add, holding_end, contract_add, committee_member_add, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
+    paths(me, regions, compounds, compound, compound_patch, building_add, dwelling_add, resident_add, holding_add, holding_end, contract_add, contract_end, organisation_patch, team_create, committee_member_add, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
           person_unmask, organisations, organisation, organisation_create, teams, team, team_member_add, team_squad_add,
           team_squad_member_add, team_field_add, building_leader_set, audit),
     components(schemas(ApiError, crate::error::FieldError)),
@@ -252,6 +256,41 @@ async fn contract_add(
     ApiJson(new): ApiJson<dir::ContractNew>,
 ) -> AppResult<Json<dir::OrganisationView>> {
     Ok(Json(dir::add_contract(&s.db, &actor, id, &new).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/end", tag = "directory", params(("id" = i64, Path)), request_body = dir::ContractEnd,
+    responses((status = 200, description = "The company's organisation view", body = dir::OrganisationView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn contract_end(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(end): ApiJson<dir::ContractEnd>,
+) -> AppResult<Json<dir::OrganisationView>> {
+    Ok(Json(dir::end_contract(&s.db, &actor, id, &end).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "directory", params(("id" = i64, Path)), request_body = dir::OrganisationEdit,
+    responses((status = 200, body = dir::OrganisationView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn organisation_patch(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(edit): ApiJson<dir::OrganisationEdit>,
+) -> AppResult<Json<dir::OrganisationView>> {
+    Ok(Json(
+        dir::update_organisation(&s.db, &actor, id, &edit).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/teams", tag = "directory", request_body = dir::TeamNew,
+    responses((status = 201, description = "The new team with its four standing squads", body = dir::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn team_create(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(new): ApiJson<dir::TeamNew>,
+) -> AppResult<(axum::http::StatusCode, Json<dir::TeamView>)> {
+    let t = dir::create_team(&s.db, &actor, &new).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(t)))
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/committee", tag = "directory", params(("id" = i64, Path)), request_body = dir::CommitteeMemberNew,

@@ -41,8 +41,12 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}", get(person_page).post(person_submit))
         .route("/people/{id}/unmask", post(person_unmask))
         .route("/organisations", get(organisations_page))
-        .route("/organisations/{id}", get(organisation_page))
-        .route("/teams", get(teams_page))
+        .route(
+            "/organisations/{id}",
+            get(organisation_page).post(organisation_submit),
+        )
+        .route("/contracts/{id}/end", post(contract_end_submit))
+        .route("/teams", get(teams_page).post(team_create_submit))
         .route("/teams/{id}", get(team_page))
         .route("/teams/{id}/members", post(team_member_submit))
         .route("/teams/{id}/squads", post(team_squad_submit))
@@ -982,6 +986,55 @@ async fn contract_submit(
 }
 
 #[derive(Deserialize)]
+struct OrganisationForm {
+    name: String,
+    phone: Option<String>,
+    /// One matter a line (departments and police stations).
+    matters: Option<String>,
+}
+
+async fn organisation_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<OrganisationForm>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    let edit = dir::OrganisationEdit {
+        name: f.name,
+        phone: f.phone,
+        matters: f.matters.map(|m| {
+            m.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        }),
+    };
+    dir::update_organisation(&state.db, &actor, id, &edit).await?;
+    Ok(Redirect::to(&format!("/organisations/{id}")))
+}
+
+#[derive(Deserialize)]
+struct ContractEndForm {
+    ends_on: String,
+}
+
+async fn contract_end_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<ContractEndForm>,
+) -> AppResult<Redirect> {
+    let end = dir::ContractEnd { ends_on: f.ends_on };
+    let v = dir::end_contract(&state.db, &actor, id_of(&id)?, &end).await?;
+    Ok(Redirect::to(&format!(
+        "/organisations/{}",
+        v.organisation.id
+    )))
+}
+
+#[derive(Deserialize)]
 struct CommitteeForm {
     person_id: String,
     position: String,
@@ -1011,6 +1064,9 @@ async fn committee_submit(
 struct TeamsPage {
     ctx: Ctx,
     teams: Vec<Team>,
+    /// Where a new team may work ("compound:ID" or "community:ID", name), for those who may
+    /// create teams; empty otherwise.
+    places: Vec<(String, String)>,
 }
 
 async fn teams_page(
@@ -1019,7 +1075,63 @@ async fn teams_page(
     actor: Actor,
 ) -> AppResult<Html<String>> {
     let teams = dir::list_teams(&state.db, &actor).await?;
-    render(TeamsPage { ctx, teams })
+    let may_create = actor
+        .grants
+        .iter()
+        .any(|g| crate::domain::access::role_permits(g.role, Action::EditTeam));
+    let mut places = Vec::new();
+    if may_create {
+        // Only where this actor may create a team.
+        for r in state.db.regions().await? {
+            if r.level == "community"
+                && let Some(chain) = state.db.region_chain(r.id).await?
+                && actor.can(Action::EditTeam, &Target::Region(chain))
+            {
+                places.push((format!("community:{}", r.id), r.name));
+            }
+        }
+        if let Some(filter) = places::visible_compounds(&actor) {
+            for c in state.db.compounds(&filter, 0, 500).await? {
+                if actor.can(Action::EditTeam, &Target::Region(c.regions())) {
+                    places.push((format!("compound:{}", c.id), c.name));
+                }
+            }
+        }
+    }
+    render(TeamsPage { ctx, teams, places })
+}
+
+#[derive(Deserialize)]
+struct TeamForm {
+    name: String,
+    /// "compound:ID" or "community:ID"
+    place: String,
+    station_address: Option<String>,
+}
+
+async fn team_create_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Form(f): Form<TeamForm>,
+) -> AppResult<Redirect> {
+    let (compound_id, community_id) = match f.place.split_once(':') {
+        Some(("compound", id)) => (Some(form_number(id, "compound_id")?), None),
+        Some(("community", id)) => (None, Some(form_number(id, "community_id")?)),
+        _ => {
+            return Err(AppError::field(
+                "compound_id",
+                "one_of_compound_or_community",
+            ));
+        }
+    };
+    let new = dir::TeamNew {
+        name: f.name,
+        compound_id,
+        community_id,
+        station_address: f.station_address.unwrap_or_default(),
+    };
+    let v = dir::create_team(&state.db, &actor, &new).await?;
+    Ok(Redirect::to(&format!("/teams/{}", v.team.id)))
 }
 
 #[derive(Template)]

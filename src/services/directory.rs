@@ -103,6 +103,127 @@ pub async fn create_organisation(
     Ok(org)
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrganisationEdit {
+    pub name: String,
+    /// Empty: none.
+    pub phone: Option<String>,
+    /// What a department owns (e.g. green space, roads, parking planning); replaces the list.
+    /// Absent: unchanged. Only departments and police stations own matters.
+    pub matters: Option<Vec<String>>,
+}
+
+/// Rename an organisation, change its phone, and (departments, police stations) the matters it
+/// owns; the case router sends matching cases there.
+pub async fn update_organisation(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    edit: &OrganisationEdit,
+) -> AppResult<OrganisationView> {
+    let before = view_organisation(db, actor, id).await?;
+    actor.require(
+        Action::EditOrganisation,
+        &Target::Region(organisation_regions(db, &before.organisation).await?),
+    )?;
+    let mut c = Checks::default();
+    let name = c.text("name", &edit.name, 100);
+    let phone = c
+        .optional_text("phone", edit.phone.as_deref(), 30)
+        .unwrap_or_default();
+    let matters = match &edit.matters {
+        None => None,
+        Some(list) => {
+            let owns = matches!(
+                OrgKind::parse(&before.organisation.kind),
+                Some(OrgKind::Department | OrgKind::PoliceStation)
+            );
+            if !owns && !list.is_empty() {
+                c.fail("matters", "not_a_department");
+            }
+            if list.len() > 30 {
+                c.fail("matters", "too_many");
+            }
+            let mut out: Vec<String> = Vec::new();
+            for m in list {
+                let m = c.text("matters", m, 40);
+                if !m.is_empty() && !out.contains(&m) {
+                    out.push(m);
+                }
+            }
+            Some(out)
+        }
+    };
+    c.finish()?;
+    if !db
+        .update_organisation(id, &name, &phone, matters.as_deref())
+        .await?
+    {
+        return Err(AppError::field("name", "taken"));
+    }
+    let after = view_organisation(db, actor, id).await?;
+    let state = |v: &OrganisationView| serde_json::json!({"name": v.organisation.name, "phone": v.organisation.phone, "matters": v.matters});
+    super::audit_change(
+        db,
+        actor,
+        "organisation",
+        Some(id),
+        Some(&state(&before)),
+        &state(&after),
+        "",
+    )
+    .await?;
+    Ok(after)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ContractEnd {
+    /// The last day the company manages the compound, YYYY-MM-DD.
+    pub ends_on: String,
+}
+
+/// End a property contract (the company leaves); its staff lose the compound from the next day.
+pub async fn end_contract(
+    db: &Db,
+    actor: &Actor,
+    contract_id: i64,
+    end: &ContractEnd,
+) -> AppResult<OrganisationView> {
+    use crate::domain::period::DatePeriod;
+    let before = db.contract(contract_id).await?.ok_or(AppError::NotFound)?;
+    let org = db
+        .organisation(before.organisation_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.require(
+        Action::EditOrganisation,
+        &Target::Region(organisation_regions(db, &org).await?),
+    )?;
+    if before.ends_on.is_some() {
+        return Err(AppError::field("ends_on", "already_ended"));
+    }
+    let period = DatePeriod::parse(&before.starts_on, Some(&end.ends_on), "ends_on", "ends_on")
+        .map_err(|(f, e)| AppError::field(f, e))?;
+    let ends = period
+        .to_text()
+        .ok_or(AppError::field("ends_on", "required"))?;
+    if !db.end_contract(contract_id, &ends).await? {
+        return Err(AppError::field("ends_on", "already_ended"));
+    }
+    let after = db.contract(contract_id).await?.ok_or(AppError::NotFound)?;
+    super::audit_change(
+        db,
+        actor,
+        "property_contract",
+        Some(contract_id),
+        Some(&before),
+        &after,
+        "",
+    )
+    .await?;
+    view_organisation(db, actor, before.organisation_id).await
+}
+
 pub async fn list_teams(db: &Db, _actor: &Actor) -> AppResult<Vec<Team>> {
     Ok(db.teams().await?)
 }
@@ -139,6 +260,80 @@ pub async fn view_team(db: &Db, actor: &Actor, id: i64) -> AppResult<TeamView> {
         can_edit: actor.can(Action::EditTeam, &Target::Region(regions)),
         team,
     })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TeamNew {
+    /// e.g. "凤栖阁红管家工作站"; unique.
+    pub name: String,
+    /// The compound the team works for; or
+    pub compound_id: Option<i64>,
+    /// the community, for a team serving several compounds.
+    pub community_id: Option<i64>,
+    #[serde(default)]
+    pub station_address: String,
+}
+
+/// A new Red Butler team with its four standing squads (party building, policy publicity,
+/// property services, dispute mediation); custom squads are added afterwards.
+pub async fn create_team(db: &Db, actor: &Actor, new: &TeamNew) -> AppResult<TeamView> {
+    use crate::domain::kinds::{RegionLevel, SquadKind};
+    let mut c = Checks::default();
+    let name = c.text("name", &new.name, 60);
+    let address = c
+        .optional_text("station_address", Some(&new.station_address), 200)
+        .unwrap_or_default();
+    let regions = match (new.compound_id, new.community_id) {
+        (Some(id), None) => match db.compound(id).await? {
+            Some(compound) => Some(compound.regions()),
+            None => {
+                c.fail("compound_id", "unknown");
+                None
+            }
+        },
+        (None, Some(id)) => {
+            let level = db
+                .regions()
+                .await?
+                .into_iter()
+                .find(|r| r.id == id)
+                .map(|r| r.level);
+            match level {
+                Some(l) if l == RegionLevel::Community.as_str() => db.region_chain(id).await?,
+                Some(_) => {
+                    c.fail("community_id", "invalid");
+                    None
+                }
+                None => {
+                    c.fail("community_id", "unknown");
+                    None
+                }
+            }
+        }
+        _ => {
+            c.fail("compound_id", "one_of_compound_or_community");
+            None
+        }
+    };
+    c.finish()?;
+    let regions = regions.ok_or(AppError::field("compound_id", "unknown"))?;
+    actor.require(Action::EditTeam, &Target::Region(regions))?;
+    let squads: Vec<(&str, String)> = SquadKind::ALL
+        .iter()
+        .filter(|k| **k != SquadKind::Custom)
+        .map(|k| {
+            let key = k.label_key();
+            let label = rust_i18n::t!(&key, locale = "zh-CN").to_string();
+            (k.as_str(), format!("{label}分队"))
+        })
+        .collect();
+    let id = db
+        .insert_team(&name, new.community_id, new.compound_id, &address, &squads)
+        .await?
+        .ok_or(AppError::field("name", "taken"))?;
+    let team = db.team(id).await?.ok_or(AppError::NotFound)?;
+    super::audit_change(db, actor, "team", Some(id), None, &team, "").await?;
+    view_team(db, actor, id).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -586,3 +586,263 @@ async fn buildings_dwellings_and_new_residents_are_added_within_reach() {
         "a resident is not offered the form"
     );
 }
+
+/// Organisations are renamed and their matters changed, a property contract ends (and with it
+/// the company staff's reach), and new Red Butler teams start with the four standing squads.
+#[tokio::test]
+async fn organisations_change_contracts_end_and_new_teams_start_with_four_squads() {
+    let app = spawn_demo().await;
+    let official = app.token("huminjian").await;
+    let staff = app.token("liwenjing").await; // community staff: teams of the community
+    let resident = app.token("zhangshiying").await;
+    let yuanbo = app
+        .id_of("SELECT id FROM organisations WHERE name = '重庆远博物业管理有限公司'")
+        .await;
+    let bureau = app
+        .id_of("SELECT id FROM organisations WHERE kind = 'department' ORDER BY id LIMIT 1")
+        .await;
+    let other_department: String = sqlx::query_scalar(&format!(
+        "SELECT name FROM organisations WHERE kind = 'department' AND id <> {bureau} ORDER BY id LIMIT 1"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+
+    // A department's name, phone and matters.
+    let path = format!("/api/v1/organisations/{bureau}");
+    let patch = |token: String, body: Value| {
+        let app = &app;
+        let path = path.clone();
+        async move { send_json(app, &token, Method::PATCH, &path, body).await }
+    };
+    for (body, expected) in [
+        (json!({"name": ""}), ("name", "required")),
+        (json!({"name": other_department}), ("name", "taken")),
+        (
+            json!({"name": "园林局", "phone": "1".repeat(31)}),
+            ("phone", "too_long"),
+        ),
+        (
+            json!({"name": "园林局", "matters": ["绿".repeat(41)]}),
+            ("matters", "too_long"),
+        ),
+    ] {
+        let (s, e) = patch(official.clone(), body.clone()).await;
+        assert_eq!((s, field_error(&e)), (422, expected), "{body}");
+    }
+    assert_eq!(
+        patch(resident.clone(), json!({"name": "园林局"})).await.0,
+        403
+    );
+    let (s, v) = patch(
+        official.clone(),
+        json!({"name": "永川区园林绿化局", "phone": "023-49888888", "matters": ["绿地", "道路", "停车规划", "绿地"]}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["organisation"]["name"], "永川区园林绿化局");
+    assert_eq!(v["matters"], json!(["绿地", "道路", "停车规划"]));
+    // A property company owns no matters.
+    let (s, e) = send_json(
+        &app,
+        &official,
+        Method::PATCH,
+        &format!("/api/v1/organisations/{yuanbo}"),
+        json!({"name": "重庆远博物业管理有限公司", "matters": ["停车"]}),
+    )
+    .await;
+    assert_eq!((s, field_error(&e)), (422, ("matters", "not_a_department")));
+
+    // 远博's contract for 国税佳苑 ends; its manager then no longer reaches the compound.
+    let manager = app.token("zhengkairui").await;
+    let guoshui = compound(&app, "国税佳苑").await;
+    assert_eq!(
+        get(
+            &app,
+            &manager,
+            &format!("/api/v1/compounds/{guoshui}/dwellings")
+        )
+        .await
+        .0,
+        200
+    );
+    let contract = app
+        .id_of(&format!("SELECT id FROM property_contracts WHERE organisation_id = {yuanbo} AND compound_id = {guoshui} AND ends_on IS NULL"))
+        .await;
+    let end = format!("/api/v1/contracts/{contract}/end");
+    let (s, e) = post(&app, &official, &end, json!({"ends_on": "2001-01-01"})).await;
+    assert_eq!((s, field_error(&e)), (422, ("ends_on", "before_start")));
+    let (s, e) = post(&app, &official, &end, json!({"ends_on": "someday"})).await;
+    assert_eq!((s, field_error(&e)), (422, ("ends_on", "invalid_date")));
+    assert_eq!(
+        post(&app, &resident, &end, json!({"ends_on": "2026-01-31"}))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        post(
+            &app,
+            &official,
+            "/api/v1/contracts/99999999/end",
+            json!({"ends_on": "2026-01-31"})
+        )
+        .await
+        .0,
+        404
+    );
+    let (s, v) = post(&app, &official, &end, json!({"ends_on": "2026-01-31"})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, e) = post(&app, &official, &end, json!({"ends_on": "2026-02-28"})).await;
+    assert_eq!((s, field_error(&e)), (422, ("ends_on", "already_ended")));
+    let manager = app.token("zhengkairui").await; // a fresh credential: no cached reach
+    assert_eq!(
+        get(
+            &app,
+            &manager,
+            &format!("/api/v1/compounds/{guoshui}/dwellings")
+        )
+        .await
+        .0,
+        403
+    );
+    assert!(
+        app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE entity = 'property_contract' AND entity_id = {contract}")).await >= 1
+    );
+
+    // A new team for 凤栖阁 with its four standing squads.
+    let fengqige = compound(&app, "凤栖阁").await;
+    let community = app
+        .id_of("SELECT id FROM regions WHERE level = 'community' ORDER BY id LIMIT 1")
+        .await;
+    let district = app
+        .id_of("SELECT id FROM regions WHERE level = 'district' ORDER BY id LIMIT 1")
+        .await;
+    for (body, expected) in [
+        (
+            json!({"name": "新队", "compound_id": fengqige, "community_id": community}),
+            ("compound_id", "one_of_compound_or_community"),
+        ),
+        (
+            json!({"name": "新队"}),
+            ("compound_id", "one_of_compound_or_community"),
+        ),
+        (
+            json!({"name": "", "compound_id": fengqige}),
+            ("name", "required"),
+        ),
+        (
+            json!({"name": "新队", "compound_id": 99_999_999}),
+            ("compound_id", "unknown"),
+        ),
+        (
+            json!({"name": "新队", "community_id": district}),
+            ("community_id", "invalid"),
+        ),
+    ] {
+        let (s, e) = post(&app, &staff, "/api/v1/teams", body.clone()).await;
+        assert_eq!((s, field_error(&e)), (422, expected), "{body}");
+    }
+    assert_eq!(
+        post(
+            &app,
+            &resident,
+            "/api/v1/teams",
+            json!({"name": "新队", "compound_id": fengqige})
+        )
+        .await
+        .0,
+        403
+    );
+    let teams = app.count("SELECT COUNT(*) FROM teams").await;
+    let (s, t) = post(&app, &staff, "/api/v1/teams", json!({"name": "凤栖阁第二工作站", "compound_id": fengqige, "station_address": "凤栖阁 3 栋一楼"})).await;
+    assert_eq!(s, 201, "{t}");
+    let kinds: Vec<&str> = t["squads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "party_building",
+            "policy_publicity",
+            "property_services",
+            "dispute_mediation"
+        ]
+    );
+    assert_eq!(t["squads"][2]["name"], "物管服务分队");
+    let (s, e) = post(
+        &app,
+        &staff,
+        "/api/v1/teams",
+        json!({"name": "凤栖阁第二工作站", "compound_id": fengqige}),
+    )
+    .await;
+    assert_eq!((s, field_error(&e)), (422, ("name", "taken")));
+    assert_eq!(app.count("SELECT COUNT(*) FROM teams").await, teams + 1);
+
+    // The pages: the team form only for those who may use it; the organisation form in Chinese.
+    let page = app.login("liwenjing").await;
+    let html = page.get("/teams").await.text().await.unwrap();
+    assert!(
+        html.contains("新建红管家队伍") && html.contains("凤栖阁"),
+        "{html}"
+    );
+    let r = page
+        .post_form(
+            "/teams",
+            &[
+                ("name", "社区工作站二"),
+                ("place", &format!("community:{community}")),
+                ("station_address", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = page
+        .post_form(
+            "/teams",
+            &[
+                ("name", "社区工作站三"),
+                ("place", "moon:1"),
+                ("station_address", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = app
+        .login("zhangshiying")
+        .await
+        .get("/teams")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("新建红管家队伍"));
+    let official_page = app.login("huminjian").await;
+    let html = official_page
+        .get(&format!("/organisations/{bureau}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("停车规划") && html.contains("修改名称、电话和职责事项"),
+        "{html}"
+    );
+    let r = official_page
+        .post_form(
+            &format!("/organisations/{bureau}"),
+            &[
+                ("name", "永川区园林局"),
+                ("phone", ""),
+                ("matters", "绿地\n\n道路\n"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, v) = get(&app, &official, &format!("/api/v1/organisations/{bureau}")).await;
+    assert_eq!(v["matters"], json!(["绿地", "道路"]));
+}
