@@ -287,19 +287,9 @@ impl Db {
     }
 
     pub async fn grant_rows(&self, user_id: i64) -> sqlx::Result<Vec<GrantRow>> {
-        sqlx::query_as(
-            "SELECT g.id, g.role, g.scope_kind, g.scope_id, \
-                    CASE g.scope_kind WHEN 'compound' THEN c.name WHEN 'building' THEN bc.name || ' ' || b.name \
-                      WHEN 'region' THEN r.name WHEN 'organisation' THEN o.name WHEN 'team' THEN t.name END AS scope_name \
-             FROM role_grants g \
-             LEFT JOIN compounds c ON g.scope_kind = 'compound' AND c.id = g.scope_id \
-             LEFT JOIN buildings b ON g.scope_kind = 'building' AND b.id = g.scope_id \
-             LEFT JOIN compounds bc ON bc.id = b.compound_id \
-             LEFT JOIN regions r ON g.scope_kind = 'region' AND r.id = g.scope_id \
-             LEFT JOIN organisations o ON g.scope_kind = 'organisation' AND o.id = g.scope_id \
-             LEFT JOIN teams t ON g.scope_kind = 'team' AND t.id = g.scope_id \
-             WHERE g.user_id = $1 ORDER BY g.id",
-        )
+        sqlx::query_as(&format!(
+            "{GRANT_SELECT} WHERE g.user_id = $1 ORDER BY g.id"
+        ))
         .bind(user_id)
         .fetch_all(&self.pool)
         .await

@@ -198,18 +198,29 @@ pub struct DwellingEdit {
     pub area_source: String,
 }
 
+/// A dwelling and its compound, when the actor may do `action` there.
+async fn dwelling_for(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    action: Action,
+) -> AppResult<(Dwelling, Compound)> {
+    let dwelling = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
+    let compound = compound_of(db, dwelling.compound_id).await?;
+    actor.require(
+        action,
+        &Target::Place(compound.place(Some(dwelling.building_id))),
+    )?;
+    Ok((dwelling, compound))
+}
+
 pub async fn edit_dwelling(
     db: &Db,
     actor: &Actor,
     id: i64,
     edit: &DwellingEdit,
 ) -> AppResult<Dwelling> {
-    let before = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
-    let compound = compound_of(db, before.compound_id).await?;
-    actor.require(
-        Action::EditPlace,
-        &Target::Place(compound.place(Some(before.building_id))),
-    )?;
+    let (before, _) = dwelling_for(db, actor, id, Action::EditPlace).await?;
     let mut c = Checks::default();
     let area = check_dwelling(&mut c, edit);
     c.finish()?;
@@ -342,12 +353,7 @@ pub async fn add_resident(
     use crate::domain::kinds::HoldingRelation;
     use crate::domain::period::DatePeriod;
     use crate::domain::personal::{mask_id_number, parse_id_number, parse_phone};
-    let dwelling = db.dwelling(dwelling_id).await?.ok_or(AppError::NotFound)?;
-    let compound = compound_of(db, dwelling.compound_id).await?;
-    actor.require(
-        Action::EditPeople,
-        &Target::Place(compound.place(Some(dwelling.building_id))),
-    )?;
+    dwelling_for(db, actor, dwelling_id, Action::EditPeople).await?;
     let mut c = Checks::default();
     let name = c.text("name", &new.name, 50);
     let phone = match new.phone.as_deref().map(str::trim) {
@@ -449,12 +455,7 @@ pub async fn add_holding(
 ) -> AppResult<HoldingRow> {
     use crate::domain::kinds::HoldingRelation;
     use crate::domain::period::DatePeriod;
-    let dwelling = db.dwelling(dwelling_id).await?.ok_or(AppError::NotFound)?;
-    let compound = compound_of(db, dwelling.compound_id).await?;
-    actor.require(
-        Action::EditPeople,
-        &Target::Place(compound.place(Some(dwelling.building_id))),
-    )?;
+    dwelling_for(db, actor, dwelling_id, Action::EditPeople).await?;
     let mut c = Checks::default();
     if db.person(new.person_id).await?.is_none() {
         c.fail("person_id", "unknown");

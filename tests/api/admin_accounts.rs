@@ -5,14 +5,7 @@
 use crate::cases::{compound, get, post, send_json};
 use crate::helpers::*;
 use reqwest::Method;
-use serde_json::{Value, json};
-
-fn field_error(e: &Value) -> (&str, &str) {
-    (
-        e["error"]["fields"][0]["field"].as_str().unwrap_or(""),
-        e["error"]["fields"][0]["code"].as_str().unwrap_or(""),
-    )
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn administrators_open_accounts_and_grants_take_effect_at_once() {
@@ -45,10 +38,7 @@ async fn administrators_open_accounts_and_grants_take_effect_at_once() {
         (json!({"person_id": 999_999_999}), ("person_id", "unknown")),
         (json!({"locale": "fr"}), ("locale", "invalid")),
     ] {
-        let mut body = good.clone();
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
+        let body = with_changes(&good, &change);
         let (status, e) = post(&app, &admin, "/api/v1/users", body).await;
         assert_eq!((status, field_error(&e)), (422, expected), "{change}");
     }

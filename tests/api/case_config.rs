@@ -53,10 +53,7 @@ async fn an_administrator_configures_categories_and_sla_and_new_cases_follow() {
         ),
         (json!({"sla_class": "whenever"}), "sla_class", "unknown"),
     ] {
-        let mut body = good.clone();
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
+        let body = with_changes(&good, &change);
         let (status, e) = post(&app, &admin, "/api/v1/case-categories", body).await;
         assert_eq!(status, 422, "{change} → {e}");
         assert_eq!(e["error"]["fields"][0]["field"], field, "{e}");

@@ -10,13 +10,6 @@ async fn patch(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Val
     send_json(app, token, Method::PATCH, path, body).await
 }
 
-fn field_error(e: &Value) -> (&str, &str) {
-    (
-        e["error"]["fields"][0]["field"].as_str().unwrap_or(""),
-        e["error"]["fields"][0]["code"].as_str().unwrap_or(""),
-    )
-}
-
 #[tokio::test]
 async fn compounds_are_edited_within_reach_and_audited() {
     let app = spawn_demo().await;
@@ -36,10 +29,7 @@ async fn compounds_are_edited_within_reach_and_audited() {
             ("address", "too_long"),
         ),
     ] {
-        let mut body = good.clone();
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
+        let body = with_changes(&good, &change);
         let (status, e) = patch(&app, &manager, &path, body).await;
         assert_eq!((status, field_error(&e)), (422, expected), "{change}");
     }
@@ -128,10 +118,7 @@ async fn holdings_are_added_and_ended_without_overlaps() {
         (json!({"since": "2026-02-30"}), ("since", "invalid_date")),
         (json!({"until": "2025-12-31"}), ("until", "before_start")),
     ] {
-        let mut body = good.clone();
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
+        let body = with_changes(&good, &change);
         let (status, e) = post(&app, &staff, &path, body).await;
         assert_eq!((status, field_error(&e)), (422, expected), "{change}");
     }
@@ -307,10 +294,7 @@ async fn contracts_and_committee_members_are_recorded_by_those_who_edit_organisa
         ),
         (json!({"person_id": 99_999_999}), ("person_id", "unknown")),
     ] {
-        let mut body = good.clone();
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
+        let body = with_changes(&good, &change);
         let (status, e) = post(&app, &official, &members, body).await;
         assert_eq!((status, field_error(&e)), (422, expected), "{change}");
     }
@@ -437,10 +421,7 @@ async fn buildings_dwellings_and_new_residents_are_added_within_reach() {
             ("entrance", "too_long"),
         ),
     ] {
-        let mut body = good.clone();
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
+        let body = with_changes(&good, &change);
         let (s, e) = post(&app, &manager, &path, body).await;
         assert_eq!((s, field_error(&e)), (422, expected), "{change}");
     }
@@ -490,10 +471,7 @@ async fn buildings_dwellings_and_new_residents_are_added_within_reach() {
         (json!({"relation": "developer"}), ("relation", "invalid")),
         (json!({"since": "2026-02-30"}), ("since", "invalid_date")),
     ] {
-        let mut body = good.clone();
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
+        let body = with_changes(&good, &change);
         let (s, e) = post(&app, &staff, &path, body).await;
         assert_eq!((s, field_error(&e)), (422, expected), "{change}");
     }

@@ -216,3 +216,22 @@ impl TestApp {
         self.id_of(sql).await
     }
 }
+
+/// A good request body with some of its fields replaced (for "each bad field is refused" loops).
+pub fn with_changes(good: &serde_json::Value, change: &serde_json::Value) -> serde_json::Value {
+    let mut body = good.clone();
+    if let Some(fields) = change.as_object() {
+        for (k, v) in fields {
+            body[k] = v.clone();
+        }
+    }
+    body
+}
+
+/// The first field error of an API error answer: (field, code).
+pub fn field_error(e: &serde_json::Value) -> (&str, &str) {
+    (
+        e["error"]["fields"][0]["field"].as_str().unwrap_or(""),
+        e["error"]["fields"][0]["code"].as_str().unwrap_or(""),
+    )
+}
