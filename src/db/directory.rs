@@ -253,6 +253,37 @@ impl Db {
         .await
     }
 
+    /// One committee membership: (organisation, the membership).
+    pub async fn committee_member(&self, id: i64) -> sqlx::Result<Option<(i64, CommitteeMember)>> {
+        #[derive(sqlx::FromRow)]
+        struct Owned {
+            organisation_id: i64,
+            #[sqlx(flatten)]
+            member: CommitteeMember,
+        }
+        let row: Option<Owned> = sqlx::query_as(
+            "SELECT m.organisation_id, m.id, m.person_id, p.name, m.position, m.term_from, m.term_to \
+             FROM committee_members m JOIN people p ON p.id = m.person_id WHERE m.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| (r.organisation_id, r.member)))
+    }
+
+    /// End a term that is still open; false when it had an end already.
+    pub async fn end_committee_term(&self, id: i64, term_to: &str) -> sqlx::Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE committee_members SET term_to = $1 WHERE id = $2 AND term_to IS NULL",
+        )
+        .bind(term_to)
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
     pub async fn committee_members(
         &self,
         organisation_id: i64,

@@ -403,6 +403,30 @@ impl Db {
         .await
     }
 
+    /// A new compound in a community (`regions`: city, district, sub-district, community),
+    /// unless the community has one of that name (then None).
+    pub async fn insert_compound(
+        &self,
+        regions: [i64; 4],
+        name: &str,
+        kind: &str,
+        address: &str,
+    ) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "INSERT INTO compounds (city_id, district_id, subdistrict_id, community_id, name, kind, address) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (community_id, name) DO NOTHING RETURNING id",
+        )
+        .bind(regions[0])
+        .bind(regions[1])
+        .bind(regions[2])
+        .bind(regions[3])
+        .bind(name)
+        .bind(kind)
+        .bind(address)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
     /// A new building of a compound, unless the compound has one of that name (then None).
     pub async fn insert_building(&self, compound_id: i64, name: &str) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar(

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/compounds/{id}",
             get(compound).patch(compound_patch),
         )
+        .route("/api/v1/regions/{id}/compounds", post(compound_add))
         .route("/api/v1/compounds/{id}/buildings", post(building_add))
         .route("/api/v1/buildings/{id}/dwellings", post(dwelling_add))
         .route("/api/v1/dwellings/{id}/residents", post(resident_add))
@@ -44,6 +45,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/holdings/{id}/end", post(holding_end))
         .route("/api/v1/organisations/{id}/contracts", post(contract_add))
         .route("/api/v1/contracts/{id}/end", post(contract_end))
+        .route(
+            "/api/v1/committee-members/{id}/end",
+            post(committee_term_end),
+        )
         .route(
             "/api/v1/organisations/{id}/committee",
             post(committee_member_add),
@@ -93,7 +98,7 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Red Butler (红管家) API", description = "Places, people, organisations and the Red Butler team of a district. Authenticate with `Authorization: Bearer <token>` (`redbutler token create --username U`) or the browser session (send `X-CSRF-Token` on writes)."),
-    paths(me, regions, compounds, compound, compound_patch, building_add, dwelling_add, resident_add, holding_add, holding_end, contract_add, contract_end, organisation_patch, team_create, committee_member_add, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
+    paths(me, regions, compounds, compound, compound_patch, compound_add, building_add, dwelling_add, resident_add, holding_add, holding_end, contract_add, contract_end, committee_term_end, organisation_patch, team_create, committee_member_add, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
           person_unmask, organisations, organisation, organisation_create, teams, team, team_member_add, team_squad_add,
           team_squad_member_add, team_field_add, building_leader_set, audit),
     components(schemas(ApiError, crate::error::FieldError)),
@@ -187,6 +192,18 @@ async fn compound_patch(
     Ok(Json(places::edit_compound(&s.db, &actor, id, &edit).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/regions/{id}/compounds", tag = "places", params(("id" = i64, Path, description = "The community")), request_body = places::CompoundEdit,
+    responses((status = 201, body = Compound), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn compound_add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(new): ApiJson<places::CompoundEdit>,
+) -> AppResult<(axum::http::StatusCode, Json<Compound>)> {
+    let c = places::add_compound(&s.db, &actor, id, &new).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(c)))
+}
+
 #[utoipa::path(post, path = "/api/v1/compounds/{id}/buildings", tag = "places", params(("id" = i64, Path)), request_body = places::BuildingNew,
     responses((status = 201, body = Building), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 async fn building_add(
@@ -267,6 +284,19 @@ async fn contract_end(
     ApiJson(end): ApiJson<dir::ContractEnd>,
 ) -> AppResult<Json<dir::OrganisationView>> {
     Ok(Json(dir::end_contract(&s.db, &actor, id, &end).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/committee-members/{id}/end", tag = "directory", params(("id" = i64, Path)), request_body = dir::TermEnd,
+    responses((status = 200, description = "The committee's organisation view", body = dir::OrganisationView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn committee_term_end(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(end): ApiJson<dir::TermEnd>,
+) -> AppResult<Json<dir::OrganisationView>> {
+    Ok(Json(
+        dir::end_committee_term(&s.db, &actor, id, &end).await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "directory", params(("id" = i64, Path)), request_body = dir::OrganisationEdit,

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/password", get(password_page).post(password_submit))
         .route("/lang/{code}", get(switch_lang))
         .route("/large/{mode}", get(switch_large))
-        .route("/places", get(places_page))
+        .route("/places", get(places_page).post(compound_create_submit))
         .route("/compounds/{id}", get(compound_page).post(compound_submit))
         .route("/compounds/{id}/buildings", post(building_submit))
         .route("/buildings/{id}/dwellings", post(new_dwelling_submit))
@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
             get(organisation_page).post(organisation_submit),
         )
         .route("/contracts/{id}/end", post(contract_end_submit))
+        .route("/committee-members/{id}/end", post(committee_end_submit))
         .route("/teams", get(teams_page).post(team_create_submit))
         .route("/teams/{id}", get(team_page))
         .route("/teams/{id}/members", post(team_member_submit))
@@ -533,6 +534,9 @@ struct PlacesPage {
     ctx: Ctx,
     rows: Vec<(Compound, String)>,
     next_after: Option<i64>,
+    /// Communities where the viewer may add a compound (none: no form).
+    communities: Vec<(i64, String)>,
+    kinds: Vec<&'static str>,
 }
 
 async fn places_page(
@@ -559,11 +563,49 @@ async fn places_page(
             (c, community)
         })
         .collect();
+    // Communities where this actor may add a compound.
+    let mut communities = Vec::new();
+    for r in &regions {
+        if r.level == "community"
+            && let Some(chain) = state.db.region_chain(r.id).await?
+            && actor.can(Action::EditPlace, &Target::Region(chain))
+        {
+            communities.push((r.id, r.name.clone()));
+        }
+    }
     render(PlacesPage {
         ctx,
         rows,
         next_after,
+        communities,
+        kinds: crate::domain::kinds::CompoundKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
     })
+}
+
+#[derive(Deserialize)]
+struct NewCompoundForm {
+    community_id: String,
+    name: String,
+    kind: String,
+    address: Option<String>,
+}
+
+async fn compound_create_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Form(f): Form<NewCompoundForm>,
+) -> AppResult<Redirect> {
+    let community = form_number(&f.community_id, "community_id")?;
+    let new = places::CompoundEdit {
+        name: f.name,
+        kind: f.kind,
+        address: f.address,
+    };
+    let c = places::add_compound(&state.db, &actor, community, &new).await?;
+    Ok(Redirect::to(&format!("/compounds/{}", c.id)))
 }
 
 #[derive(Template)]
@@ -1028,6 +1070,25 @@ async fn contract_end_submit(
 ) -> AppResult<Redirect> {
     let end = dir::ContractEnd { ends_on: f.ends_on };
     let v = dir::end_contract(&state.db, &actor, id_of(&id)?, &end).await?;
+    Ok(Redirect::to(&format!(
+        "/organisations/{}",
+        v.organisation.id
+    )))
+}
+
+#[derive(Deserialize)]
+struct TermEndForm {
+    term_to: String,
+}
+
+async fn committee_end_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Form(f): Form<TermEndForm>,
+) -> AppResult<Redirect> {
+    let end = dir::TermEnd { term_to: f.term_to };
+    let v = dir::end_committee_term(&state.db, &actor, id_of(&id)?, &end).await?;
     Ok(Redirect::to(&format!(
         "/organisations/{}",
         v.organisation.id

@@ -224,6 +224,57 @@ pub async fn end_contract(
     view_organisation(db, actor, before.organisation_id).await
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TermEnd {
+    /// The member's last day on the committee, YYYY-MM-DD.
+    pub term_to: String,
+}
+
+/// End a committee member's term early (resignation, sale of the home, recall).
+pub async fn end_committee_term(
+    db: &Db,
+    actor: &Actor,
+    member_id: i64,
+    end: &TermEnd,
+) -> AppResult<OrganisationView> {
+    use crate::domain::period::DatePeriod;
+    let (org_id, before) = db
+        .committee_member(member_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let org = db.organisation(org_id).await?.ok_or(AppError::NotFound)?;
+    actor.require(
+        Action::EditOrganisation,
+        &Target::Region(organisation_regions(db, &org).await?),
+    )?;
+    if before.term_to.is_some() {
+        return Err(AppError::field("term_to", "already_ended"));
+    }
+    let period = DatePeriod::parse(&before.term_from, Some(&end.term_to), "term_to", "term_to")
+        .map_err(|(f, e)| AppError::field(f, e))?;
+    let to = period
+        .to_text()
+        .ok_or(AppError::field("term_to", "required"))?;
+    if !db.end_committee_term(member_id, &to).await? {
+        return Err(AppError::field("term_to", "already_ended"));
+    }
+    let (_, after) = db
+        .committee_member(member_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    super::audit_change(
+        db,
+        actor,
+        "committee_member",
+        Some(member_id),
+        Some(&before),
+        &after,
+        "",
+    )
+    .await?;
+    view_organisation(db, actor, org_id).await
+}
+
 pub async fn list_teams(db: &Db, _actor: &Actor) -> AppResult<Vec<Team>> {
     Ok(db.teams().await?)
 }

@@ -258,6 +258,46 @@ fn check_dwelling(c: &mut Checks, d: &DwellingEdit) -> Option<AreaCentiM2> {
 
 // ---------------------------------------------------------------- new buildings, dwellings, residents
 
+/// A new compound of a community: the same fields as an edit.
+pub async fn add_compound(
+    db: &Db,
+    actor: &Actor,
+    community_id: i64,
+    new: &CompoundEdit,
+) -> AppResult<Compound> {
+    let level = db
+        .regions()
+        .await?
+        .into_iter()
+        .find(|r| r.id == community_id)
+        .map(|r| r.level)
+        .ok_or(AppError::NotFound)?;
+    let regions = db
+        .region_chain(community_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.require(Action::EditPlace, &Target::Region(regions))?;
+    let mut c = Checks::default();
+    if level != crate::domain::kinds::RegionLevel::Community.as_str() {
+        c.fail("community_id", "invalid");
+    }
+    let name = c.text("name", &new.name, 60);
+    if crate::domain::kinds::CompoundKind::parse(&new.kind).is_none() {
+        c.fail("kind", "invalid");
+    }
+    let address = c
+        .optional_text("address", new.address.as_deref(), 200)
+        .unwrap_or_default();
+    c.finish()?;
+    let id = db
+        .insert_compound(regions, &name, &new.kind, &address)
+        .await?
+        .ok_or(AppError::field("name", "taken"))?;
+    let created = compound_of(db, id).await?;
+    audit_change(db, actor, "compound", Some(id), None, &created, "").await?;
+    Ok(created)
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BuildingNew {
     /// e.g. "11栋"; unique within the compound.

@@ -824,3 +824,163 @@ async fn organisations_change_contracts_end_and_new_teams_start_with_four_squads
     let (_, v) = get(&app, &official, &format!("/api/v1/organisations/{bureau}")).await;
     assert_eq!(v["matters"], json!(["绿地", "道路"]));
 }
+
+/// New compounds in a community, and committee terms ended early.
+#[tokio::test]
+async fn compounds_are_added_to_communities_and_committee_terms_end() {
+    let app = spawn_demo().await;
+    let staff = app.token("liwenjing").await; // community office of 兴龙湖社区
+    let official = app.token("huminjian").await;
+    let manager = app.token("zhengkairui").await;
+    let community = app
+        .id_of("SELECT id FROM regions WHERE name = '兴龙湖社区'")
+        .await;
+    let district = app
+        .id_of("SELECT id FROM regions WHERE level = 'district' ORDER BY id LIMIT 1")
+        .await;
+    let path = format!("/api/v1/regions/{community}/compounds");
+    let good =
+        json!({"name": "滨江花园", "kind": "owner_occupied", "address": "永川区滨江路 1 号"});
+    for (change, expected) in [
+        (json!({"name": ""}), ("name", "required")),
+        (json!({"name": "凤栖阁"}), ("name", "taken")),
+        (json!({"kind": "castle"}), ("kind", "invalid")),
+        (
+            json!({"address": "路".repeat(201)}),
+            ("address", "too_long"),
+        ),
+    ] {
+        let (s, e) = post(&app, &staff, &path, with_changes(&good, &change)).await;
+        assert_eq!((s, field_error(&e)), (422, expected), "{change}");
+    }
+    let admin = app.token("admin").await;
+    let (s, e) = post(
+        &app,
+        &admin,
+        &format!("/api/v1/regions/{district}/compounds"),
+        good.clone(),
+    )
+    .await;
+    assert_eq!((s, field_error(&e)), (422, ("community_id", "invalid")));
+    assert_eq!(post(&app, &manager, &path, good.clone()).await.0, 403);
+    assert_eq!(
+        post(
+            &app,
+            &staff,
+            "/api/v1/regions/99999999/compounds",
+            good.clone()
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM compounds WHERE name = '滨江花园'")
+            .await,
+        0
+    );
+    let (s, c) = post(&app, &staff, &path, good.clone()).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["community_id"], community);
+    // It is a place like any other: buildings can be added and it is listed.
+    let id = c["id"].as_i64().unwrap();
+    assert_eq!(
+        post(
+            &app,
+            &staff,
+            &format!("/api/v1/compounds/{id}/buildings"),
+            json!({"name": "1栋"})
+        )
+        .await
+        .0,
+        201
+    );
+    let page = app.login("liwenjing").await;
+    let html = page.get("/places").await.text().await.unwrap();
+    assert!(
+        html.contains("新增小区") && html.contains("滨江花园"),
+        "{html}"
+    );
+    let r = page
+        .post_form(
+            "/places",
+            &[
+                ("community_id", &community.to_string()),
+                ("name", "滨江花园二期"),
+                ("kind", "mixed"),
+                ("address", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = page
+        .post_form(
+            "/places",
+            &[
+                ("community_id", "x"),
+                ("name", "滨江花园三期"),
+                ("kind", "mixed"),
+                ("address", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = app
+        .login("zhangshiying")
+        .await
+        .get("/places")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("新增小区"));
+
+    // A committee member's term ends early.
+    let committee = app
+        .id_of("SELECT id FROM organisations WHERE kind = 'owners_committee' ORDER BY id LIMIT 1")
+        .await;
+    let person = app
+        .id_of("SELECT id FROM people WHERE name = '杨明利'")
+        .await;
+    let (s, v) = post(
+        &app,
+        &official,
+        &format!("/api/v1/organisations/{committee}/committee"),
+        json!({"person_id": person, "position": "委员", "term_from": "2025-01-01"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let member = v["committee"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["person_id"] == person && m["term_to"].is_null())
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let end = format!("/api/v1/committee-members/{member}/end");
+    let (s, e) = post(&app, &official, &end, json!({"term_to": "1999-01-01"})).await;
+    assert_eq!((s, field_error(&e)), (422, ("term_to", "before_start")));
+    assert_eq!(
+        post(&app, &manager, &end, json!({"term_to": "2026-10-31"}))
+            .await
+            .0,
+        403
+    );
+    let (s, v) = post(&app, &official, &end, json!({"term_to": "2026-10-31"})).await;
+    assert_eq!(s, 200, "{v}");
+    let ended = v["committee"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == member)
+        .unwrap()
+        .clone();
+    assert_eq!(ended["term_to"], "2026-10-31");
+    let (s, e) = post(&app, &official, &end, json!({"term_to": "2026-11-30"})).await;
+    assert_eq!((s, field_error(&e)), (422, ("term_to", "already_ended")));
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE entity = 'committee_member' AND action = 'update' AND entity_id = {member}")).await,
+        1
+    );
+}
