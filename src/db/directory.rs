@@ -410,6 +410,52 @@ impl Db {
         Ok(members)
     }
 
+    /// Remove a responsibility field of a team (of one of its members or squads); false when
+    /// the team has no such field.
+    pub async fn delete_field(&self, team_id: i64, field_id: i64) -> sqlx::Result<bool> {
+        Ok(sqlx::query(
+            "DELETE FROM responsibility_fields WHERE id = $1 AND \
+             (member_id IN (SELECT id FROM team_members WHERE team_id = $2) \
+              OR squad_id IN (SELECT id FROM squads WHERE team_id = $2))",
+        )
+        .bind(field_id)
+        .bind(team_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// How many mediations name this member as mediator (their record keeps the member).
+    pub async fn mediations_of_member(&self, member_id: i64) -> sqlx::Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM mediations WHERE mediator_member_id = $1")
+            .bind(member_id)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// A member leaves the team: their squad places and fields go with them, in one transaction.
+    /// False when the team has no such member.
+    pub async fn delete_member(&self, team_id: i64, member_id: i64) -> sqlx::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        for sql in [
+            "DELETE FROM squad_members WHERE member_id = $1",
+            "DELETE FROM responsibility_fields WHERE member_id = $1",
+        ] {
+            sqlx::query(sql).bind(member_id).execute(&mut *tx).await?;
+        }
+        let n = sqlx::query("DELETE FROM team_members WHERE id = $1 AND team_id = $2")
+            .bind(member_id)
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 1 {
+            tx.commit().await?;
+        }
+        Ok(n == 1)
+    }
+
     pub async fn fields_of_team(&self, team_id: i64) -> sqlx::Result<Vec<Field>> {
         sqlx::query_as(
             "SELECT f.id, f.member_id, f.squad_id, COALESCE(p.name, s.name) AS holder, f.compound_id, c.name AS compound_name, \

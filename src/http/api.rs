@@ -79,6 +79,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/teams/{id}/fields", post(team_field_add))
         .route(
+            "/api/v1/teams/{id}/members/{member}",
+            axum::routing::delete(team_member_remove),
+        )
+        .route(
+            "/api/v1/teams/{id}/fields/{field}",
+            axum::routing::delete(team_field_remove),
+        )
+        .route(
             "/api/v1/buildings/{id}/leader",
             axum::routing::put(building_leader_set),
         )
@@ -98,7 +106,7 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Red Butler (红管家) API", description = "Places, people, organisations and the Red Butler team of a district. Authenticate with `Authorization: Bearer <token>` (`redbutler token create --username U`) or the browser session (send `X-CSRF-Token` on writes)."),
-    paths(me, regions, compounds, compound, compound_patch, compound_add, building_add, dwelling_add, resident_add, holding_add, holding_end, contract_add, contract_end, committee_term_end, organisation_patch, team_create, committee_member_add, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
+    paths(me, regions, compounds, compound, compound_patch, compound_add, building_add, dwelling_add, resident_add, holding_add, holding_end, contract_add, contract_end, committee_term_end, organisation_patch, team_create, team_member_remove, team_field_remove, committee_member_add, compound_dwellings, building, dwelling, dwelling_patch, person, person_patch,
           person_unmask, organisations, organisation, organisation_create, teams, team, team_member_add, team_squad_add,
           team_squad_member_add, team_field_add, building_leader_set, audit),
     components(schemas(ApiError, crate::error::FieldError)),
@@ -542,6 +550,27 @@ async fn team_field_add(
     ApiJson(new): ApiJson<dir::FieldNew>,
 ) -> AppResult<Json<dir::TeamView>> {
     Ok(Json(dir::add_field(&s.db, &actor, id, &new).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{member}", tag = "directory", params(("id" = i64, Path), ("member" = i64, Path)),
+    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 404, body = ApiError),
+              (status = 422, description = "`mediates`: the member is the mediator of a mediation record", body = ApiError)))]
+async fn team_member_remove(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath((id, member)): ApiPath<(i64, i64)>,
+) -> AppResult<Json<dir::TeamView>> {
+    Ok(Json(dir::remove_member(&s.db, &actor, id, member).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/teams/{id}/fields/{field}", tag = "directory", params(("id" = i64, Path), ("field" = i64, Path)),
+    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+async fn team_field_remove(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath((id, field)): ApiPath<(i64, i64)>,
+) -> AppResult<Json<dir::TeamView>> {
+    Ok(Json(dir::remove_field(&s.db, &actor, id, field).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/buildings/{id}/leader", tag = "places", params(("id" = i64, Path)), request_body = dir::LeaderSet,

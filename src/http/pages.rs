@@ -53,6 +53,14 @@ pub fn router() -> Router<AppState> {
         .route("/teams/{id}/squads", post(team_squad_submit))
         .route("/teams/{id}/fields", post(team_field_submit))
         .route(
+            "/teams/{id}/members/{member}/remove",
+            post(team_member_remove_submit),
+        )
+        .route(
+            "/teams/{id}/fields/{field}/remove",
+            post(team_field_remove_submit),
+        )
+        .route(
             "/import",
             get(import_page)
                 .post(import_submit)
@@ -1292,6 +1300,26 @@ struct FieldForm {
     holder: String,
     compound_id: String,
     building_id: Option<String>,
+}
+
+async fn team_member_remove_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, member)): Path<(String, String)>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    dir::remove_member(&state.db, &actor, id, id_of(&member)?).await?;
+    Ok(Redirect::to(&format!("/teams/{id}")))
+}
+
+async fn team_field_remove_submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, field)): Path<(String, String)>,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    dir::remove_field(&state.db, &actor, id, id_of(&field)?).await?;
+    Ok(Redirect::to(&format!("/teams/{id}")))
 }
 
 async fn team_field_submit(

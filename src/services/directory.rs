@@ -387,6 +387,71 @@ pub async fn create_team(db: &Db, actor: &Actor, new: &TeamNew) -> AppResult<Tea
     view_team(db, actor, id).await
 }
 
+/// A member leaves the team; their squad places and responsibility fields go with them. A
+/// member named as mediator in a mediation record stays (the record must keep its mediator).
+pub async fn remove_member(
+    db: &Db,
+    actor: &Actor,
+    team_id: i64,
+    member_id: i64,
+) -> AppResult<TeamView> {
+    require_team_edit(db, actor, team_id).await?;
+    let before = db
+        .members_of(team_id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == member_id)
+        .ok_or(AppError::NotFound)?;
+    if db.mediations_of_member(member_id).await? > 0 {
+        return Err(AppError::field("member_id", "mediates"));
+    }
+    if !db.delete_member(team_id, member_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let gone = serde_json::json!({"team_id": team_id, "person_id": before.person_id, "name": before.name, "title": before.title});
+    db.audit(AuditRecord {
+        actor_user_id: Some(actor.user_id),
+        action: "delete",
+        entity: "team_member",
+        entity_id: Some(member_id),
+        before: Some(gone),
+        after: None,
+        reason: "",
+    })
+    .await?;
+    view_team(db, actor, team_id).await
+}
+
+/// A responsibility field is given up (the patch goes to someone else).
+pub async fn remove_field(
+    db: &Db,
+    actor: &Actor,
+    team_id: i64,
+    field_id: i64,
+) -> AppResult<TeamView> {
+    require_team_edit(db, actor, team_id).await?;
+    let before = db
+        .fields_of_team(team_id)
+        .await?
+        .into_iter()
+        .find(|f| f.id == field_id)
+        .ok_or(AppError::NotFound)?;
+    if !db.delete_field(team_id, field_id).await? {
+        return Err(AppError::NotFound);
+    }
+    db.audit(AuditRecord {
+        actor_user_id: Some(actor.user_id),
+        action: "delete",
+        entity: "responsibility_field",
+        entity_id: Some(field_id),
+        before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
+        after: None,
+        reason: "",
+    })
+    .await?;
+    view_team(db, actor, team_id).await
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MemberNew {
     pub person_id: i64,

@@ -984,3 +984,160 @@ async fn compounds_are_added_to_communities_and_committee_terms_end() {
         1
     );
 }
+
+/// A member leaves the team (their fields and squad places go, and with them their reach); a
+/// field is given up; a mediator stays; only those who edit teams may do it.
+#[tokio::test]
+async fn members_leave_teams_and_fields_are_given_up() {
+    let app = spawn_demo().await;
+    let staff = app.token("liwenjing").await;
+    let resident = app.token("zhangshiying").await;
+    let (team, member): (i64, i64) = sqlx::query_as(
+        "SELECT m.team_id, m.id FROM team_members m JOIN users u ON u.person_id = m.person_id WHERE u.username = 'luojiangyan'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let guoshui = compound(&app, "国税佳苑").await;
+    let people = format!("/api/v1/compounds/{guoshui}/dwellings");
+    assert_eq!(
+        get(&app, &app.token("luojiangyan").await, &people).await.0,
+        200
+    );
+
+    // A field given up.
+    let field = app
+        .id_of(&format!(
+            "SELECT id FROM responsibility_fields WHERE member_id = {member} ORDER BY id LIMIT 1"
+        ))
+        .await;
+    let path = format!("/api/v1/teams/{team}/fields/{field}");
+    assert_eq!(
+        send_json(&app, &resident, Method::DELETE, &path, json!({}))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        send_json(
+            &app,
+            &staff,
+            Method::DELETE,
+            &format!("/api/v1/teams/{team}/fields/99999999"),
+            json!({})
+        )
+        .await
+        .0,
+        404
+    );
+    let (s, v) = send_json(&app, &staff, Method::DELETE, &path, json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["id"] != field)
+    );
+    assert_eq!(
+        send_json(&app, &staff, Method::DELETE, &path, json!({}))
+            .await
+            .0,
+        404
+    );
+
+    // A mediator stays on the team.
+    let zhang = app.token("zhangshiying").await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let (_, c) = post(&app, &zhang, "/api/v1/cases", json!({"kind": "dispute", "category": "neighbours", "compound_id": fengqige, "description": "楼上漏水"})).await;
+    let mediator = app
+        .id_of(&format!("SELECT id FROM team_members WHERE team_id = {team} AND id <> {member} ORDER BY id LIMIT 1"))
+        .await;
+    sqlx::query("INSERT INTO mediations (case_id, mediator_member_id) VALUES ($1, $2)")
+        .bind(c["id"].as_i64().unwrap())
+        .bind(mediator)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let (s, e) = send_json(
+        &app,
+        &staff,
+        Method::DELETE,
+        &format!("/api/v1/teams/{team}/members/{mediator}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!((s, field_error(&e)), (422, ("member_id", "mediates")));
+
+    // The member leaves: squads, fields and reach go with them.
+    let path = format!("/api/v1/teams/{team}/members/{member}");
+    assert_eq!(
+        send_json(&app, &resident, Method::DELETE, &path, json!({}))
+            .await
+            .0,
+        403
+    );
+    let (s, v) = send_json(&app, &staff, Method::DELETE, &path, json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(
+        v["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"] != member)
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM squad_members WHERE member_id = {member}"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM responsibility_fields WHERE member_id = {member}"
+        ))
+        .await,
+        0
+    );
+    assert_ne!(
+        get(&app, &app.token("luojiangyan").await, &people).await.0,
+        200
+    );
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE entity = 'team_member' AND action = 'delete' AND entity_id = {member}")).await,
+        1
+    );
+    assert_eq!(
+        send_json(&app, &staff, Method::DELETE, &path, json!({}))
+            .await
+            .0,
+        404
+    );
+
+    // The team page offers it to staff, in Chinese.
+    let page = app.login("liwenjing").await;
+    let html = page
+        .get(&format!("/teams/{team}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("离队"), "{html}");
+    let other = app
+        .id_of(&format!("SELECT id FROM team_members WHERE team_id = {team} AND id <> {mediator} ORDER BY id LIMIT 1"))
+        .await;
+    let r = page
+        .post_form(&format!("/teams/{team}/members/{other}/remove"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let html = app
+        .login("zhangshiying")
+        .await
+        .get(&format!("/teams/{team}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("离队"));
+}
