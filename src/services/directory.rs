@@ -43,6 +43,16 @@ pub async fn view_organisation(db: &Db, actor: &Actor, id: i64) -> AppResult<Org
     })
 }
 
+/// The organisation, when the actor may edit it (EditOrganisation within its regions).
+async fn organisation_for_edit(db: &Db, actor: &Actor, id: i64) -> AppResult<Organisation> {
+    let org = db.organisation(id).await?.ok_or(AppError::NotFound)?;
+    actor.require(
+        Action::EditOrganisation,
+        &Target::Region(organisation_regions(db, &org).await?),
+    )?;
+    Ok(org)
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OrganisationNew {
     pub kind: String,
@@ -121,11 +131,8 @@ pub async fn update_organisation(
     id: i64,
     edit: &OrganisationEdit,
 ) -> AppResult<OrganisationView> {
+    organisation_for_edit(db, actor, id).await?;
     let before = view_organisation(db, actor, id).await?;
-    actor.require(
-        Action::EditOrganisation,
-        &Target::Region(organisation_regions(db, &before.organisation).await?),
-    )?;
     let mut c = Checks::default();
     let name = c.text("name", &edit.name, 100);
     let phone = c
@@ -191,14 +198,7 @@ pub async fn end_contract(
 ) -> AppResult<OrganisationView> {
     use crate::domain::period::DatePeriod;
     let before = db.contract(contract_id).await?.ok_or(AppError::NotFound)?;
-    let org = db
-        .organisation(before.organisation_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    actor.require(
-        Action::EditOrganisation,
-        &Target::Region(organisation_regions(db, &org).await?),
-    )?;
+    organisation_for_edit(db, actor, before.organisation_id).await?;
     if before.ends_on.is_some() {
         return Err(AppError::field("ends_on", "already_ended"));
     }
@@ -242,11 +242,7 @@ pub async fn end_committee_term(
         .committee_member(member_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let org = db.organisation(org_id).await?.ok_or(AppError::NotFound)?;
-    actor.require(
-        Action::EditOrganisation,
-        &Target::Region(organisation_regions(db, &org).await?),
-    )?;
+    organisation_for_edit(db, actor, org_id).await?;
     if before.term_to.is_some() {
         return Err(AppError::field("term_to", "already_ended"));
     }
@@ -799,14 +795,7 @@ pub async fn add_committee_member(
     new: &CommitteeMemberNew,
 ) -> AppResult<OrganisationView> {
     use crate::domain::period::DatePeriod;
-    let org = db
-        .organisation(organisation_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    actor.require(
-        Action::EditOrganisation,
-        &Target::Region(organisation_regions(db, &org).await?),
-    )?;
+    let org = organisation_for_edit(db, actor, organisation_id).await?;
     let mut c = Checks::default();
     if org.kind != OrgKind::OwnersCommittee.as_str() {
         c.fail("organisation_id", "not_a_committee");
