@@ -2,7 +2,6 @@
 use crate::app::{Application, shutdown_signal};
 use crate::config::{Config, FlagOverrides};
 use crate::db::Db;
-use crate::domain::kinds::{Role, ScopeKind};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -206,19 +205,19 @@ pub fn tally_files(
     ballots: &std::path::Path,
     matter: u8,
 ) -> Result<String, String> {
-    use crate::domain::vote_files;
+    use crate::domain::decisions::vote_files;
     let read = |p: &std::path::Path| {
         std::fs::read(p)
             .map_err(|e| format!("cannot read {}: {e}", p.display()))
             .and_then(|b| String::from_utf8(b).map_err(|_| format!("{} is not UTF-8", p.display())))
     };
-    if crate::domain::vote::matter_class(matter).is_none() {
+    if crate::domain::decisions::vote::matter_class(matter).is_none() {
         return Err(format!("--matter {matter}: the art. 278 item must be 1–9"));
     }
     let roll = vote_files::parse_roll(&read(roll)?).map_err(|e| e.to_string())?;
     let ballots = vote_files::parse_ballots(&read(ballots)?, &roll).map_err(|e| e.to_string())?;
     let counts = vote_files::count(&roll, &ballots);
-    let outcome = crate::domain::vote::outcome(matter, &counts)
+    let outcome = crate::domain::decisions::vote::outcome(matter, &counts)
         .ok_or_else(|| "the art. 278 item must be 1–9".to_string())?;
     serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())
 }
@@ -306,9 +305,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import { kind, file, en } => {
             let db = connect().await?;
             let locale = if en {
-                crate::http::ctx::Locale::En
+                crate::locale::Locale::En
             } else {
-                crate::http::ctx::Locale::Zh
+                crate::locale::Locale::Zh
             };
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
@@ -335,25 +334,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     scope_id,
                     person_id,
                 } => {
-                    let role =
-                        Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
-                    let scope = ScopeKind::parse(&scope_kind)
-                        .ok_or_else(|| anyhow::anyhow!("unknown scope kind {scope_kind}"))?;
-                    crate::auth::check_new_password(&password)
-                        .map_err(|c| anyhow::anyhow!("password: {c}"))?;
-                    let hash = crate::auth::hash_password(password).await?;
-                    let id = db.insert_user(&username, person_id, &hash, "zh-CN").await?;
-                    db.insert_grant(id, role, scope, scope_id).await?;
+                    let id = crate::services::accounts::operator::create_user(
+                        &db,
+                        &username,
+                        password,
+                        &role,
+                        &scope_kind,
+                        scope_id,
+                        person_id,
+                    )
+                    .await?;
                     println!("user {username} created (id {id})");
                 }
                 UserAction::Password { username, password } => {
-                    let user = db
-                        .user_by_login(&username)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("no user {username}"))?;
-                    crate::auth::check_new_password(&password)
-                        .map_err(|c| anyhow::anyhow!("password: {c}"))?;
-                    db.set_password(user.id, &crate::auth::hash_password(password).await?)
+                    crate::services::accounts::operator::set_password(&db, &username, password)
                         .await?;
                     println!("password of {username} changed");
                 }
@@ -363,22 +357,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             action: TokenAction::Create { username, name },
         } => {
             let db = connect().await?;
-            let user = db
-                .user_by_login(&username)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no user {username}"))?;
-            let token = crate::auth::new_token();
-            db.insert_api_token(user.id, &name, &crate::auth::token_hash(&token))
-                .await?;
+            let token =
+                crate::services::accounts::operator::create_token(&db, &username, &name).await?;
             println!("{token}");
         }
         Command::Open311Key {
             action: Open311KeyAction::Create { name },
         } => {
             let db = connect().await?;
-            let key = crate::auth::new_token();
-            db.insert_open311_client(&name, &crate::auth::token_hash(&key), crate::db::now())
-                .await?;
+            let key = crate::services::open311::create_key(&db, &name).await?;
             println!("{key}");
         }
         Command::Backup { to } => {

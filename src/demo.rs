@@ -904,7 +904,7 @@ pub async fn load_demo(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
     db.reset_sequences(ALL_TABLES).await?;
 
     // Accounts, one per role (password `redbutler-demo`).
-    let hash = crate::auth::hash_password(DEMO_PASSWORD.into()).await?;
+    let hash = crate::services::accounts::credentials::hash_password(DEMO_PASSWORD.into()).await?;
     let logins: Vec<DemoAccount> = vec![
         (
             "admin",
@@ -1184,7 +1184,7 @@ pub struct CasesReport {
 /// Adds `n` synthetic cases spread over the last year, over every compound, category, unit and
 /// status (for benchmarks and for trying the figures pages on a large district). Deterministic.
 pub async fn generate_cases(db: &Db, n: u64, show_progress: bool) -> anyhow::Result<CasesReport> {
-    use crate::domain::case::CaseStatus;
+    use crate::domain::cases::CaseStatus;
     let started = std::time::Instant::now();
     let mut rng = fastrand::Rng::with_seed(311 + n);
     let compounds: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(

@@ -63,8 +63,8 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
-impl From<crate::domain::case::Refusal> for AppError {
-    fn from(r: crate::domain::case::Refusal) -> Self {
+impl From<crate::domain::cases::Refusal> for AppError {
+    fn from(r: crate::domain::cases::Refusal) -> Self {
         AppError::Conflict(r.code())
     }
 }

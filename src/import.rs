@@ -5,8 +5,8 @@ use crate::domain::access::{Action, PlaceRef, Target};
 use crate::domain::area::AreaCentiM2;
 use crate::domain::kinds::{AreaSource, CompoundKind, DwellingUse, HoldingRelation};
 use crate::domain::personal::{parse_id_number, parse_phone};
-use crate::http::ctx::Locale;
-use crate::http::session::Actor;
+use crate::locale::Locale;
+use crate::services::actor::Actor;
 use sqlx::Any;
 use std::collections::HashMap;
 

@@ -3,7 +3,6 @@
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub mod app;
-pub mod auth;
 pub mod bulk;
 pub mod cli;
 pub mod config;
@@ -13,4 +12,5 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod locale;
 pub mod services;

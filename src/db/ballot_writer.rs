@@ -6,7 +6,7 @@
 //! request gets its own answer; a refused request never affects the others.
 use super::decisions::{CastFailure, NewBallot};
 use crate::bulk::Table;
-use crate::domain::ballot_chain::{self, BallotRecord};
+use crate::domain::decisions::ballot_chain::{self, BallotRecord};
 use std::collections::HashSet;
 use tokio::sync::{mpsc, oneshot};
 

@@ -1,7 +1,7 @@
 //! SQL for cases, their events, photos, coordination requests, mediation, notifications and
 //! Open311 clients.
 use super::Db;
-use crate::domain::case::{CaseKind, CaseState, CaseStatus, Event, Level, Rating, Unit, UnitKind};
+use crate::domain::cases::{CaseKind, CaseState, CaseStatus, Event, Level, Rating, Unit, UnitKind};
 use crate::domain::deadline::SlaPeriods;
 use serde::Serialize;
 use sqlx::Row;
@@ -575,7 +575,7 @@ impl Db {
     ) -> sqlx::Result<bool> {
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
-        let signed_in_time = if event.kind == crate::domain::case::EventKind::SignedFor {
+        let signed_in_time = if event.kind == crate::domain::cases::EventKind::SignedFor {
             Some(row.sign_due.is_none_or(|d| now < d) as i64)
         } else {
             row.signed_in_time
@@ -612,7 +612,7 @@ impl Db {
         .bind(next.no_follow_up_reason as i64)
         .bind(next.open_coordinations as i64)
         .bind(signed_in_time)
-        .bind((event.kind == crate::domain::case::EventKind::SignedFor) as i64)
+        .bind((event.kind == crate::domain::cases::EventKind::SignedFor) as i64)
         .bind(now)
         .bind(next.status.is_final() as i64)
         .bind(extra.rating_comment.is_some() as i64)
@@ -1636,8 +1636,8 @@ pub struct FigureCell {
 }
 
 impl FigureCell {
-    pub fn counts(&self) -> crate::domain::rates::CaseCounts {
-        crate::domain::rates::CaseCounts {
+    pub fn counts(&self) -> crate::domain::cases::rates::CaseCounts {
+        crate::domain::cases::rates::CaseCounts {
             total: self.total,
             due_to_sign: self.due_to_sign,
             signed_in_time: self.signed_in_time,

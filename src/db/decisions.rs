@@ -2,9 +2,9 @@
 //! agenda, the roll, ballots on the hash chain, questions, objections and meeting demands.
 use super::Db;
 use crate::bulk::Table;
-use crate::domain::ballot_chain::{self, BallotChannel, BallotRecord, StoredBallot};
-use crate::domain::roll::{Roll, UnitHolders};
-use crate::domain::vote::Choice;
+use crate::domain::decisions::ballot_chain::{self, BallotChannel, BallotRecord, StoredBallot};
+use crate::domain::decisions::roll::{Roll, UnitHolders};
+use crate::domain::decisions::vote::Choice;
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]

@@ -88,8 +88,14 @@ pub struct CaseCaches {
     pub categories: Ttl<(), std::sync::Arc<Vec<cases::Category>>>,
     pub sla: Ttl<String, crate::domain::deadline::SlaPeriods>,
     /// (compound, handler) → (first receiver, handling unit)
-    pub routes: Ttl<(i64, String), (crate::domain::case::Unit, Option<crate::domain::case::Unit>)>,
-    pub unit_users: Ttl<crate::domain::case::Unit, std::sync::Arc<Vec<i64>>>,
+    pub routes: Ttl<
+        (i64, String),
+        (
+            crate::domain::cases::Unit,
+            Option<crate::domain::cases::Unit>,
+        ),
+    >,
+    pub unit_users: Ttl<crate::domain::cases::Unit, std::sync::Arc<Vec<i64>>>,
     pub supervisors: Ttl<i64, std::sync::Arc<Vec<i64>>>,
     /// Figures pages: (scope, from, to) → the figures as JSON. A district's month takes a few
     /// hundred milliseconds to count on a million cases; within the TTL it is served as counted.

@@ -4,56 +4,27 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use std::convert::Infallible;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Locale {
-    #[default]
-    Zh,
-    En,
-}
+pub use crate::locale::Locale;
 
-impl Locale {
-    pub fn code(self) -> &'static str {
-        match self {
-            Locale::Zh => "zh-CN",
-            Locale::En => "en",
-        }
+/// The language chosen with the switch (cookie), else the browser's first known one, else zh-CN.
+pub fn locale_from_headers(headers: &HeaderMap) -> Locale {
+    if let Some(l) = cookie(headers, "rb_lang").and_then(|v| Locale::parse(&v)) {
+        return l;
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        let s = s.trim().to_ascii_lowercase();
-        if s.starts_with("zh") {
-            Some(Locale::Zh)
-        } else if s.starts_with("en") {
-            Some(Locale::En)
-        } else {
-            None
-        }
-    }
-
-    /// The language chosen with the switch (cookie), else the browser's first known one, else zh-CN.
-    pub fn from_headers(headers: &HeaderMap) -> Self {
-        if let Some(l) = cookie(headers, "rb_lang").and_then(|v| Locale::parse(&v)) {
-            return l;
-        }
-        headers
-            .get(axum::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.split(',')
-                    .find_map(|part| Locale::parse(part.split(';').next().unwrap_or("")))
-            })
-            .unwrap_or_default()
-    }
-
-    pub fn t(self, key: &str) -> String {
-        rust_i18n::t!(key, locale = self.code()).into_owned()
-    }
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .find_map(|part| Locale::parse(part.split(';').next().unwrap_or("")))
+        })
+        .unwrap_or_default()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Locale {
     type Rejection = Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Locale::from_headers(&parts.headers))
+        Ok(locale_from_headers(&parts.headers))
     }
 }
 
@@ -157,7 +128,7 @@ impl FromRequestParts<super::AppState> for Ctx {
             .await
             .ok();
         Ok(Ctx {
-            locale: Locale::from_headers(&parts.headers),
+            locale: locale_from_headers(&parts.headers),
             csrf: parts
                 .extensions
                 .get::<CsrfToken>()

@@ -1,16 +1,22 @@
 //! HTTP: pages, JSON API, middleware. Handlers are thin: they parse, call a service, render.
+//! One folder per capability (`places/`, `cases/`, …) with its `pages.rs` and `api.rs` side by
+//! side; `pages.rs` and `api.rs` here hold what the page and API modules share.
+pub mod accounts;
 pub mod api;
-pub mod api_accounts;
-pub mod api_cases;
-pub mod api_decisions;
+pub mod audit;
+pub mod cases;
 pub mod ctx;
+pub mod decisions;
+pub mod home;
+pub mod imports;
+pub mod notify;
 pub mod open311;
+pub mod organisations;
 pub mod pages;
-pub mod pages_accounts;
-pub mod pages_cases;
-pub mod pages_config;
-pub mod pages_decisions;
+pub mod people;
+pub mod places;
 pub mod session;
+pub mod teams;
 
 use crate::config::Config;
 use crate::db::Db;
@@ -22,7 +28,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use ctx::{CsrfToken, Locale, cookie, set_cookie};
+use ctx::{CsrfToken, cookie, set_cookie};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -34,11 +40,17 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(pages::router())
-        .merge(pages_cases::router())
-        .merge(pages_accounts::router())
-        .merge(pages_config::router())
-        .merge(pages_decisions::router())
+        .merge(home::router())
+        .merge(accounts::pages())
+        .merge(places::pages())
+        .merge(people::pages())
+        .merge(organisations::pages())
+        .merge(teams::pages())
+        .merge(cases::pages())
+        .merge(notify::pages())
+        .merge(decisions::pages())
+        .merge(audit::pages())
+        .merge(imports::router())
         .merge(open311::router())
         .merge(api::router())
         .route("/healthz", get(healthz))
@@ -116,7 +128,9 @@ async fn csrf_guard(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let existing = cookie(req.headers(), "rb_csrf").filter(|t| t.len() == 64);
-    let token = existing.clone().unwrap_or_else(crate::auth::new_token);
+    let token = existing
+        .clone()
+        .unwrap_or_else(crate::services::accounts::credentials::new_token);
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let (mut parts, body) = req.into_parts();
     let mut body = body;
@@ -177,7 +191,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
-    let locale = Locale::from_headers(req.headers());
+    let locale = ctx::locale_from_headers(req.headers());
     let large = cookie(req.headers(), "rb_large").as_deref() == Some("1");
     let is_get = req.method() == Method::GET;
     let resp = next.run(req).await;

@@ -2,12 +2,11 @@
 //! service definitions, requests (POST with an `api_key`), tokens; XML and JSON. Works with
 //! existing clients: `service/{code}` (singular) is accepted, empty parameters count as absent,
 //! `api_key` and `jurisdiction_id` may come in the query string of a POST.
-//!
-//! Requests are the public face of cases: petitions and wellbeing concerns are never listed,
-//! nor names or phones; a description only where the reporter agreed (Open311 reports are public).
-use super::AppState;
-use crate::db::cases::Open311Filter;
-use crate::domain::case::{CaseKind, CaseStatus};
+//! The rules (API key, filters, validation) are in `services::open311`; this file reads the
+//! parameters and writes the records.
+use crate::domain::cases::CaseStatus;
+use crate::http::AppState;
+use crate::services::open311;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -230,9 +229,15 @@ fn error_response(fmt: Format, Failure(status, description): Failure) -> Respons
     )
 }
 
-fn internal(e: impl std::fmt::Display) -> Failure {
-    tracing::error!(error = %e, "open311 internal error");
-    fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+impl From<open311::Failure> for Failure {
+    fn from(f: open311::Failure) -> Self {
+        match f {
+            open311::Failure::NotFound(m) => fail(StatusCode::NOT_FOUND, m),
+            open311::Failure::Forbidden(m) => fail(StatusCode::FORBIDDEN, m),
+            open311::Failure::BadRequest(m) => fail(StatusCode::BAD_REQUEST, m),
+            open311::Failure::Internal => fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+        }
+    }
 }
 
 fn w3(at: i64) -> String {
@@ -243,11 +248,9 @@ fn w3(at: i64) -> String {
 }
 
 async fn services(s: &AppState, fmt: Format) -> Result<Response, Failure> {
-    let cats = s.db.categories().await.map_err(internal)?;
+    let cats = open311::services(&s.db).await?;
     let rows: Vec<_> = cats
-        .iter()
-        .filter(|c| c.active == 1)
-        .cloned()
+        .into_iter()
         .map(|c| {
             vec![
                 ("service_code", t(c.code)),
@@ -264,24 +267,12 @@ async fn services(s: &AppState, fmt: Format) -> Result<Response, Failure> {
 }
 
 async fn definition(s: &AppState, fmt: Format, code: &str) -> Result<Response, Failure> {
-    let cats = s.db.categories().await.map_err(internal)?;
-    let Some(c) = cats
-        .iter()
-        .find(|c| c.code == code && c.active == 1)
-        .cloned()
-    else {
-        return Err(fail(
-            StatusCode::NOT_FOUND,
-            format!("unknown service_code {code}"),
-        ));
-    };
-    let values: Vec<Vec<(&'static str, V)>> = CaseKind::ALL
-        .iter()
-        .filter(|k| !matches!(k, CaseKind::Petition))
+    let c = open311::service(&s.db, code).await?;
+    let values: Vec<Vec<(&'static str, V)>> = open311::client_kinds()
         .map(|k| {
             vec![
                 ("key", t(k.as_str())),
-                ("name", t(crate::http::ctx::Locale::Zh.t(&k.label_key()))),
+                ("name", t(crate::locale::Locale::Zh.t(&k.label_key()))),
             ]
         })
         .collect();
@@ -353,66 +344,12 @@ fn request_record(r: &crate::db::cases::Open311Row) -> Vec<(&'static str, V)> {
     ]
 }
 
-fn timestamp(p: &HashMap<String, String>, key: &str) -> Result<Option<i64>, Failure> {
-    match p.get(key) {
-        None => Ok(None),
-        Some(v) => v
-            .parse::<jiff::Timestamp>()
-            .map(|t| Some(t.as_second()))
-            .map_err(|_| fail(StatusCode::BAD_REQUEST, format!("{key} must be a W3C datetime with a time zone, e.g. 2026-11-01T00:00:00+08:00"))),
-    }
-}
-
 async fn requests(
     s: &AppState,
     fmt: Format,
     p: &HashMap<String, String>,
 ) -> Result<Response, Failure> {
-    let mut f = Open311Filter::default();
-    if let Some(ids) = p.get("service_request_id") {
-        f.numbers = ids
-            .split(',')
-            .map(|i| i.trim().to_string())
-            .filter(|i| !i.is_empty())
-            .collect();
-    } else {
-        if let Some(codes) = p.get("service_code") {
-            f.codes = codes
-                .split(',')
-                .map(|i| i.trim().to_string())
-                .filter(|i| !i.is_empty())
-                .collect();
-        }
-        let now = crate::db::now();
-        let start = timestamp(p, "start_date")?;
-        let end = timestamp(p, "end_date")?;
-        f.end = end;
-        // The spec's default window: the last 90 days.
-        f.start = Some(start.unwrap_or(end.unwrap_or(now) - 90 * 86_400));
-        if let (Some(a), Some(b)) = (f.start, f.end)
-            && a > b
-        {
-            return Err(fail(
-                StatusCode::BAD_REQUEST,
-                "start_date is after end_date",
-            ));
-        }
-        if let Some(st) = p.get("status") {
-            for w in st.split(',').map(str::trim) {
-                match w {
-                    "open" => f.open = true,
-                    "closed" => f.closed = true,
-                    _ => {
-                        return Err(fail(
-                            StatusCode::BAD_REQUEST,
-                            "status must be open, closed or both",
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    let rows = s.db.open311_requests(&f, 1000).await.map_err(internal)?;
+    let rows = open311::requests(&s.db, p).await?;
     let recs: Vec<_> = rows.iter().map(request_record).collect();
     Ok(records(
         fmt,
@@ -424,39 +361,18 @@ async fn requests(
 }
 
 async fn one_request(s: &AppState, fmt: Format, id: &str) -> Result<Response, Failure> {
-    let f = Open311Filter {
-        numbers: vec![id.to_string()],
-        ..Default::default()
-    };
-    let rows = s.db.open311_requests(&f, 1).await.map_err(internal)?;
-    if rows.is_empty() {
-        return Err(fail(
-            StatusCode::NOT_FOUND,
-            format!("unknown service_request_id {id}"),
-        ));
-    }
-    let recs: Vec<_> = rows.iter().map(request_record).collect();
+    let r = open311::request(&s.db, id, "service_request_id").await?;
     Ok(records(
         fmt,
         StatusCode::OK,
         "service_requests",
         "request",
-        &recs,
+        &[request_record(&r)],
     ))
 }
 
 async fn token(s: &AppState, fmt: Format, token: &str) -> Result<Response, Failure> {
-    let f = Open311Filter {
-        numbers: vec![token.to_string()],
-        ..Default::default()
-    };
-    let rows = s.db.open311_requests(&f, 1).await.map_err(internal)?;
-    let Some(r) = rows.first() else {
-        return Err(fail(
-            StatusCode::NOT_FOUND,
-            format!("unknown token {token}"),
-        ));
-    };
+    let r = open311::request(&s.db, token, "token").await?;
     Ok(records(
         fmt,
         StatusCode::OK,
@@ -474,121 +390,20 @@ async fn post_request(
     fmt: Format,
     p: &HashMap<String, String>,
 ) -> Result<Response, Failure> {
-    let Some(key) = p.get("api_key") else {
-        return Err(fail(StatusCode::FORBIDDEN, "api_key is required"));
-    };
-    let client =
-        s.db.open311_client(&crate::auth::token_hash(key))
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| fail(StatusCode::FORBIDDEN, "invalid api_key"))?;
-    let Some(code) = p.get("service_code") else {
-        return Err(fail(StatusCode::BAD_REQUEST, "service_code is required"));
-    };
-    let cats = s.db.categories().await.map_err(internal)?;
-    if !cats.iter().any(|c| &c.code == code && c.active == 1) {
-        return Err(fail(
-            StatusCode::NOT_FOUND,
-            format!("unknown service_code {code}"),
-        ));
-    }
-    // Location: address_id is "compound" or "compound-building"; address_string names a compound.
-    let (compound_id, building_id) = if let Some(a) = p.get("address_id") {
-        let (c, b) = match a.split_once('-') {
-            Some((c, b)) => (c.parse::<i64>().ok(), b.parse::<i64>().ok().map(Some)),
-            None => (a.parse::<i64>().ok(), Some(None)),
-        };
-        match (c, b) {
-            (Some(c), Some(b)) => (c, b),
-            _ => {
-                return Err(fail(
-                    StatusCode::BAD_REQUEST,
-                    "address_id must be a compound id or compound-building ids, e.g. 2 or 2-15",
-                ));
-            }
-        }
-    } else if let Some(name) = p.get("address_string") {
-        match s.db.compound_by_name(name).await.map_err(internal)? {
-            Some(id) => (id, None),
-            None => {
-                return Err(fail(
-                    StatusCode::BAD_REQUEST,
-                    "address_string does not name a known compound; use address_id",
-                ));
-            }
-        }
-    } else if p.contains_key("lat") || p.contains_key("long") {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "locations by lat/long are not supported here; send address_id or address_string",
-        ));
-    } else {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "a location is required: address_id or address_string",
-        ));
-    };
-    let kind = p
-        .get("attribute[kind]")
-        .map(String::as_str)
-        .unwrap_or("complaint");
-    if CaseKind::parse(kind).is_none_or(|k| k == CaseKind::Petition) {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "attribute[kind] is not one of the listed values",
-        ));
-    }
-    let name = [p.get("first_name"), p.get("last_name")]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let input = crate::services::cases::CaseInput {
-        kind: kind.into(),
-        category: code.clone(),
-        compound_id,
-        building_id,
-        dwelling_id: None,
-        public_area: String::new(),
-        description: p.get("description").cloned().unwrap_or_default(),
-        description_public: true,
-        channel: None,
-        reporter_name: Some(if name.is_empty() {
-            client.1.clone()
-        } else {
-            name
-        }),
-        reporter_phone: p.get("phone").cloned(),
-        visitors: None,
-    };
-    match crate::services::cases::submit_open311(&s.db, &s.config.case_prefix, &input).await {
-        Ok(c) => Ok(records(
-            fmt,
-            StatusCode::OK,
-            "service_requests",
-            "request",
-            &[vec![
-                ("service_request_id", t(c.number.clone())),
-                ("token", t(c.number)),
-                (
-                    "service_notice",
-                    t(format!("{} · {}", c.unit_name, "已受理 received")),
-                ),
-                ("account_id", V::Null),
-            ]],
-        )),
-        Err(crate::error::AppError::Invalid(fields)) => Err(fail(
-            StatusCode::BAD_REQUEST,
-            fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.code))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )),
-        Err(crate::error::AppError::NotFound) => {
-            Err(fail(StatusCode::NOT_FOUND, "unknown resource"))
-        }
-        Err(e) => Err(internal(e)),
-    }
+    let c = open311::post_request(&s.db, &s.config.case_prefix, p).await?;
+    Ok(records(
+        fmt,
+        StatusCode::OK,
+        "service_requests",
+        "request",
+        &[vec![
+            ("service_request_id", t(c.number.clone())),
+            ("token", t(c.number)),
+            (
+                "service_notice",
+                t(format!("{} · {}", c.unit_name, "已受理 received")),
+            ),
+            ("account_id", V::Null),
+        ]],
+    ))
 }

@@ -1,64 +1,11 @@
-//! Who is asking: a browser session (cookie `rb_session`) or an API token (`Authorization: Bearer`).
+//! Who is asking: a browser session (cookie `rb_session`) or an API token (`Authorization: Bearer`),
+//! turned into the service layer's [`Actor`].
 use super::AppState;
-use crate::auth::token_hash;
-use crate::db::accounts::GrantRow;
-use crate::domain::access::{self, Action, Grant, Target};
-use crate::domain::kinds::Role;
 use crate::error::AppError;
+use crate::services::accounts::credentials::token_hash;
+pub use crate::services::actor::{self, Actor, ActorCache};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub person_id: Option<i64>,
-    pub grants: Vec<Grant>,
-    pub grant_rows: Vec<GrantRow>,
-    pub via_token: bool,
-    /// The units (organisations, teams, squads) the user works for: cases they own are theirs.
-    pub units: Vec<crate::domain::case::Unit>,
-}
-
-impl Actor {
-    pub fn can(&self, action: Action, target: &Target) -> bool {
-        access::allowed(&self.grants, action, target)
-    }
-
-    /// Deny by default: Ok only when allowed.
-    pub fn require(&self, action: Action, target: &Target) -> Result<(), AppError> {
-        if self.can(action, target) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    /// The organisations among the actor's units (a department's staff answer its requests).
-    pub fn organisations(&self) -> Vec<i64> {
-        self.units
-            .iter()
-            .filter(|u| u.kind == crate::domain::case::UnitKind::Organisation)
-            .map(|u| u.id)
-            .collect()
-    }
-
-    pub fn has_role(&self, role: Role) -> bool {
-        self.grants.iter().any(|g| g.role == role)
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.has_role(Role::Admin)
-    }
-
-    pub fn roles(&self) -> Vec<Role> {
-        let mut r: Vec<Role> = self.grants.iter().map(|g| g.role).collect();
-        r.sort();
-        r.dedup();
-        r
-    }
-}
 
 /// Where the credential of a request is, if any: (hash, is API token).
 pub fn credential(parts: &Parts) -> Option<(String, bool)> {
@@ -74,52 +21,6 @@ pub fn credential(parts: &Parts) -> Option<(String, bool)> {
     super::ctx::cookie(&parts.headers, "rb_session").map(|t| (token_hash(&t), false))
 }
 
-/// Resolved actors by credential hash, for a few seconds: a request then costs no queries to
-/// find who is asking. Logout and password changes drop the entries on this node; other nodes
-/// behind a load balancer notice within [`ActorCache::TTL`].
-#[derive(Default)]
-pub struct ActorCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Actor)>>,
-}
-
-impl ActorCache {
-    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
-    const MAX_ENTRIES: usize = 50_000;
-
-    fn get(&self, key: &str) -> Option<Actor> {
-        let map = self.entries.lock().ok()?;
-        map.get(key)
-            .filter(|(at, _)| at.elapsed() < Self::TTL)
-            .map(|(_, a)| a.clone())
-    }
-
-    fn put(&self, key: String, actor: Actor) {
-        if let Ok(mut map) = self.entries.lock() {
-            if map.len() >= Self::MAX_ENTRIES {
-                map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
-                if map.len() >= Self::MAX_ENTRIES {
-                    map.clear();
-                }
-            }
-            map.insert(key, (std::time::Instant::now(), actor));
-        }
-    }
-
-    /// Forget one credential (logout).
-    pub fn forget(&self, key: &str) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.remove(key);
-        }
-    }
-
-    /// Forget every credential of a user (password change, role change).
-    pub fn forget_user(&self, user_id: i64) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.retain(|_, (_, a)| a.user_id != user_id);
-        }
-    }
-}
-
 impl FromRequestParts<AppState> for Actor {
     type Rejection = AppError;
 
@@ -128,39 +29,19 @@ impl FromRequestParts<AppState> for Actor {
             return Ok(a.clone());
         }
         let (hash, via_token) = credential(parts).ok_or(AppError::Unauthenticated)?;
-        if let Some(a) = state.actors.get(&hash) {
-            parts.extensions.insert(a.clone());
-            return Ok(a);
-        }
-        let user = state
-            .db
-            .user_by_credential(&hash, via_token)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let grant_rows = state.db.grant_rows(user.id).await?;
-        let grants = state.db.resolve_grants(&user, &grant_rows).await?;
-        let display_name = match user.person_id {
-            Some(p) => state
-                .db
-                .person(p)
-                .await?
-                .map(|p| p.name)
-                .unwrap_or_else(|| user.username.clone()),
-            None => user.username.clone(),
+        let locale = super::ctx::locale_from_headers(&parts.headers);
+        let mut actor = match state.actors.get(&hash) {
+            Some(a) => a,
+            None => {
+                let a = actor::resolve(&state.db, &hash, via_token)
+                    .await?
+                    .ok_or(AppError::Unauthenticated)?;
+                state.actors.put(hash, a.clone());
+                a
+            }
         };
-        let units = state.db.user_units(user.id, user.person_id).await?;
-        let actor = Actor {
-            units,
-            user_id: user.id,
-            username: user.username,
-            display_name,
-            person_id: user.person_id,
-            grants,
-            grant_rows,
-            via_token,
-        };
+        actor.locale = locale;
         parts.extensions.insert(actor.clone());
-        state.actors.put(hash, actor.clone());
         Ok(actor)
     }
 }

@@ -6,10 +6,10 @@ use super::{Checks, audit_change};
 use crate::db::Db;
 use crate::db::cases::{Category, CategoryFields, SlaClassRow};
 use crate::domain::access::{Action, Target};
-use crate::domain::category::{self, Handler};
+use crate::domain::cases::category::{self, Handler};
 use crate::domain::deadline::SlaPeriods;
 use crate::error::{AppError, AppResult};
-use crate::http::session::Actor;
+use crate::services::actor::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

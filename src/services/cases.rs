@@ -7,14 +7,13 @@ use crate::db::cases::{
 };
 use crate::db::places::Compound;
 use crate::domain::access::{Action, Reach, Target};
-use crate::domain::case::{
-    self, CaseAction, CaseKind, CaseState, CaseStatus, Channel, EventKind, Level, Rating, Unit,
-    UnitKind,
+use crate::domain::cases::{
+    CaseAction, CaseKind, CaseState, CaseStatus, Channel, EventKind, Level, Rating, Unit, UnitKind,
 };
 use crate::domain::deadline::{self, SlaPeriods};
 use crate::domain::kinds::Role;
 use crate::error::{AppError, AppResult};
-use crate::http::session::Actor;
+use crate::services::actor::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -300,7 +299,7 @@ async fn register(
     // 派单 at once to the category's handling unit; the team stays first receiver (it is who a
     // return goes back to).
     let state = match handling {
-        Some(to) => case::apply(&submitted, &CaseAction::Dispatch { to }, now)?.0,
+        Some(to) => crate::domain::cases::apply(&submitted, &CaseAction::Dispatch { to }, now)?.0,
         None => submitted,
     };
     let actor_id = actor.map(|a| a.user_id);
@@ -629,7 +628,7 @@ fn available_actions(row: &CaseRow, standing: Standing) -> Vec<String> {
     };
     candidates
         .into_iter()
-        .filter(|(_, a)| case::apply(&state, a, crate::db::now()).is_ok())
+        .filter(|(_, a)| crate::domain::cases::apply(&state, a, crate::db::now()).is_ok())
         .map(|(w, _)| w.to_string())
         .collect()
 }
@@ -883,7 +882,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
         return Err(AppError::Forbidden);
     }
     let internal = input.internal && standing == Worker;
-    let (next, event) = case::apply(&state, &action, now)?;
+    let (next, event) = crate::domain::cases::apply(&state, &action, now)?;
     if !db
         .record_transition(
             &row,
@@ -1295,8 +1294,8 @@ pub struct FigureLine {
     pub group: String,
     pub id: i64,
     pub name: String,
-    pub counts: crate::domain::rates::CaseCounts,
-    pub rates: crate::domain::rates::Rates,
+    pub counts: crate::domain::cases::rates::CaseCounts,
+    pub rates: crate::domain::cases::rates::Rates,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -1320,8 +1319,10 @@ fn roll_up(
     cells: &[crate::db::cases::FigureCell],
     key: impl Fn(&crate::db::cases::FigureCell) -> (String, i64),
 ) -> Vec<FigureLine> {
-    let mut sums: std::collections::BTreeMap<(String, i64), crate::domain::rates::CaseCounts> =
-        Default::default();
+    let mut sums: std::collections::BTreeMap<
+        (String, i64),
+        crate::domain::cases::rates::CaseCounts,
+    > = Default::default();
     for c in cells {
         *sums.entry(key(c)).or_default() += c.counts();
     }
@@ -1331,7 +1332,7 @@ fn roll_up(
             name: group.clone(),
             group,
             id,
-            rates: crate::domain::rates::rates(&counts),
+            rates: crate::domain::cases::rates::rates(&counts),
             counts,
         })
         .collect();
@@ -1406,7 +1407,7 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
     let by_unit = named(db, by_unit).await?;
     let by_compound = named(db, by_compound).await?;
     let by_category = named(db, by_category).await?;
-    let mut counts = crate::domain::rates::CaseCounts::default();
+    let mut counts = crate::domain::cases::rates::CaseCounts::default();
     for l in &by_kind {
         counts += l.counts;
     }
@@ -1428,7 +1429,7 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
             group: "total".into(),
             id: 0,
             name: String::new(),
-            rates: crate::domain::rates::rates(&counts),
+            rates: crate::domain::cases::rates::rates(&counts),
             counts,
         },
         period,
@@ -1553,7 +1554,7 @@ pub async fn record_outcome(
     o: &OutcomeInput,
 ) -> AppResult<MediationView> {
     dispute_worker(db, actor, case_id).await?;
-    use crate::domain::case::{MediationOutcome, Referral};
+    use crate::domain::cases::{MediationOutcome, Referral};
     let mut c = Checks::default();
     let outcome = MediationOutcome::parse(o.outcome.trim());
     if outcome.is_none() {

@@ -10,15 +10,15 @@ use crate::db::decisions::{
 };
 use crate::db::places::Compound;
 use crate::domain::access::{Action, Target};
-use crate::domain::ballot_chain::{self, BallotChannel, ChainFault};
 use crate::domain::deadline;
-use crate::domain::decision::{self, DecisionKind, DecisionMode, DecisionStatus, Refusal};
+use crate::domain::decisions::ballot_chain::{self, BallotChannel, ChainFault};
+use crate::domain::decisions::roll::{self, RollBasis};
+use crate::domain::decisions::vote::{self, Choice, Counts, Weight};
+use crate::domain::decisions::vote_files::{self, RollRow};
+use crate::domain::decisions::{DecisionKind, DecisionMode, DecisionStatus, Refusal};
 use crate::domain::kinds::{CompoundKind, Role};
-use crate::domain::roll::{self, RollBasis};
-use crate::domain::vote::{self, Choice, Counts, Weight};
-use crate::domain::vote_files::{self, RollRow};
 use crate::error::{AppError, AppResult};
-use crate::http::session::Actor;
+use crate::services::actor::Actor;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -258,7 +258,7 @@ pub async fn notice(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     let kind = DecisionKind::parse(&d.kind).unwrap_or(DecisionKind::Assembly);
     let status = DecisionStatus::parse(&d.status).unwrap_or(DecisionStatus::Draft);
     let now = crate::db::now();
-    decision::check_notice(status, kind, now, d.opens_at, d.closes_at)?;
+    crate::domain::decisions::check_notice(status, kind, now, d.opens_at, d.closes_at)?;
     if !db.mark_noticed(id, now).await? {
         return Err(Refusal::NotDraft.into());
     }
@@ -456,7 +456,8 @@ pub async fn ensure_open(db: &Db, d: DecisionRow, now: i64) -> AppResult<Decisio
     let kind = DecisionKind::parse(&d.kind).unwrap_or(DecisionKind::Assembly);
     let stored = DecisionStatus::parse(&d.status).unwrap_or(DecisionStatus::Draft);
     if stored == DecisionStatus::Noticed
-        && decision::effective_status(stored, kind, now, d.opens_at) == DecisionStatus::Open
+        && crate::domain::decisions::effective_status(stored, kind, now, d.opens_at)
+            == DecisionStatus::Open
     {
         write_roll(db, &d, Some(now), now).await?;
         return db.decision(d.id).await?.ok_or(AppError::NotFound);
@@ -569,7 +570,7 @@ pub async fn cast(
     }
     ch.finish()?;
     let channel = channel.unwrap_or(BallotChannel::Online);
-    decision::check_cast(status, kind, now, d.opens_at, d.closes_at)?;
+    crate::domain::decisions::check_cast(status, kind, now, d.opens_at, d.closes_at)?;
     let (head, voter) = match channel {
         BallotChannel::Online => {
             let person = actor.person_id.ok_or(Refusal::NotOnRoll)?;
@@ -947,7 +948,7 @@ pub async fn close(db: &Db, actor: &Actor, id: i64, input: &CloseInput) -> AppRe
     ch.finish()?;
     let now = crate::db::now();
     let status = DecisionStatus::parse(&d.status).unwrap_or(DecisionStatus::Draft);
-    decision::check_close(status, kind, now, d.opens_at, d.closes_at)?;
+    crate::domain::decisions::check_close(status, kind, now, d.opens_at, d.closes_at)?;
     let items = db.decision_items(id).await?;
     let counted = count_items(db, &d, &items).await?;
     let outcomes: Vec<(i64, Option<String>, Option<i64>)> = counted
@@ -1459,8 +1460,8 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<DecisionView> {
     Ok(DecisionView {
         status: d.status.clone(),
         compound_name: c.name.clone(),
-        earliest_opening: decision::earliest_opening(now),
-        publication_due: d.closed_at.map(decision::publication_due),
+        earliest_opening: crate::domain::decisions::earliest_opening(now),
+        publication_due: d.closed_at.map(crate::domain::decisions::publication_due),
         items,
         invited: db.invited_organisations(id).await?,
         documents: db.documents(id).await?,

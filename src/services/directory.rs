@@ -7,7 +7,7 @@ use crate::db::{Db, audit::AuditRecord};
 use crate::domain::access::{Action, Target};
 use crate::domain::kinds::OrgKind;
 use crate::error::{AppError, AppResult};
-use crate::http::session::Actor;
+use crate::services::actor::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -1,11 +1,13 @@
 //! What a user can do. Every function takes the acting user and checks permission first
 //! (deny by default); pages and the JSON API both call these, so they cannot disagree.
 pub mod accounts;
+pub mod actor;
 pub mod case_config;
 pub mod cases;
 pub mod decisions;
 pub mod directory;
 pub mod notify;
+pub mod open311;
 pub mod people;
 pub mod places;
 
@@ -59,7 +61,7 @@ impl Checks {
 /// update with both states.
 pub async fn audit_change<T: serde::Serialize>(
     db: &crate::db::Db,
-    actor: &crate::http::session::Actor,
+    actor: &crate::services::actor::Actor,
     entity: &str,
     id: Option<i64>,
     before: Option<&T>,

@@ -34,7 +34,7 @@ pub struct Outgoing {
 
 impl Outgoing {
     pub fn from_row(r: OutgoingRow) -> Self {
-        let locale = crate::http::ctx::Locale::parse(&r.locale)
+        let locale = crate::locale::Locale::parse(&r.locale)
             .unwrap_or_default()
             .code()
             .to_string();

@@ -5,7 +5,7 @@ use crate::db::{Db, audit::AuditRecord};
 use crate::domain::access::{Action, Target};
 use crate::domain::personal::{mask_id_number, mask_phone, parse_id_number, parse_phone};
 use crate::error::{AppError, AppResult};
-use crate::http::session::Actor;
+use crate::services::actor::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -10,7 +10,7 @@ use crate::domain::area::AreaCentiM2;
 use crate::domain::kinds::{AreaSource, DwellingUse};
 use crate::domain::personal::mask_phone;
 use crate::error::{AppError, AppResult};
-use crate::http::session::Actor;
+use crate::services::actor::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -712,7 +712,7 @@ async fn owners_only_one_vote_per_head_and_a_sale_passes_the_vote_on() {
     // A co-owned unit votes once, through its designated co-owner.
     let (head, designated): (i64, i64) = sqlx::query_as(&format!("SELECT head_no, designated_person_id FROM roll_heads WHERE decision_id = {id} AND kind = 'co_owned' ORDER BY head_no LIMIT 1")).fetch_one(&app.db.pool).await.unwrap();
     let other = app.id_of(&format!("SELECT MIN(person_id) FROM roll_voters WHERE decision_id = {id} AND head_no = {head} AND person_id <> {designated}")).await;
-    let hash = redbutler::auth::hash_password(PASSWORD.into())
+    let hash = redbutler::services::accounts::credentials::hash_password(PASSWORD.into())
         .await
         .unwrap();
     let mut tokens = vec![];
@@ -1053,7 +1053,7 @@ async fn owners_demand_an_extraordinary_meeting_and_at_twenty_percent_a_case_ope
         "SELECT DISTINCT h.person_id FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id WHERE d.compound_id = {guoshui} \
          AND h.relation = 'owner' AND h.until IS NULL AND h.person_id NOT IN (SELECT person_id FROM users WHERE person_id IS NOT NULL) ORDER BY h.person_id"
     )).fetch_all(&app.db.pool).await.unwrap();
-    let hash = redbutler::auth::hash_password(PASSWORD.into())
+    let hash = redbutler::services::accounts::credentials::hash_password(PASSWORD.into())
         .await
         .unwrap();
     let mut reached = None;

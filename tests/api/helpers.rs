@@ -28,7 +28,10 @@ pub fn pg_admin_url() -> String {
 pub async fn fresh_database(dir: &std::path::Path) -> String {
     if backend() == "postgres" {
         let admin = pg_admin_url();
-        let name = format!("rbt_{}", &redbutler::auth::new_token()[..16]);
+        let name = format!(
+            "rbt_{}",
+            &redbutler::services::accounts::credentials::new_token()[..16]
+        );
         let db = Db::connect(&admin, 1).await.expect("connect to PostgreSQL");
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&db.pool)
@@ -174,9 +177,13 @@ impl TestApp {
             .await
             .unwrap()
             .expect("user exists");
-        let token = redbutler::auth::new_token();
+        let token = redbutler::services::accounts::credentials::new_token();
         self.db
-            .insert_api_token(user.id, "test", &redbutler::auth::token_hash(&token))
+            .insert_api_token(
+                user.id,
+                "test",
+                &redbutler::services::accounts::credentials::token_hash(&token),
+            )
             .await
             .unwrap();
         token

@@ -4,9 +4,13 @@ use crate::helpers::*;
 use serde_json::Value;
 
 async fn key(app: &TestApp) -> String {
-    let key = redbutler::auth::new_token();
+    let key = redbutler::services::accounts::credentials::new_token();
     app.db
-        .insert_open311_client("test client", &redbutler::auth::token_hash(&key), 0)
+        .insert_open311_client(
+            "test client",
+            &redbutler::services::accounts::credentials::token_hash(&key),
+            0,
+        )
         .await
         .unwrap();
     key

@@ -14,7 +14,10 @@ async fn sqlite_and_postgres_migrations_give_the_same_tables_and_columns() {
     sqlite.migrate().await.unwrap();
     // This test always needs PostgreSQL (scripts/test starts one); it never silently skips.
     let admin = pg_admin_url();
-    let name = format!("rbt_schema_{}", &redbutler::auth::new_token()[..12]);
+    let name = format!(
+        "rbt_schema_{}",
+        &redbutler::services::accounts::credentials::new_token()[..12]
+    );
     let a = Db::connect(&admin, 1).await.unwrap();
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&a.pool)

@@ -1,8 +1,8 @@
 //! Case categories as a district configures them: who handles a category by default (its
 //! handler) and how fast (its SLA class), and the periods of each SLA class. Pure: the checks an
 //! administrator's change must pass before it is stored.
-use super::deadline::SlaPeriods;
-use super::kinds::SquadKind;
+use crate::domain::deadline::SlaPeriods;
+use crate::domain::kinds::SquadKind;
 
 /// The default handling unit of a category, stored as a short word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,10 +1,10 @@
-//! The administrator's case configuration page: categories (names, default handler, SLA class,
-//! in use or not) and the SLA periods.
-use super::AppState;
-use super::ctx::Ctx;
-use super::pages::{form_number, id_of, render};
-use super::session::Actor;
+//! Administrators set up case categories and SLA periods (`/admin/case-config`).
 use crate::error::AppResult;
+use crate::http::AppState;
+use crate::http::ctx::Ctx;
+use crate::http::pages::form_number;
+use crate::http::pages::{id_of, render};
+use crate::http::session::Actor;
 use crate::services::case_config::{self, CaseConfig, CategoryInput, SlaInput};
 use askama::Template;
 use axum::extract::{Path, State};

@@ -1,9 +1,9 @@
 //! The owners' decisions part of the JSON API (`/api/v1/decisions…`, meeting demands).
-use super::AppState;
-use super::api::{ApiError, ApiJson, ApiPath, ApiQuery, PageParams};
-use super::session::Actor;
 use crate::db::decisions::{DecisionLine, DemandRow, HeadRow, ItemProgress, QuestionRow};
 use crate::error::AppResult;
+use crate::http::AppState;
+use crate::http::api::{ApiError, ApiJson, ApiPath, ApiQuery, PageParams};
+use crate::http::session::Actor;
 use crate::services::decisions::{
     self as svc, BallotInput, BallotReceipt, CloseInput, DecisionInput, DecisionView, DemandStatus,
     FollowUpInput, Verification,
@@ -71,7 +71,7 @@ async fn document_add(
     ApiPath(id): ApiPath<i64>,
     form: axum::extract::Multipart,
 ) -> AppResult<(StatusCode, Json<Created>)> {
-    let (name, bytes) = super::pages_decisions::file_field(form).await?;
+    let (name, bytes) = crate::http::decisions::documents::file_field(form).await?;
     let doc = svc::add_document(&s.db, &actor, id, &name, &bytes).await?;
     Ok((StatusCode::CREATED, Json(Created { id: doc })))
 }
@@ -84,7 +84,9 @@ async fn document(
     ApiPath((id, doc)): ApiPath<(i64, i64)>,
 ) -> AppResult<Response> {
     let (name, ct, bytes) = svc::document(&s.db, &actor, id, doc).await?;
-    Ok(super::pages_decisions::document_response(&name, ct, bytes))
+    Ok(crate::http::decisions::documents::document_response(
+        &name, ct, bytes,
+    ))
 }
 
 #[derive(OpenApi)]

@@ -173,7 +173,7 @@ pub struct Measure {
 
 impl Measure {
     fn of(w: Weight, reference: Weight) -> Measure {
-        let pct = |part, whole| match super::rates::basis_points(part, whole) {
+        let pct = |part, whole| match crate::domain::cases::rates::basis_points(part, whole) {
             Some(b) => format!("{}.{:02}", b / 100, b % 100),
             None => "0.00".into(),
         };

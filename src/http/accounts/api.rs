@@ -1,29 +1,53 @@
-//! Accounts and role grants in the JSON API (administrators only).
-use super::AppState;
-use super::api::{ApiError, ApiJson, ApiPath, ApiQuery};
-use super::session::Actor;
+//! The JSON API under `/api/v1`, documented by an OpenAPI document generated from this code
+//! (`/api/openapi.json`, browsable at `/api/docs`). Errors are `{"error": {code, message, fields}}`.
+use crate::db::accounts::GrantRow;
 use crate::error::AppResult;
+use crate::http::AppState;
+use crate::http::api::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::http::session::Actor;
 use crate::services::accounts::{
     self, Account, AccountInput, AccountPage, AccountPatch, GrantInput,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::delete;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use utoipa::{IntoParams, OpenApi};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/me", get(me))
         .route("/api/v1/users", get(list).post(create))
         .route("/api/v1/users/{id}", get(one).patch(update))
         .route("/api/v1/users/{id}/grants", post(grant_add))
         .route("/api/v1/grants/{id}", delete(grant_revoke))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: i64,
+    pub username: String,
+    pub name: String,
+    pub person_id: Option<i64>,
+    pub grants: Vec<GrantRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = ApiError)))]
+async fn me(actor: Actor) -> Json<Me> {
+    Json(Me {
+        user_id: actor.user_id,
+        username: actor.username,
+        name: actor.display_name,
+        person_id: actor.person_id,
+        grants: actor.grant_rows,
+    })
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    paths(list, create, one, update, grant_add, grant_revoke),
+    paths(me, list, create, one, update, grant_add, grant_revoke),
     components(schemas(ApiError))
 )]
 pub struct AccountsApi;

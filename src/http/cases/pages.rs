@@ -1,13 +1,13 @@
 //! Case pages: report a problem (with photos), my cases and the work queue, one case with its
 //! timeline and the actions the viewer may take, a compound's open issues, and the inbox.
-use super::AppState;
-use super::ctx::Ctx;
-use super::pages::{id_of, opt_number, render};
-use super::session::Actor;
-use crate::db::cases::{CaseLine, Category, NotificationRow};
+use crate::db::cases::{CaseLine, Category};
 use crate::domain::access::{Action, Target};
-use crate::domain::case::{CaseKind, Channel, Rating};
+use crate::domain::cases::{CaseKind, Channel, Rating};
 use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::http::ctx::Ctx;
+use crate::http::pages::{id_of, opt_number, render};
+use crate::http::session::Actor;
 use crate::services::cases::{self, ActionInput, CaseInput, CaseView, PublicIssue, QueueParams};
 use crate::services::places;
 use askama::Template;
@@ -37,8 +37,6 @@ pub fn router() -> Router<AppState> {
         .route("/compounds/{id}/issues", get(issues_page))
         .route("/figures", get(figures_page))
         .route("/figures.csv", get(figures_csv))
-        .route("/inbox", get(inbox_page))
-        .route("/inbox/read", post(inbox_read))
 }
 
 fn category_name(ctx: &Ctx, categories: &[Category], id: i64) -> String {
@@ -358,7 +356,7 @@ async fn photo(
     actor: Actor,
     Path((id, photo)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    super::api_cases::photo_response(&s, &actor, id_of(&id)?, id_of(&photo)?).await
+    crate::http::cases::api::photo_response(&s, &actor, id_of(&id)?, id_of(&photo)?).await
 }
 
 // ---------------------------------------------------------------- public list
@@ -402,39 +400,6 @@ async fn issues_page(
         compound_name: compound.name,
         rows,
     })
-}
-
-// ---------------------------------------------------------------- inbox
-
-#[derive(Template)]
-#[template(path = "inbox.html")]
-struct InboxPage {
-    ctx: Ctx,
-    unread: i64,
-    rows: Vec<NotificationRow>,
-}
-
-async fn inbox_page(State(s): State<AppState>, ctx: Ctx, actor: Actor) -> AppResult<Html<String>> {
-    render(InboxPage {
-        ctx,
-        unread: s.db.unread_count(actor.user_id).await?,
-        rows: s.db.notifications(actor.user_id, 0, 100).await?,
-    })
-}
-
-#[derive(Deserialize)]
-struct ReadForm {
-    id: Option<String>,
-}
-
-async fn inbox_read(
-    State(s): State<AppState>,
-    actor: Actor,
-    Form(f): Form<ReadForm>,
-) -> AppResult<Redirect> {
-    let id = opt_number(f.id.as_deref().unwrap_or(""), "id")?;
-    s.db.mark_read(actor.user_id, id, crate::db::now()).await?;
-    Ok(Redirect::to("/inbox"))
 }
 
 // ---------------------------------------------------------------- mediation forms
@@ -495,7 +460,7 @@ struct FiguresPage {
 
 impl FiguresPage {
     fn pct(&self, bp: &Option<i64>) -> String {
-        crate::domain::rates::percent(*bp)
+        crate::domain::cases::rates::percent(*bp)
     }
     /// Bar width in percent for a rate (0 when absent).
     fn bar(&self, bp: &Option<i64>) -> i64 {
@@ -609,13 +574,13 @@ async fn figures_csv(
             c.total.to_string(),
             c.due_to_sign.to_string(),
             c.signed_in_time.to_string(),
-            crate::domain::rates::percent(l.rates.response_bp),
+            crate::domain::cases::rates::percent(l.rates.response_bp),
             c.taken_on.to_string(),
             c.closed.to_string(),
-            crate::domain::rates::percent(l.rates.resolution_bp),
+            crate::domain::cases::rates::percent(l.rates.resolution_bp),
             c.rated.to_string(),
             c.satisfied.to_string(),
-            crate::domain::rates::percent(l.rates.satisfaction_bp),
+            crate::domain::cases::rates::percent(l.rates.satisfaction_bp),
             c.overdue.to_string(),
         ])
         .map_err(fail)?;

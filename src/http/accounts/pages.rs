@@ -1,11 +1,11 @@
 //! The administrator's accounts pages: find, create, grant and revoke roles, disable, reset
 //! the password.
-use super::AppState;
-use super::ctx::Ctx;
-use super::pages::{id_of, opt_number, render};
-use super::session::Actor;
 use crate::domain::kinds::{Role, ScopeKind};
 use crate::error::AppResult;
+use crate::http::AppState;
+use crate::http::ctx::Ctx;
+use crate::http::pages::{id_of, opt_number, render};
+use crate::http::session::Actor;
 use crate::services::accounts::{
     self, Account, AccountInput, AccountPage, AccountPatch, GrantInput,
 };

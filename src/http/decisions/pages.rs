@@ -1,16 +1,16 @@
 //! Owners' decision pages: the convenor's flow (draft → notice → roll → progress → close →
 //! follow-up), owners voting on a phone in two taps per item, questions to departments, the A4
 //! notice for the news board, the published result and its printable notice, meeting demands.
-use super::AppState;
-use super::ctx::{Ctx, Locale};
-use super::pages::{id_of, opt_number, render};
-use super::session::Actor;
-use crate::db::decisions::{BallotDetail, DecisionLine, DemandRow, HeadRow};
+use crate::db::decisions::DecisionLine;
 use crate::domain::access::{Action, Target};
 use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::http::ctx::Ctx;
+use crate::http::pages::{id_of, opt_number, render};
+use crate::http::session::Actor;
 use crate::services::decisions::{
-    self as svc, BallotInput, ChoiceInput, CloseInput, DecisionInput, DecisionView, DemandStatus,
-    FollowUpInput, ItemInput, ItemResult, Verification,
+    self as svc, BallotInput, ChoiceInput, CloseInput, DecisionInput, DecisionView, FollowUpInput,
+    ItemInput, ItemResult,
 };
 use crate::services::places;
 use askama::Template;
@@ -25,12 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/decisions", get(list_page))
         .route("/decisions/new", get(new_page).post(new_submit))
         .route("/decisions/{id}", get(decision_page))
-        .route(
-            "/decisions/{id}/notice",
-            get(notice_print).post(notice_submit),
-        )
         .route("/decisions/{id}/cancel", post(cancel_submit))
-        .route("/decisions/{id}/roll", get(roll_page))
         .route("/decisions/{id}/objections", post(object_submit))
         .route(
             "/decisions/{id}/objections/{objection}/answer",
@@ -41,102 +36,12 @@ pub fn router() -> Router<AppState> {
             "/decisions/{id}/questions/{question}/answer",
             post(answer_submit),
         )
-        .route("/decisions/{id}/vote", get(vote_page).post(vote_submit))
         .route("/decisions/{id}/ballots", post(ballot_submit))
         .route("/decisions/{id}/close", post(close_submit))
-        .route("/decisions/{id}/result", get(result_page))
-        .route("/decisions/{id}/verify", get(verify_page))
         .route(
             "/decisions/{id}/items/{item}/follow-up",
             post(follow_up_submit),
         )
-        .route(
-            "/compounds/{id}/demands",
-            get(demands_page).post(demand_start_submit),
-        )
-        .route("/demands/{id}", get(demand_page))
-        .route("/demands/{id}/sign", post(demand_sign_submit))
-        .route(
-            "/decisions/{id}/documents",
-            post(document_submit).layer(axum::extract::DefaultBodyLimit::max(
-                svc::MAX_DOCUMENT_BYTES + 64 * 1024,
-            )),
-        )
-        .route("/decisions/{id}/documents/{doc}", get(document_get))
-}
-
-/// The `file` part of a multipart upload: (file name, bytes).
-pub async fn file_field(mut form: axum::extract::Multipart) -> AppResult<(String, Vec<u8>)> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::field("file", "too_large_document")
-        } else {
-            AppError::BadRequest(e.body_text())
-        }
-    };
-    while let Some(field) = form.next_field().await.map_err(bad)? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(bad)?;
-            return Ok((name, bytes.to_vec()));
-        }
-    }
-    Err(AppError::field("file", "required"))
-}
-
-/// A stored document, shown in the browser (PDF viewer or image) under its own name.
-pub fn document_response(
-    name: &str,
-    content_type: String,
-    bytes: Vec<u8>,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, content_type),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("inline; filename*=UTF-8''{encoded}"),
-            ),
-            (
-                axum::http::header::CACHE_CONTROL,
-                "private, max-age=3600".to_string(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-async fn document_submit(
-    State(s): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-    form: axum::extract::Multipart,
-) -> AppResult<Redirect> {
-    let id = id_of(&id)?;
-    let (name, bytes) = file_field(form).await?;
-    svc::add_document(&s.db, &actor, id, &name, &bytes).await?;
-    Ok(Redirect::to(&format!("/decisions/{id}#documents")))
-}
-
-async fn document_get(
-    State(s): State<AppState>,
-    actor: Actor,
-    Path((id, doc)): Path<(String, String)>,
-) -> AppResult<axum::response::Response> {
-    let (name, ct, bytes) = svc::document(&s.db, &actor, id_of(&id)?, id_of(&doc)?).await?;
-    Ok(document_response(&name, ct, bytes))
 }
 
 fn back(id: i64) -> Redirect {
@@ -214,8 +119,9 @@ async fn new_page(
     let matters = (1..=9)
         .map(|m| (m, ctx.t(&format!("matter.{m}"))))
         .collect();
-    let earliest =
-        crate::domain::deadline::local(crate::domain::decision::earliest_opening(crate::db::now()));
+    let earliest = crate::domain::deadline::local(crate::domain::decisions::earliest_opening(
+        crate::db::now(),
+    ));
     render(NewPage {
         departments: s.db.departments().await?,
         ctx,
@@ -232,7 +138,7 @@ async fn new_submit(
     actor: Actor,
     RawForm(body): RawForm,
 ) -> AppResult<Redirect> {
-    let pairs = super::form_pairs(&body);
+    let pairs = crate::http::form_pairs(&body);
     let one = |k: &str| {
         pairs
             .iter()
@@ -292,7 +198,7 @@ async fn new_submit(
 // ---------------------------------------------------------------- one decision
 
 /// Each item's result, for the outcome tables of the decision and result pages.
-fn result_lines(v: &DecisionView) -> Vec<ResultLine> {
+pub(crate) fn result_lines(v: &DecisionView) -> Vec<ResultLine> {
     v.items
         .iter()
         .map(|it| ResultLine {
@@ -325,8 +231,8 @@ struct DecisionPage {
     open: bool,
 }
 
-fn pct(part: i64, whole: i64) -> String {
-    crate::domain::rates::percent(crate::domain::rates::basis_points(part, whole))
+pub(crate) fn pct(part: i64, whole: i64) -> String {
+    crate::domain::cases::rates::percent(crate::domain::cases::rates::basis_points(part, whole))
 }
 
 async fn decision_page(
@@ -384,7 +290,7 @@ async fn decision_page(
     })
 }
 
-async fn notice_submit(
+pub(crate) async fn notice_submit(
     State(s): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
@@ -461,7 +367,7 @@ async fn ballot_submit(
     RawForm(body): RawForm,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let pairs = super::form_pairs(&body);
+    let pairs = crate::http::form_pairs(&body);
     let one = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let mut choices = Vec::new();
     for (name, value) in &pairs {
@@ -545,308 +451,4 @@ async fn follow_up_submit(
     )
     .await?;
     Ok(Redirect::to(&format!("/cases/{case}")))
-}
-
-// ---------------------------------------------------------------- voting on a phone
-
-#[derive(Template)]
-#[template(path = "decision_vote.html")]
-struct VotePage {
-    ctx: Ctx,
-    v: DecisionView,
-    /// The item to vote on now, with its number among all items.
-    next: Option<(i64, String, Option<String>)>,
-    /// A choice tapped, waiting for confirmation.
-    chosen: Option<String>,
-    done: usize,
-    total: usize,
-    open: bool,
-}
-
-#[derive(Deserialize)]
-struct VoteQuery {
-    item: Option<i64>,
-    choice: Option<String>,
-}
-
-async fn vote_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    Path(id): Path<String>,
-    Query(q): Query<VoteQuery>,
-) -> AppResult<Html<String>> {
-    let v = svc::view(&s.db, &actor, id_of(&id)?).await?;
-    let head = v.mine.heads.first().map(|h| h.head_no);
-    let voted: Vec<i64> = v
-        .mine
-        .voted
-        .iter()
-        .filter(|(h, _)| Some(*h) == head)
-        .map(|(_, item)| *item)
-        .collect();
-    let remaining: Vec<_> = v
-        .items
-        .iter()
-        .filter(|it| !voted.contains(&it.position))
-        .collect();
-    let next = match q.item {
-        Some(i) => remaining.iter().find(|it| it.position == i),
-        None => remaining.first(),
-    }
-    .map(|it| (it.position, it.title.clone(), it.class.clone()));
-    let chosen = q
-        .choice
-        .filter(|c| crate::domain::vote::Choice::parse(c).is_some() && next.is_some());
-    let open = v.status == "open" && crate::db::now() < v.decision.closes_at;
-    render(VotePage {
-        ctx,
-        done: v.items.len() - remaining.len(),
-        total: v.items.len(),
-        next,
-        chosen,
-        open,
-        v,
-    })
-}
-
-#[derive(Deserialize)]
-struct VoteForm {
-    item: i64,
-    choice: String,
-}
-
-async fn vote_submit(
-    State(s): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-    Form(f): Form<VoteForm>,
-) -> AppResult<Redirect> {
-    let id = id_of(&id)?;
-    svc::cast(
-        &s.db,
-        &actor,
-        id,
-        &BallotInput {
-            choices: vec![ChoiceInput {
-                item: f.item,
-                choice: f.choice,
-            }],
-            channel: None,
-            head: None,
-            ballot_number: None,
-            proxy_reference: None,
-        },
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/decisions/{id}/vote")))
-}
-
-// ---------------------------------------------------------------- roll, notice, result
-
-#[derive(Template)]
-#[template(path = "decision_roll.html")]
-struct RollPage {
-    ctx: Ctx,
-    v: DecisionView,
-    heads: Vec<HeadRow>,
-    next_after: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct AfterQuery {
-    after: Option<i64>,
-}
-
-async fn roll_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    Path(id): Path<String>,
-    Query(q): Query<AfterQuery>,
-) -> AppResult<Html<String>> {
-    let id = id_of(&id)?;
-    let heads = svc::roll_page(&s.db, &actor, id, q.after.unwrap_or(0), 200).await?;
-    let next_after = (heads.len() == 200)
-        .then(|| heads.last().map(|h| h.head_no))
-        .flatten();
-    render(RollPage {
-        v: svc::view(&s.db, &actor, id).await?,
-        ctx,
-        heads,
-        next_after,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "decision_notice.html")]
-struct NoticePrint {
-    ctx: Ctx,
-    v: DecisionView,
-    earliest: String,
-}
-
-/// The A4 notice for the news board, always in Chinese.
-async fn notice_print(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> AppResult<Html<String>> {
-    let v = svc::view(&s.db, &actor, id_of(&id)?).await?;
-    let earliest = v
-        .decision
-        .noticed_at
-        .map(|n| crate::domain::deadline::local(crate::domain::decision::earliest_opening(n)))
-        .unwrap_or_default();
-    render(NoticePrint {
-        ctx: Ctx {
-            locale: Locale::Zh,
-            ..ctx
-        },
-        v,
-        earliest,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "decision_result.html")]
-struct ResultPage {
-    ctx: Ctx,
-    v: DecisionView,
-    results: Vec<ResultLine>,
-    item: i64,
-    details: Vec<BallotDetail>,
-    next_after: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct ResultQuery {
-    item: Option<i64>,
-    after: Option<i64>,
-}
-
-/// The published result (公示): per item the outcome, then the ballots by unit number and area,
-/// never names.
-async fn result_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    Path(id): Path<String>,
-    Query(q): Query<ResultQuery>,
-) -> AppResult<Html<String>> {
-    let id = id_of(&id)?;
-    let v = svc::view(&s.db, &actor, id).await?;
-    if v.decision.status != "closed" {
-        return Err(AppError::Conflict("vote_not_closed"));
-    }
-    let item = q.item.unwrap_or(1);
-    let details =
-        s.db.ballot_details(id, item, q.after.unwrap_or(0), 500)
-            .await?;
-    let next_after = (details.len() == 500)
-        .then(|| details.last().map(|d| d.head_no))
-        .flatten();
-    let results = result_lines(&v);
-    render(ResultPage {
-        ctx,
-        v,
-        results,
-        item,
-        details,
-        next_after,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "decision_verify.html")]
-struct VerifyPage {
-    ctx: Ctx,
-    id: i64,
-    r: Verification,
-}
-
-async fn verify_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> AppResult<Html<String>> {
-    let id = id_of(&id)?;
-    let r = svc::verify(&s.db, &actor, id).await?;
-    render(VerifyPage { ctx, id, r })
-}
-
-// ---------------------------------------------------------------- meeting demands
-
-#[derive(Template)]
-#[template(path = "demands.html")]
-struct DemandsPage {
-    ctx: Ctx,
-    compound_id: i64,
-    rows: Vec<DemandRow>,
-}
-
-async fn demands_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> AppResult<Html<String>> {
-    let id = id_of(&id)?;
-    let rows = svc::demands_of(&s.db, &actor, id).await?;
-    render(DemandsPage {
-        ctx,
-        compound_id: id,
-        rows,
-    })
-}
-
-#[derive(Deserialize)]
-struct DemandForm {
-    subject: String,
-}
-
-async fn demand_start_submit(
-    State(s): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-    Form(f): Form<DemandForm>,
-) -> AppResult<Redirect> {
-    let demand = svc::start_demand(&s.db, &actor, id_of(&id)?, &f.subject).await?;
-    Ok(Redirect::to(&format!("/demands/{demand}")))
-}
-
-#[derive(Template)]
-#[template(path = "demand.html")]
-struct DemandPage {
-    ctx: Ctx,
-    d: DemandStatus,
-    heads_pct: String,
-    area_pct: String,
-}
-
-async fn demand_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> AppResult<Html<String>> {
-    let d = svc::demand(&s.db, &actor, id_of(&id)?).await?;
-    render(DemandPage {
-        ctx,
-        heads_pct: pct(d.signed.heads, d.total.heads),
-        area_pct: pct(d.signed.area, d.total.area),
-        d,
-    })
-}
-
-async fn demand_sign_submit(
-    State(s): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> AppResult<Redirect> {
-    let id = id_of(&id)?;
-    svc::sign_demand(&s.db, &s.config.case_prefix, &actor, id).await?;
-    Ok(Redirect::to(&format!("/demands/{id}")))
 }

@@ -2,14 +2,19 @@
 //! linked to a person, who may then also log in with their phone number), grant and revoke
 //! roles within a scope, disable or enable, set a new password. Every change is audited
 //! (never a password or its hash); the last administrator cannot be removed or disabled.
+pub mod credentials;
+pub mod login;
+pub mod operator;
+pub mod password;
+
 use super::{Checks, audit_change, page_limit};
 use crate::db::Db;
 use crate::db::accounts::{AccountRow, GrantRow};
 use crate::domain::access::{Action, Target};
-use crate::domain::account::{check_grant, check_username};
+use crate::domain::accounts::{check_grant, check_username};
 use crate::domain::kinds::{OrgKind, Role, ScopeKind};
 use crate::error::{AppError, AppResult};
-use crate::http::session::Actor;
+use crate::services::actor::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -94,7 +99,7 @@ async fn check_person(db: &Db, c: &mut Checks, person_id: Option<i64>) -> AppRes
 }
 
 fn check_password(c: &mut Checks, field: &str, p: &str) {
-    if let Err(code) = crate::auth::check_new_password(p) {
+    if let Err(code) = crate::services::accounts::credentials::check_new_password(p) {
         c.fail(field, code);
     }
 }
@@ -117,7 +122,8 @@ pub async fn create(db: &Db, actor: &Actor, input: &AccountInput) -> AppResult<A
         }
     };
     c.finish()?;
-    let hash = crate::auth::hash_password(input.password.clone()).await?;
+    let hash =
+        crate::services::accounts::credentials::hash_password(input.password.clone()).await?;
     let id = db
         .insert_account(username, input.person_id, &hash, locale)
         .await?
@@ -167,8 +173,11 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> Ap
         db.set_account_person(id, p).await?;
     }
     if let Some(p) = &patch.password {
-        db.set_password(id, &crate::auth::hash_password(p.clone()).await?)
-            .await?;
+        db.set_password(
+            id,
+            &crate::services::accounts::credentials::hash_password(p.clone()).await?,
+        )
+        .await?;
     }
     let after = load(db, id).await?;
     let reason = if patch.password.is_some() {

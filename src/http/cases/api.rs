@@ -1,9 +1,9 @@
 //! The cases part of the JSON API (`/api/v1/cases…`, the inbox, coordination requests).
-use super::AppState;
-use super::api::{ApiError, ApiJson, ApiPath, ApiQuery, PageParams};
-use super::session::Actor;
-use crate::db::cases::{Category, CoordinationRow, NotificationRow, SlaClassRow};
+use crate::db::cases::{Category, CoordinationRow, SlaClassRow};
 use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::http::api::{ApiError, ApiJson, ApiPath, ApiQuery, PageParams};
+use crate::http::session::Actor;
 use crate::services::case_config::{self, CaseConfig, CategoryInput, SlaInput};
 use crate::services::cases::{
     self, ActionInput, CaseCreated, CaseInput, CasePage, CaseView, MediationInput, MediationView,
@@ -14,8 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -48,8 +47,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/coordination-requests", get(coordination))
         .route("/api/v1/case-figures", get(figures))
-        .route("/api/v1/notifications", get(notifications))
-        .route("/api/v1/notifications/read", post(notifications_read))
 }
 
 #[derive(OpenApi)]
@@ -67,8 +64,6 @@ pub fn router() -> Router<AppState> {
         photo,
         public_issues,
         coordination,
-        notifications,
-        notifications_read,
         mediation,
         mediation_set,
         mediation_session,
@@ -227,56 +222,6 @@ async fn coordination(
     Ok(Json(
         cases::coordination_requests(&s.db, &actor, p.after.unwrap_or(0), p.limit).await?,
     ))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Inbox {
-    pub unread: i64,
-    pub items: Vec<NotificationRow>,
-}
-
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "inbox", params(PageParams),
-    responses((status = 200, body = Inbox)))]
-async fn notifications(
-    State(s): State<AppState>,
-    actor: Actor,
-    ApiQuery(p): ApiQuery<PageParams>,
-) -> AppResult<Json<Inbox>> {
-    let limit = crate::services::page_limit(p.limit)?;
-    Ok(Json(Inbox {
-        unread: s.db.unread_count(actor.user_id).await?,
-        items: s
-            .db
-            .notifications(actor.user_id, p.after.unwrap_or(0), limit)
-            .await?,
-    }))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct MarkRead {
-    /// One notification; absent marks all read.
-    pub id: Option<i64>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Marked {
-    pub marked: u64,
-    pub unread: i64,
-}
-
-#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "inbox", request_body = MarkRead, responses((status = 200, body = Marked)))]
-async fn notifications_read(
-    State(s): State<AppState>,
-    actor: Actor,
-    ApiJson(m): ApiJson<MarkRead>,
-) -> AppResult<Json<Marked>> {
-    let marked =
-        s.db.mark_read(actor.user_id, m.id, crate::db::now())
-            .await?;
-    Ok(Json(Marked {
-        marked,
-        unread: s.db.unread_count(actor.user_id).await?,
-    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/mediation", tag = "cases", params(("id" = i64, Path)),

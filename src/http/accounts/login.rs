@@ -1,0 +1,174 @@
+//! Logging in and out and changing one's own password (the use cases are in
+//! `services::accounts::{login, password}`).
+use crate::error::{AppError, AppResult};
+use crate::http::ctx::{Ctx, set_cookie};
+use crate::http::pages::redirect_setting_cookie;
+use crate::http::pages::render;
+use crate::http::session::Actor;
+use crate::http::{AppState, safe_back};
+use crate::services::accounts::{login, password};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/password", get(password_page).post(password_submit))
+}
+
+// ---------------------------------------------------------------- login, logout, switches
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    error: Option<String>,
+    next: String,
+    login: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to(&safe_back(q.next.as_deref())).into_response());
+    }
+    Ok(render(LoginPage {
+        ctx,
+        error: None,
+        next: safe_back(q.next.as_deref()),
+        login: String::new(),
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// The TCP peer, when the server was started with connection info.
+pub struct PeerAddr(pub Option<std::net::SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+pub fn client_addr(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+) -> String {
+    if state.config.trust_forwarded_for
+        && let Some(f) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(first) = f.split(',').next()
+    {
+        return first.trim().to_string();
+    }
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    PeerAddr(peer): PeerAddr,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
+    let addr = client_addr(&state, &headers, peer);
+    let next = safe_back(f.next.as_deref());
+    let hours = state.config.session_hours;
+    match login::log_in(&state.db, &f.login, &f.password, &addr, &ctx.csrf, hours).await {
+        Ok(token) => {
+            let cookie = set_cookie(
+                "rb_session",
+                &token,
+                Some(hours * 3600),
+                "Lax",
+                state.config.secure_cookies,
+            );
+            redirect_setting_cookie(&next, &cookie)
+        }
+        Err(e @ (AppError::Unauthenticated | AppError::TooManyAttempts)) => {
+            let key = if matches!(e, AppError::TooManyAttempts) {
+                "login.throttled"
+            } else {
+                "login.failed"
+            };
+            let status = e.status();
+            let page = LoginPage {
+                error: Some(ctx.t(key)),
+                next,
+                login: f.login.chars().take(100).collect(),
+                ctx,
+            };
+            Ok((status, render(page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    if let Some(t) = crate::http::ctx::cookie(&headers, "rb_session") {
+        let hash = login::log_out(&state.db, &t).await?;
+        state.actors.forget(&hash);
+    }
+    let cookie = set_cookie(
+        "rb_session",
+        "",
+        Some(0),
+        "Lax",
+        state.config.secure_cookies,
+    );
+    redirect_setting_cookie("/login", &cookie)
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    ctx: Ctx,
+    done: bool,
+}
+
+async fn password_page(ctx: Ctx, _actor: Actor) -> AppResult<Html<String>> {
+    render(PasswordPage { ctx, done: false })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+async fn password_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Html<String>> {
+    password::change_own(&state.db, &actor, f.current, f.new).await?;
+    render(PasswordPage { ctx, done: true })
+}

@@ -1,0 +1,8 @@
+//! The audit log: every change and every unmasked read, for administrators.
+pub mod api;
+pub mod pages;
+
+/// The pages of this capability (its API is merged in `http::api`).
+pub fn pages() -> axum::Router<crate::http::AppState> {
+    axum::Router::new().merge(pages::router())
+}
