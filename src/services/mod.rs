@@ -2,14 +2,14 @@
 //! (deny by default); pages and the JSON API both call these, so they cannot disagree.
 pub mod accounts;
 pub mod actor;
-pub mod case_config;
 pub mod cases;
 pub mod decisions;
-pub mod directory;
 pub mod notify;
 pub mod open311;
+pub mod organisations;
 pub mod people;
 pub mod places;
+pub mod teams;
 
 use crate::error::{AppError, FieldError};
 

@@ -4,7 +4,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::api::{ApiError, ApiJson, ApiPath, ApiQuery, PageParams};
 use crate::http::session::Actor;
-use crate::services::case_config::{self, CaseConfig, CategoryInput, SlaInput};
+use crate::services::cases::config::{CaseConfig, CategoryInput, SlaInput};
 use crate::services::cases::{
     self, ActionInput, CaseCreated, CaseInput, CasePage, CaseView, MediationInput, MediationView,
     OutcomeInput, PublicIssue, QueueParams, SessionInput,
@@ -82,7 +82,9 @@ async fn categories(State(s): State<AppState>, _actor: Actor) -> AppResult<Json<
 #[utoipa::path(get, path = "/api/v1/case-config", tag = "cases",
     responses((status = 200, description = "Categories, SLA classes and the handlers a category may name (administrators)", body = CaseConfig), (status = 403, body = ApiError)))]
 async fn case_config(State(s): State<AppState>, actor: Actor) -> AppResult<Json<CaseConfig>> {
-    Ok(Json(case_config::config(&s.db, &actor).await?))
+    Ok(Json(
+        crate::services::cases::config::config(&s.db, &actor).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/case-categories", tag = "cases", request_body = CategoryInput,
@@ -92,7 +94,7 @@ async fn category_create(
     actor: Actor,
     ApiJson(input): ApiJson<CategoryInput>,
 ) -> AppResult<(StatusCode, Json<Category>)> {
-    let c = case_config::create_category(&s.db, &actor, &input).await?;
+    let c = crate::services::cases::config::create_category(&s.db, &actor, &input).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -105,7 +107,7 @@ async fn category_update(
     ApiJson(input): ApiJson<CategoryInput>,
 ) -> AppResult<Json<Category>> {
     Ok(Json(
-        case_config::update_category(&s.db, &actor, id, &input).await?,
+        crate::services::cases::config::update_category(&s.db, &actor, id, &input).await?,
     ))
 }
 
@@ -118,7 +120,7 @@ async fn sla_update(
     ApiJson(input): ApiJson<SlaInput>,
 ) -> AppResult<Json<SlaClassRow>> {
     Ok(Json(
-        case_config::update_sla(&s.db, &actor, &code, &input).await?,
+        crate::services::cases::config::update_sla(&s.db, &actor, &code, &input).await?,
     ))
 }
 

@@ -5,7 +5,7 @@ use crate::http::ctx::Ctx;
 use crate::http::pages::form_number;
 use crate::http::pages::{id_of, render};
 use crate::http::session::Actor;
-use crate::services::case_config::{self, CaseConfig, CategoryInput, SlaInput};
+use crate::services::cases::config::{CaseConfig, CategoryInput, SlaInput};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
@@ -48,7 +48,7 @@ async fn config_page(
     ctx: Ctx,
     actor: Actor,
 ) -> AppResult<Html<String>> {
-    let v = case_config::config(&state.db, &actor).await?;
+    let v = crate::services::cases::config::config(&state.db, &actor).await?;
     render(ConfigPage { ctx, v })
 }
 
@@ -81,7 +81,7 @@ async fn category_create(
     actor: Actor,
     Form(f): Form<CategoryForm>,
 ) -> AppResult<Redirect> {
-    case_config::create_category(&state.db, &actor, &f.input()).await?;
+    crate::services::cases::config::create_category(&state.db, &actor, &f.input()).await?;
     Ok(Redirect::to("/admin/case-config"))
 }
 
@@ -94,7 +94,7 @@ async fn category_update(
     let id = id_of(&id)?;
     let mut input = f.input();
     input.code = None;
-    case_config::update_category(&state.db, &actor, id, &input).await?;
+    crate::services::cases::config::update_category(&state.db, &actor, id, &input).await?;
     Ok(Redirect::to("/admin/case-config"))
 }
 
@@ -114,6 +114,6 @@ async fn sla_update(
         sign_minutes: form_number(&f.sign_minutes, "sign_minutes")?,
         reply_hours: form_number(&f.reply_hours, "reply_hours")?,
     };
-    case_config::update_sla(&state.db, &actor, &code, &input).await?;
+    crate::services::cases::config::update_sla(&state.db, &actor, &code, &input).await?;
     Ok(Redirect::to("/admin/case-config"))
 }

@@ -5,7 +5,7 @@ use crate::http::AppState;
 use crate::http::api::PageParams;
 use crate::http::api::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::http::session::Actor;
-use crate::services::directory as dir;
+use crate::services::organisations as dir;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};

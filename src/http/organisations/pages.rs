@@ -9,7 +9,7 @@ use crate::http::pages::id_of;
 use crate::http::pages::render;
 use crate::http::places::pages::PageQuery;
 use crate::http::session::Actor;
-use crate::services::directory as dir;
+use crate::services::organisations as dir;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};

@@ -5,7 +5,6 @@ use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::api::{ApiError, ApiJson, ApiPath};
 use crate::http::session::Actor;
-use crate::services::directory as dir;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -36,110 +35,127 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[utoipa::path(post, path = "/api/v1/teams", tag = "directory", request_body = dir::TeamNew,
-    responses((status = 201, description = "The new team with its four standing squads", body = dir::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(post, path = "/api/v1/teams", tag = "directory", request_body = crate::services::teams::TeamNew,
+    responses((status = 201, description = "The new team with its four standing squads", body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 async fn team_create(
     State(s): State<AppState>,
     actor: Actor,
-    ApiJson(new): ApiJson<dir::TeamNew>,
-) -> AppResult<(axum::http::StatusCode, Json<dir::TeamView>)> {
-    let t = dir::create_team(&s.db, &actor, &new).await?;
+    ApiJson(new): ApiJson<crate::services::teams::TeamNew>,
+) -> AppResult<(
+    axum::http::StatusCode,
+    Json<crate::services::teams::TeamView>,
+)> {
+    let t = crate::services::teams::create_team(&s.db, &actor, &new).await?;
     Ok((axum::http::StatusCode::CREATED, Json(t)))
 }
 
 #[utoipa::path(get, path = "/api/v1/teams", tag = "directory", responses((status = 200, body = Vec<Team>)))]
 async fn teams(State(s): State<AppState>, actor: Actor) -> AppResult<Json<Vec<Team>>> {
-    Ok(Json(dir::list_teams(&s.db, &actor).await?))
+    Ok(Json(
+        crate::services::teams::list_teams(&s.db, &actor).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "directory", params(("id" = i64, Path)),
-    responses((status = 200, body = dir::TeamView), (status = 404, body = ApiError)))]
+    responses((status = 200, body = crate::services::teams::TeamView), (status = 404, body = ApiError)))]
 async fn team(
     State(s): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<Json<dir::TeamView>> {
-    Ok(Json(dir::view_team(&s.db, &actor, id).await?))
+) -> AppResult<Json<crate::services::teams::TeamView>> {
+    Ok(Json(
+        crate::services::teams::view_team(&s.db, &actor, id).await?,
+    ))
 }
 
-#[utoipa::path(post, path = "/api/v1/teams/{id}/members", tag = "directory", params(("id" = i64, Path)), request_body = dir::MemberNew,
-    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(post, path = "/api/v1/teams/{id}/members", tag = "directory", params(("id" = i64, Path)), request_body = crate::services::teams::MemberNew,
+    responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 async fn team_member_add(
     State(s): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(new): ApiJson<dir::MemberNew>,
-) -> AppResult<Json<dir::TeamView>> {
-    Ok(Json(dir::add_member(&s.db, &actor, id, &new).await?))
+    ApiJson(new): ApiJson<crate::services::teams::MemberNew>,
+) -> AppResult<Json<crate::services::teams::TeamView>> {
+    Ok(Json(
+        crate::services::teams::add_member(&s.db, &actor, id, &new).await?,
+    ))
 }
 
-#[utoipa::path(post, path = "/api/v1/teams/{id}/squads", tag = "directory", params(("id" = i64, Path)), request_body = dir::SquadNew,
-    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(post, path = "/api/v1/teams/{id}/squads", tag = "directory", params(("id" = i64, Path)), request_body = crate::services::teams::SquadNew,
+    responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 async fn team_squad_add(
     State(s): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(new): ApiJson<dir::SquadNew>,
-) -> AppResult<Json<dir::TeamView>> {
-    Ok(Json(dir::add_squad(&s.db, &actor, id, &new).await?))
+    ApiJson(new): ApiJson<crate::services::teams::SquadNew>,
+) -> AppResult<Json<crate::services::teams::TeamView>> {
+    Ok(Json(
+        crate::services::teams::add_squad(&s.db, &actor, id, &new).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/teams/{id}/squads/{squad}/members", tag = "directory",
-    params(("id" = i64, Path), ("squad" = i64, Path)), request_body = dir::SquadMemberNew,
-    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+    params(("id" = i64, Path), ("squad" = i64, Path)), request_body = crate::services::teams::SquadMemberNew,
+    responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 async fn team_squad_member_add(
     State(s): State<AppState>,
     actor: Actor,
     ApiPath((id, squad)): ApiPath<(i64, i64)>,
-    ApiJson(new): ApiJson<dir::SquadMemberNew>,
-) -> AppResult<Json<dir::TeamView>> {
+    ApiJson(new): ApiJson<crate::services::teams::SquadMemberNew>,
+) -> AppResult<Json<crate::services::teams::TeamView>> {
     Ok(Json(
-        dir::add_squad_member(&s.db, &actor, id, squad, &new).await?,
+        crate::services::teams::add_squad_member(&s.db, &actor, id, squad, &new).await?,
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/teams/{id}/fields", tag = "directory", params(("id" = i64, Path)), request_body = dir::FieldNew,
-    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(post, path = "/api/v1/teams/{id}/fields", tag = "directory", params(("id" = i64, Path)), request_body = crate::services::teams::FieldNew,
+    responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 async fn team_field_add(
     State(s): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(new): ApiJson<dir::FieldNew>,
-) -> AppResult<Json<dir::TeamView>> {
-    Ok(Json(dir::add_field(&s.db, &actor, id, &new).await?))
+    ApiJson(new): ApiJson<crate::services::teams::FieldNew>,
+) -> AppResult<Json<crate::services::teams::TeamView>> {
+    Ok(Json(
+        crate::services::teams::add_field(&s.db, &actor, id, &new).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{member}", tag = "directory", params(("id" = i64, Path), ("member" = i64, Path)),
-    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 404, body = ApiError),
+    responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 404, body = ApiError),
               (status = 422, description = "`mediates`: the member is the mediator of a mediation record", body = ApiError)))]
 async fn team_member_remove(
     State(s): State<AppState>,
     actor: Actor,
     ApiPath((id, member)): ApiPath<(i64, i64)>,
-) -> AppResult<Json<dir::TeamView>> {
-    Ok(Json(dir::remove_member(&s.db, &actor, id, member).await?))
+) -> AppResult<Json<crate::services::teams::TeamView>> {
+    Ok(Json(
+        crate::services::teams::remove_member(&s.db, &actor, id, member).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/teams/{id}/fields/{field}", tag = "directory", params(("id" = i64, Path), ("field" = i64, Path)),
-    responses((status = 200, body = dir::TeamView), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 async fn team_field_remove(
     State(s): State<AppState>,
     actor: Actor,
     ApiPath((id, field)): ApiPath<(i64, i64)>,
-) -> AppResult<Json<dir::TeamView>> {
-    Ok(Json(dir::remove_field(&s.db, &actor, id, field).await?))
+) -> AppResult<Json<crate::services::teams::TeamView>> {
+    Ok(Json(
+        crate::services::teams::remove_field(&s.db, &actor, id, field).await?,
+    ))
 }
 
-#[utoipa::path(put, path = "/api/v1/buildings/{id}/leader", tag = "places", params(("id" = i64, Path)), request_body = dir::LeaderSet,
+#[utoipa::path(put, path = "/api/v1/buildings/{id}/leader", tag = "places", params(("id" = i64, Path)), request_body = crate::services::teams::LeaderSet,
     responses((status = 200, body = Building), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 async fn building_leader_set(
     State(s): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(set): ApiJson<dir::LeaderSet>,
+    ApiJson(set): ApiJson<crate::services::teams::LeaderSet>,
 ) -> AppResult<Json<Building>> {
     Ok(Json(
-        dir::set_building_leader(&s.db, &actor, id, &set).await?,
+        crate::services::teams::set_building_leader(&s.db, &actor, id, &set).await?,
     ))
 }
 

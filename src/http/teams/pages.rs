@@ -9,7 +9,7 @@ use crate::http::pages::id_of;
 use crate::http::pages::opt_number;
 use crate::http::pages::render;
 use crate::http::session::Actor;
-use crate::services::{directory as dir, places};
+use crate::services::places;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
@@ -49,7 +49,7 @@ async fn teams_page(
     ctx: Ctx,
     actor: Actor,
 ) -> AppResult<Html<String>> {
-    let teams = dir::list_teams(&state.db, &actor).await?;
+    let teams = crate::services::teams::list_teams(&state.db, &actor).await?;
     let may_create = actor
         .grants
         .iter()
@@ -99,13 +99,13 @@ async fn team_create_submit(
             ));
         }
     };
-    let new = dir::TeamNew {
+    let new = crate::services::teams::TeamNew {
         name: f.name,
         compound_id,
         community_id,
         station_address: f.station_address.unwrap_or_default(),
     };
-    let v = dir::create_team(&state.db, &actor, &new).await?;
+    let v = crate::services::teams::create_team(&state.db, &actor, &new).await?;
     Ok(Redirect::to(&format!("/teams/{}", v.team.id)))
 }
 
@@ -113,7 +113,7 @@ async fn team_create_submit(
 #[template(path = "team.html")]
 struct TeamPage {
     ctx: Ctx,
-    v: dir::TeamView,
+    v: crate::services::teams::TeamView,
     squad_kinds: Vec<&'static str>,
     /// Compounds a field may be given in (those the editor sees), for the form.
     compounds: Vec<(i64, String)>,
@@ -125,7 +125,7 @@ async fn team_page(
     actor: Actor,
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
-    let v = dir::view_team(&state.db, &actor, id_of(&id)?).await?;
+    let v = crate::services::teams::view_team(&state.db, &actor, id_of(&id)?).await?;
     let compounds = if v.can_edit {
         places::list_compounds(&state.db, &actor, 0, Some(200))
             .await?
@@ -163,14 +163,14 @@ async fn team_member_submit(
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
     let person_id = form_number(&f.person_id, "person_id")?;
-    let new = dir::MemberNew {
+    let new = crate::services::teams::MemberNew {
         person_id,
         home_organisation_id: None,
         party_member: f.party_member.is_some(),
         volunteer: f.volunteer.is_some(),
         title: f.title.unwrap_or_default(),
     };
-    dir::add_member(&state.db, &actor, id, &new).await?;
+    crate::services::teams::add_member(&state.db, &actor, id, &new).await?;
     Ok(Redirect::to(&format!("/teams/{id}")))
 }
 
@@ -187,11 +187,11 @@ async fn team_squad_submit(
     Form(f): Form<SquadForm>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    dir::add_squad(
+    crate::services::teams::add_squad(
         &state.db,
         &actor,
         id,
-        &dir::SquadNew {
+        &crate::services::teams::SquadNew {
             kind: f.kind,
             name: f.name,
         },
@@ -214,7 +214,7 @@ async fn team_member_remove_submit(
     Path((id, member)): Path<(String, String)>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    dir::remove_member(&state.db, &actor, id, id_of(&member)?).await?;
+    crate::services::teams::remove_member(&state.db, &actor, id, id_of(&member)?).await?;
     Ok(Redirect::to(&format!("/teams/{id}")))
 }
 
@@ -224,7 +224,7 @@ async fn team_field_remove_submit(
     Path((id, field)): Path<(String, String)>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    dir::remove_field(&state.db, &actor, id, id_of(&field)?).await?;
+    crate::services::teams::remove_field(&state.db, &actor, id, id_of(&field)?).await?;
     Ok(Redirect::to(&format!("/teams/{id}")))
 }
 
@@ -241,12 +241,12 @@ async fn team_field_submit(
         _ => return Err(AppError::field("member_id", "one_of_member_or_squad")),
     };
     let building_id = opt_number(f.building_id.as_deref().unwrap_or(""), "building_id")?;
-    let new = dir::FieldNew {
+    let new = crate::services::teams::FieldNew {
         member_id,
         squad_id,
         compound_id: form_number(&f.compound_id, "compound_id")?,
         building_id,
     };
-    dir::add_field(&state.db, &actor, id, &new).await?;
+    crate::services::teams::add_field(&state.db, &actor, id, &new).await?;
     Ok(Redirect::to(&format!("/teams/{id}")))
 }

@@ -2,7 +2,6 @@
 //! and the periods of the SLA classes. Administrators only; every change is audited. Cases
 //! already registered keep the deadlines they were given; new ones use the change at once on
 //! this node and within the cache's 30 s on the others.
-use super::{Checks, audit_change};
 use crate::db::Db;
 use crate::db::cases::{Category, CategoryFields, SlaClassRow};
 use crate::domain::access::{Action, Target};
@@ -10,6 +9,7 @@ use crate::domain::cases::category::{self, Handler};
 use crate::domain::deadline::SlaPeriods;
 use crate::error::{AppError, AppResult};
 use crate::services::actor::Actor;
+use crate::services::{Checks, audit_change};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -1,0 +1,229 @@
+//! The three rates (response, resolution, satisfaction) per unit, compound, category, kind and
+//! channel, and petitions per year.
+use super::*;
+use crate::db::Db;
+use crate::domain::access::Action;
+use crate::domain::deadline::{self};
+use crate::error::{AppError, AppResult};
+use crate::services::actor::Actor;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+// ---------------------------------------------------------------- figures: the three rates
+
+/// The period of a figures page: `month=2026-11`, `year=2026`, or `from`/`to` dates (to exclusive).
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+pub struct PeriodParams {
+    pub month: Option<String>,
+    pub year: Option<i64>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Period {
+    /// `2026-11`, `2026` or `2026-11-01..2026-12-01`.
+    pub label: String,
+    pub from: i64,
+    pub to: i64,
+}
+
+pub fn period(p: &PeriodParams, now: i64) -> AppResult<Period> {
+    use jiff::civil::Date;
+    let parse_date = |s: &str, field: &str| {
+        s.trim()
+            .parse::<Date>()
+            .map_err(|_| AppError::field(field, "invalid_date"))
+    };
+    let today: Date = deadline::local(now)
+        .get(..10)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| Date::constant(2026, 1, 1));
+    let (label, from, to) = if let (Some(f), Some(t)) = (p.from.as_deref(), p.to.as_deref()) {
+        let (f, t) = (parse_date(f, "from")?, parse_date(t, "to")?);
+        if t <= f {
+            return Err(AppError::field("to", "out_of_range"));
+        }
+        (format!("{f}..{t}"), f, t)
+    } else if let Some(y) = p.year {
+        if !(2000..=2100).contains(&y) {
+            return Err(AppError::field("year", "out_of_range"));
+        }
+        let f = Date::new(y as i16, 1, 1).map_err(|_| AppError::field("year", "out_of_range"))?;
+        let t =
+            Date::new(y as i16 + 1, 1, 1).map_err(|_| AppError::field("year", "out_of_range"))?;
+        (y.to_string(), f, t)
+    } else {
+        let m = match p.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+            Some(m) => parse_date(&format!("{m}-01"), "month")?,
+            None => today.first_of_month(),
+        };
+        let next = m
+            .checked_add(jiff::ToSpan::months(1))
+            .map_err(|_| AppError::field("month", "out_of_range"))?;
+        (format!("{:04}-{:02}", m.year(), m.month()), m, next)
+    };
+    Ok(Period {
+        label,
+        from: deadline::local_midnight(from),
+        to: deadline::local_midnight(to),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FigureLine {
+    /// organisation | team | squad | compound | category, or the kind / channel word.
+    pub group: String,
+    pub id: i64,
+    pub name: String,
+    pub counts: crate::domain::cases::rates::CaseCounts,
+    pub rates: crate::domain::cases::rates::Rates,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Figures {
+    pub period: Period,
+    /// When these figures were counted (they are kept for up to 30 s).
+    pub counted_at: i64,
+    pub total: FigureLine,
+    pub by_unit: Vec<FigureLine>,
+    pub by_compound: Vec<FigureLine>,
+    pub by_kind: Vec<FigureLine>,
+    pub by_category: Vec<FigureLine>,
+    pub by_channel: Vec<FigureLine>,
+    /// Petitions per year (from 2014, the programme's baseline), compound and cause (S3).
+    pub petitions: Vec<crate::db::cases::PetitionRow>,
+}
+
+/// Sum cells into lines by a key (group word, id), largest first; the name is the group word
+/// until [`named`] fills it in.
+fn roll_up(
+    cells: &[crate::db::cases::FigureCell],
+    key: impl Fn(&crate::db::cases::FigureCell) -> (String, i64),
+) -> Vec<FigureLine> {
+    let mut sums: std::collections::BTreeMap<
+        (String, i64),
+        crate::domain::cases::rates::CaseCounts,
+    > = Default::default();
+    for c in cells {
+        *sums.entry(key(c)).or_default() += c.counts();
+    }
+    let mut out: Vec<FigureLine> = sums
+        .into_iter()
+        .map(|((group, id), counts)| FigureLine {
+            name: group.clone(),
+            group,
+            id,
+            rates: crate::domain::cases::rates::rates(&counts),
+            counts,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.counts
+            .total
+            .cmp(&a.counts.total)
+            .then_with(|| a.group.cmp(&b.group))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out
+}
+
+/// Fill in the names of units, compounds and categories (a query per kind of name).
+async fn named(db: &Db, mut lines: Vec<FigureLine>) -> AppResult<Vec<FigureLine>> {
+    let categories = db.categories().await?;
+    for (group, table) in [
+        ("organisation", "organisations"),
+        ("team", "teams"),
+        ("squad", "squads"),
+        ("compound", "compounds"),
+    ] {
+        let ids: Vec<i64> = lines
+            .iter()
+            .filter(|l| l.group == group)
+            .map(|l| l.id)
+            .collect();
+        let names: std::collections::HashMap<i64, String> =
+            db.names_of(table, &ids).await?.into_iter().collect();
+        for l in lines.iter_mut().filter(|l| l.group == group) {
+            l.name = names.get(&l.id).cloned().unwrap_or_default();
+        }
+    }
+    for l in lines.iter_mut().filter(|l| l.group == "category") {
+        l.name = categories
+            .iter()
+            .find(|c| c.id == l.id)
+            .map(|c| c.code.clone())
+            .unwrap_or_default();
+    }
+    Ok(lines)
+}
+
+pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figures> {
+    let now = crate::db::now();
+    let period = period(p, now)?;
+    let scope = place_scope(db, actor, Action::ViewCaseFigures).await?;
+    if !scope.all && scope.regions.is_empty() && scope.compounds.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let key = (scope.sql().unwrap_or_default(), period.from, period.to);
+    if let Some(json) = db.caches.figures.get(&key)
+        && let Ok(f) = serde_json::from_str::<Figures>(&json)
+    {
+        return Ok(f);
+    }
+    // Two halves of the period at once, on two connections: the scan is CPU-bound in SQLite,
+    // so this halves the wait on a machine with two cores or more. Cells of the same
+    // combination from both halves are summed by `roll_up`.
+    let mid = period.from + (period.to - period.from) / 2;
+    let (first, second) = tokio::try_join!(
+        db.case_figure_cells(&scope, period.from, mid, now),
+        db.case_figure_cells(&scope, mid, period.to, now)
+    )?;
+    let mut cells = first;
+    cells.extend(second);
+    let by_unit = roll_up(&cells, |c| (c.owner_kind.clone(), c.owner_id));
+    let by_compound = roll_up(&cells, |c| ("compound".to_string(), c.compound_id));
+    let by_kind = roll_up(&cells, |c| (c.kind.clone(), 0));
+    let by_category = roll_up(&cells, |c| ("category".to_string(), c.category_id));
+    let by_channel = roll_up(&cells, |c| (c.channel.clone(), 0));
+    let by_unit = named(db, by_unit).await?;
+    let by_compound = named(db, by_compound).await?;
+    let by_category = named(db, by_category).await?;
+    let mut counts = crate::domain::cases::rates::CaseCounts::default();
+    for l in &by_kind {
+        counts += l.counts;
+    }
+    let this_year: i64 = deadline::local(now)
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(2026);
+    let year_starts: Vec<(i64, i64)> = (2014..=this_year)
+        .filter_map(|y| {
+            jiff::civil::Date::new(y as i16, 1, 1)
+                .ok()
+                .map(|d| (y, deadline::local_midnight(d)))
+        })
+        .collect();
+    let petitions = db.petitions_by_year(&scope, &year_starts).await?;
+    let figures = Figures {
+        counted_at: now,
+        total: FigureLine {
+            group: "total".into(),
+            id: 0,
+            name: String::new(),
+            rates: crate::domain::cases::rates::rates(&counts),
+            counts,
+        },
+        period,
+        by_unit,
+        by_compound,
+        by_kind,
+        by_category,
+        by_channel,
+        petitions,
+    };
+    if let Ok(json) = serde_json::to_string(&figures) {
+        db.caches.figures.put(key, std::sync::Arc::new(json));
+    }
+    Ok(figures)
+}
