@@ -1,8 +1,8 @@
 //! The demo district (deterministic): 永川区 → 中山路街道 → 兴龙湖社区 with 凤栖阁, 国税佳苑 and three
 //! more compounds, the people of the report in their roles, and generated residents. The same
 //! generator makes a larger synthetic district for benchmarks (`redbutler demo --compounds N`).
-use crate::bulk::{Table, Val};
 use crate::db::Db;
+use crate::db::bulk::{Table, Val};
 use crate::domain::kinds::{Role, ScopeKind};
 use crate::domain::personal::id_check_char;
 use indicatif::{ProgressBar, ProgressStyle};

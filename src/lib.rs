@@ -3,7 +3,6 @@
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub mod app;
-pub mod bulk;
 pub mod cli;
 pub mod config;
 pub mod db;

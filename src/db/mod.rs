@@ -2,13 +2,16 @@
 //! `$n` placeholders, portable column types only (see ENGINEERING.md §3).
 pub mod accounts;
 pub mod audit;
-pub mod ballot_writer;
-pub mod case_writer;
+pub mod bulk;
 pub mod cases;
 pub mod decisions;
 pub mod direct;
-pub mod directory;
+pub mod notify;
+pub mod open311;
+pub mod organisations;
+pub mod people;
 pub mod places;
+pub mod teams;
 
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -32,11 +35,11 @@ pub struct Db {
     /// SQLite's busy handler (which makes latency jump under load). Unused on PostgreSQL.
     pub write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// SQLite: the group-commit writer of new cases, started on first use.
-    case_writer: std::sync::Arc<std::sync::OnceLock<case_writer::CaseWriter>>,
+    case_writer: std::sync::Arc<std::sync::OnceLock<cases::writer::CaseWriter>>,
     /// SQLite: the database file, for reads on the calling thread (see `direct`).
     pub sqlite_file: Option<std::sync::Arc<str>>,
     /// SQLite: the group-commit writer of ballots, started on first use.
-    ballot_writer: std::sync::Arc<std::sync::OnceLock<ballot_writer::BallotWriter>>,
+    ballot_writer: std::sync::Arc<std::sync::OnceLock<decisions::writer::BallotWriter>>,
     compounds: std::sync::Arc<
         std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, places::Compound)>>,
     >,
@@ -222,15 +225,15 @@ impl Db {
         }
     }
 
-    pub fn ballot_writer(&self) -> &ballot_writer::BallotWriter {
+    pub fn ballot_writer(&self) -> &decisions::writer::BallotWriter {
         self.ballot_writer.get_or_init(|| {
-            ballot_writer::BallotWriter::start(self.pool.clone(), self.write_lock.clone())
+            decisions::writer::BallotWriter::start(self.pool.clone(), self.write_lock.clone())
         })
     }
 
-    pub fn case_writer(&self) -> &case_writer::CaseWriter {
+    pub fn case_writer(&self) -> &cases::writer::CaseWriter {
         self.case_writer.get_or_init(|| {
-            case_writer::CaseWriter::start(self.pool.clone(), self.write_lock.clone())
+            cases::writer::CaseWriter::start(self.pool.clone(), self.write_lock.clone())
         })
     }
 

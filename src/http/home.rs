@@ -1,6 +1,6 @@
 //! The home page (what each role can do, as cards) and the language and text-size switches.
 use crate::db::accounts::GrantRow;
-use crate::db::places::PersonDwelling;
+use crate::db::people::PersonDwelling;
 use crate::domain::kinds::Role;
 use crate::error::{AppError, AppResult};
 use crate::http::ctx::{Ctx, set_cookie};

@@ -304,7 +304,7 @@ async fn definition(s: &AppState, fmt: Format, code: &str) -> Result<Response, F
     })
 }
 
-fn request_record(r: &crate::db::cases::Open311Row) -> Vec<(&'static str, V)> {
+fn request_record(r: &crate::db::open311::Open311Row) -> Vec<(&'static str, V)> {
     let closed = CaseStatus::parse(&r.status).is_some_and(|s| s.is_final());
     let address = match &r.building_name {
         Some(b) => format!("{} {}", r.compound_name, b),

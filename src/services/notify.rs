@@ -7,7 +7,7 @@
 //! cursor with a compare-and-set before delivery, so exactly one node delivers it; when delivery
 //! fails the cursor is moved back and the batch is offered again on the next pass.
 use crate::db::Db;
-use crate::db::cases::OutgoingRow;
+use crate::db::notify::OutgoingRow;
 use crate::error::AppResult;
 use serde::Serialize;
 use std::io::Write;

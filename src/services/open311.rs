@@ -5,7 +5,10 @@
 //! Requests are the public face of cases: petitions and wellbeing concerns are never listed,
 //! nor names or phones; a description only where the reporter agreed (Open311 reports are public).
 use crate::db::Db;
-use crate::db::cases::{Category, Open311Filter, Open311Row};
+use crate::db::{
+    cases::Category,
+    open311::{Open311Filter, Open311Row},
+};
 use crate::domain::cases::CaseKind;
 use crate::error::AppError;
 use std::collections::HashMap;

@@ -1,7 +1,7 @@
 //! Organisations: property companies, owners' committees, departments, police stations and
 //! offices; property contracts (one company per compound at a time) and committee terms.
 use super::{Checks, page_limit};
-use crate::db::directory::{CommitteeMember, Contract, Organisation};
+use crate::db::organisations::{CommitteeMember, Contract, Organisation};
 use crate::db::{Db, audit::AuditRecord};
 use crate::domain::access::{Action, Target};
 use crate::domain::kinds::OrgKind;

@@ -1,6 +1,6 @@
 //! People: seen masked by whoever may see them, unmasked only with a reason that is logged.
 use super::Checks;
-use crate::db::places::PersonDwelling;
+use crate::db::people::PersonDwelling;
 use crate::db::{Db, audit::AuditRecord};
 use crate::domain::access::{Action, Target};
 use crate::domain::personal::{mask_id_number, mask_phone, parse_id_number, parse_phone};

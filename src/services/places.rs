@@ -1,10 +1,11 @@
 //! Viewing and editing places: compounds, buildings, dwellings.
 use super::{Checks, audit_change, page_limit};
 use crate::db::Db;
-use crate::db::directory::{Contract, Team};
+use crate::db::organisations::Contract;
 use crate::db::places::{
     Building, Compound, CompoundFigures, CompoundFilter, Dwelling, Holder, HoldingRow,
 };
+use crate::db::teams::Team;
 use crate::domain::access::{Action, Reach, Target, role_permits};
 use crate::domain::area::AreaCentiM2;
 use crate::domain::kinds::{AreaSource, DwellingUse};

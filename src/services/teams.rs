@@ -1,7 +1,7 @@
 //! Red Butler teams: the four standing squads, members, fields of responsibility (the compounds
 //! a member answers for) and building leaders.
 use super::Checks;
-use crate::db::directory::{Field, Squad, Team, TeamMember};
+use crate::db::teams::{Field, Squad, Team, TeamMember};
 use crate::db::{Db, audit::AuditRecord};
 use crate::domain::access::{Action, Target};
 use crate::error::{AppError, AppResult};

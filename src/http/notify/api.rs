@@ -1,5 +1,5 @@
 //! Notifications over the API: the inbox and marking read.
-use crate::db::cases::NotificationRow;
+use crate::db::notify::NotificationRow;
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::api::{ApiJson, ApiQuery, PageParams};

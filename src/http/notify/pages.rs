@@ -1,5 +1,5 @@
 //! The inbox: a user's notifications, read and marked read.
-use crate::db::cases::NotificationRow;
+use crate::db::notify::NotificationRow;
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::ctx::Ctx;

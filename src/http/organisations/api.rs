@@ -1,5 +1,5 @@
 //! The JSON API of organisations: the directory, property contracts and owners' committees.
-use crate::db::directory::Organisation;
+use crate::db::organisations::Organisation;
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::api::PageParams;

@@ -1,5 +1,5 @@
 //! Pages of organisations: the directory, one organisation, its contracts and committee.
-use crate::db::directory::Organisation;
+use crate::db::organisations::Organisation;
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::ctx::Ctx;

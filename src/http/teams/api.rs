@@ -1,6 +1,6 @@
 //! The JSON API of Red Butler teams: squads, members, fields and building leaders.
-use crate::db::directory::Team;
 use crate::db::places::Building;
+use crate::db::teams::Team;
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::api::{ApiError, ApiJson, ApiPath};

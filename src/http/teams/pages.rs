@@ -1,5 +1,5 @@
 //! Pages of Red Butler teams: squads, members, fields of responsibility, building leaders.
-use crate::db::directory::Team;
+use crate::db::teams::Team;
 use crate::domain::access::{Action, Target};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;

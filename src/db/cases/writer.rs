@@ -4,7 +4,7 @@
 //! to 64), writes them all in one transaction with a few multi-row statements, and answers each
 //! request. One case alone costs the same as before; many at once cost little more than one.
 //! A batch that fails is retried case by case, so one bad case never fails the others.
-use super::cases::NewCase;
+use crate::db::cases::NewCase;
 use tokio::sync::{mpsc, oneshot};
 
 pub const MAX_BATCH: usize = 64;
@@ -83,7 +83,8 @@ async fn write(
     let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM cases")
         .fetch_one(&mut *tx)
         .await?;
-    let out = super::cases::insert_cases(&mut tx, super::Backend::Sqlite, cases, first).await?;
+    let out =
+        crate::db::cases::insert_cases(&mut tx, crate::db::Backend::Sqlite, cases, first).await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -4,8 +4,8 @@
 //! the batch), appends the accepted ones to the hash chain in order, writes them with one
 //! multi-row insert and moves the chain head once per decision, all in one transaction. Each
 //! request gets its own answer; a refused request never affects the others.
-use super::decisions::{CastFailure, NewBallot};
-use crate::bulk::Table;
+use crate::db::bulk::Table;
+use crate::db::decisions::{CastFailure, NewBallot};
 use crate::domain::decisions::ballot_chain::{self, BallotRecord};
 use std::collections::HashSet;
 use tokio::sync::{mpsc, oneshot};
@@ -105,7 +105,7 @@ async fn write(
             "prev_hash",
             "hash",
         ],
-        super::Backend::Sqlite,
+        crate::db::Backend::Sqlite,
     );
     let mut decisions: Vec<i64> = jobs.iter().map(|j| j.decision).collect();
     decisions.sort_unstable();

@@ -1,0 +1,255 @@
+//! The roll: its source (dwellings, holdings, areas), writing it at the notice and freezing it,
+//! and reading it by page, by owner and whole.
+use crate::db::Db;
+use crate::db::bulk::Table;
+use crate::domain::decisions::roll::{Roll, UnitHolders};
+use serde::Serialize;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
+pub struct HeadRow {
+    pub head_no: i64,
+    pub kind: String,
+    pub units: String,
+    pub area: i64,
+    pub designated_person_id: Option<i64>,
+}
+
+/// dwelling, building, number, area, person, organisation, relation
+type SourceRow = (
+    i64,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
+
+impl Db {
+    /// Every unit of the compound with its current holders (one row per holding), for the roll.
+    pub async fn roll_source(
+        &self,
+        compound_id: i64,
+        today: &str,
+    ) -> sqlx::Result<Vec<UnitHolders>> {
+        let rows: Vec<SourceRow> = sqlx::query_as(
+            "SELECT d.id, b.name, d.number, d.area_centi_m2, h.person_id, h.organisation_id, h.relation \
+             FROM dwellings d JOIN buildings b ON b.id = d.building_id \
+             LEFT JOIN holdings h ON h.dwelling_id = d.id AND h.since <= $2 AND (h.until IS NULL OR h.until > $2) \
+             WHERE d.compound_id = $1 ORDER BY d.id",
+        )
+        .bind(compound_id)
+        .bind(today)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<UnitHolders> = Vec::new();
+        for (id, building, number, area, person, org, relation) in rows {
+            if out.last().is_none_or(|u| u.dwelling_id != id) {
+                out.push(UnitHolders {
+                    dwelling_id: id,
+                    label: format!("{building}-{number}"),
+                    area,
+                    owners: vec![],
+                    developer: None,
+                    occupants: vec![],
+                });
+            }
+            let Some(u) = out.last_mut() else { continue };
+            match (relation.as_deref(), person, org) {
+                (Some("owner"), Some(p), _) => u.owners.push((p, true)),
+                (Some("co_owner"), Some(p), _) => u.owners.push((p, false)),
+                (Some("owner" | "developer"), None, Some(o)) => u.developer = Some(o),
+                (Some(_), Some(p), _) => u.occupants.push(p),
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes the roll (replacing any earlier draft of it). With `freeze_at`, the decision turns
+    /// from noticed to open in the same transaction; returns false (and writes nothing) when
+    /// someone else froze it first.
+    pub async fn write_roll(
+        &self,
+        id: i64,
+        roll: &Roll,
+        digest: &str,
+        genesis: &str,
+        freeze_at: Option<i64>,
+    ) -> sqlx::Result<bool> {
+        let _w = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        if let Some(now) = freeze_at {
+            let n = sqlx::query(
+                "UPDATE decisions SET status = 'open', frozen_at = $1 WHERE id = $2 AND status = 'noticed'",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Ok(false);
+            }
+        }
+        for table in ["roll_heads", "roll_units", "roll_voters"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE decision_id = $1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut heads = Table::new(
+            "roll_heads",
+            &[
+                "decision_id",
+                "head_no",
+                "kind",
+                "designated_person_id",
+                "developer_id",
+                "units",
+                "area",
+            ],
+            self.backend,
+        );
+        let mut units = Table::new(
+            "roll_units",
+            &["decision_id", "dwelling_id", "head_no"],
+            self.backend,
+        );
+        let mut voters = Table::new(
+            "roll_voters",
+            &["decision_id", "person_id", "head_no"],
+            self.backend,
+        );
+        for h in &roll.heads {
+            let labels: Vec<&str> = h.units.iter().map(|u| u.1.as_str()).collect();
+            heads.push(vec![
+                id.into(),
+                h.no.into(),
+                h.kind.as_str().into(),
+                h.designated.into(),
+                h.developer.into(),
+                labels.join(";").into(),
+                h.area.into(),
+            ]);
+            for (d, _) in &h.units {
+                units.push(vec![id.into(), (*d).into(), h.no.into()]);
+            }
+            for p in &h.voters {
+                voters.push(vec![id.into(), (*p).into(), h.no.into()]);
+            }
+            for t in [&mut heads, &mut units, &mut voters] {
+                if t.is_full() {
+                    t.flush(&mut tx).await?;
+                }
+            }
+        }
+        for t in [&mut heads, &mut units, &mut voters] {
+            t.flush(&mut tx).await?;
+        }
+        sqlx::query(
+            "UPDATE decisions SET roll_digest = $1, roll_heads = $2, roll_area = $3, units_without_owner = $4, \
+             chain_head = $5 WHERE id = $6",
+        )
+        .bind(digest)
+        .bind(roll.total.heads)
+        .bind(roll.total.area)
+        .bind(roll.units_without_owner)
+        .bind(genesis)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A page of the roll, in head order.
+    pub async fn roll_page(&self, id: i64, after: i64, limit: i64) -> sqlx::Result<Vec<HeadRow>> {
+        sqlx::query_as(
+            "SELECT head_no, kind, units, area, designated_person_id FROM roll_heads \
+             WHERE decision_id = $1 AND head_no > $2 ORDER BY head_no LIMIT $3",
+        )
+        .bind(id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// The heads a person is on (as owner, co-owner or household member).
+    pub async fn roll_entries_of(&self, id: i64, person: i64) -> sqlx::Result<Vec<HeadRow>> {
+        sqlx::query_as(
+            "SELECT h.head_no, h.kind, h.units, h.area, h.designated_person_id FROM roll_voters v \
+             JOIN roll_heads h ON h.decision_id = v.decision_id AND h.head_no = v.head_no \
+             WHERE v.decision_id = $1 AND v.person_id = $2 ORDER BY h.head_no",
+        )
+        .bind(id)
+        .bind(person)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Heads whose units the person holds today, with the relation: who may vote for which head
+    /// now (a unit sold during the vote passes to its new owner).
+    pub async fn current_heads_of(
+        &self,
+        id: i64,
+        person: i64,
+        today: &str,
+    ) -> sqlx::Result<Vec<(i64, String, Option<i64>)>> {
+        sqlx::query_as(
+            "SELECT DISTINCT u.head_no, h.relation, rh.designated_person_id FROM roll_units u \
+             JOIN holdings h ON h.dwelling_id = u.dwelling_id AND h.person_id = $2 AND h.since <= $3 AND (h.until IS NULL OR h.until > $3) \
+             JOIN roll_heads rh ON rh.decision_id = u.decision_id AND rh.head_no = u.head_no \
+             WHERE u.decision_id = $1 ORDER BY u.head_no",
+        )
+        .bind(id)
+        .bind(person)
+        .bind(today)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Does the designated co-owner of a head still hold one of its units?
+    pub async fn holds_unit_of_head(
+        &self,
+        id: i64,
+        head: i64,
+        person: i64,
+        today: &str,
+    ) -> sqlx::Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM roll_units u JOIN holdings h ON h.dwelling_id = u.dwelling_id AND h.person_id = $3 \
+             AND h.relation IN ('owner', 'co_owner') AND h.since <= $4 AND (h.until IS NULL OR h.until > $4) \
+             WHERE u.decision_id = $1 AND u.head_no = $2",
+        )
+        .bind(id)
+        .bind(head)
+        .bind(person)
+        .bind(today)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    pub async fn head_exists(&self, id: i64, head: i64) -> sqlx::Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM roll_heads WHERE decision_id = $1 AND head_no = $2",
+        )
+        .bind(id)
+        .bind(head)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// The whole frozen roll: (head_no, units, area).
+    pub async fn roll_all(&self, id: i64) -> sqlx::Result<Vec<(i64, String, i64)>> {
+        sqlx::query_as(
+            "SELECT head_no, units, area FROM roll_heads WHERE decision_id = $1 ORDER BY head_no",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+    }
+}

@@ -1,0 +1,134 @@
+//! Open311: the public view of requests, compounds by name, and client API keys.
+use super::Db;
+use crate::db::cases::FINISHED;
+use crate::db::cases::UNFINISHED;
+
+impl Db {
+    /// Public cases for Open311, newest first: never petitions or wellbeing concerns.
+    pub async fn open311_requests(
+        &self,
+        f: &Open311Filter,
+        limit: i64,
+    ) -> sqlx::Result<Vec<Open311Row>> {
+        let mut sql = String::from(
+            "SELECT c.number, c.status, k.code AS service_code, k.name_zh AS service_name, c.description, \
+             c.description_public, c.compound_id, p.name AS compound_name, c.building_id, b.name AS building_name, \
+             c.public_area, c.created_at, (SELECT MAX(e.at) FROM case_events e WHERE e.case_id = c.id) AS updated_at, \
+             c.reply_due, CASE c.owner_kind WHEN 'organisation' THEN (SELECT o.name FROM organisations o WHERE o.id = c.owner_id) \
+             WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = c.owner_id) \
+             ELSE (SELECT q.name FROM squads q WHERE q.id = c.owner_id) END AS agency, \
+             (SELECT e.note FROM case_events e WHERE e.case_id = c.id AND e.kind = 'replied' AND e.internal = 0 \
+              ORDER BY e.id DESC LIMIT 1) AS status_notes \
+             FROM cases c JOIN case_categories k ON k.id = c.category_id JOIN compounds p ON p.id = c.compound_id \
+             LEFT JOIN buildings b ON b.id = c.building_id \
+             WHERE c.kind <> 'petition' AND c.kind <> 'wellbeing'",
+        );
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        let mut texts: Vec<String> = Vec::new();
+        let mut ints: Vec<i64> = Vec::new();
+        if !f.numbers.is_empty() {
+            let ph: Vec<String> = f.numbers.iter().map(|_| next()).collect();
+            sql.push_str(&format!(" AND c.number IN ({})", ph.join(",")));
+            texts.extend(f.numbers.iter().cloned());
+        } else {
+            if !f.codes.is_empty() {
+                let ph: Vec<String> = f.codes.iter().map(|_| next()).collect();
+                sql.push_str(&format!(" AND k.code IN ({})", ph.join(",")));
+                texts.extend(f.codes.iter().cloned());
+            }
+            if f.open != f.closed {
+                sql.push_str(&if f.open {
+                    format!(" AND {}", UNFINISHED.replace("status", "c.status"))
+                } else {
+                    format!(" AND {}", FINISHED.replace("status", "c.status"))
+                });
+            }
+        }
+        // Integers come after all the texts, numbered in order.
+        if f.numbers.is_empty() {
+            if let Some(a) = f.start {
+                sql.push_str(&format!(" AND c.created_at >= {}", next()));
+                ints.push(a);
+            }
+            if let Some(b) = f.end {
+                sql.push_str(&format!(" AND c.created_at <= {}", next()));
+                ints.push(b);
+            }
+        }
+        sql.push_str(&format!(" ORDER BY c.id DESC LIMIT {}", next()));
+        ints.push(limit);
+        let mut q = sqlx::query_as(&sql);
+        for t in texts {
+            q = q.bind(t);
+        }
+        for i in ints {
+            q = q.bind(i);
+        }
+        q.fetch_all(&self.pool).await
+    }
+
+    pub async fn compound_by_name(&self, name: &str) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar("SELECT id FROM compounds WHERE name = $1 ORDER BY id LIMIT 1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn insert_open311_client(
+        &self,
+        name: &str,
+        key_hash: &str,
+        now: i64,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar("INSERT INTO open311_clients (name, key_hash, created_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(name)
+            .bind(key_hash)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    pub async fn open311_client(&self, key_hash: &str) -> sqlx::Result<Option<(i64, String)>> {
+        sqlx::query_as("SELECT id, name FROM open311_clients WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await
+    }
+}
+
+/// Filters of `GET /open311/v2/requests`.
+#[derive(Debug, Default, Clone)]
+pub struct Open311Filter {
+    /// Case numbers (service_request_id); when given, the other filters are ignored.
+    pub numbers: Vec<String>,
+    pub codes: Vec<String>,
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+    pub open: bool,
+    pub closed: bool,
+}
+
+/// A case as Open311 shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Open311Row {
+    pub number: String,
+    pub status: String,
+    pub service_code: String,
+    pub service_name: String,
+    pub description: String,
+    pub description_public: i64,
+    pub compound_id: i64,
+    pub compound_name: String,
+    pub building_id: Option<i64>,
+    pub building_name: Option<String>,
+    pub public_area: String,
+    pub created_at: i64,
+    pub updated_at: Option<i64>,
+    pub reply_due: Option<i64>,
+    pub agency: Option<String>,
+    pub status_notes: Option<String>,
+}
