@@ -1016,14 +1016,18 @@ pub async fn load_demo(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
     ];
     let mut out = vec![];
     for (username, name, person, grants) in logins {
-        let uid = db.insert_user(username, person, &hash, "zh-CN").await?;
+        let uid = db
+            .accounts()
+            .insert_user(username, person, &hash, "zh-CN")
+            .await?;
         for (role, scope, id) in &grants {
-            db.insert_grant(uid, *role, *scope, *id).await?;
+            db.accounts().insert_grant(uid, *role, *scope, *id).await?;
         }
         let (role, scope, _) = grants[0];
         let scope_name = match scope {
             ScopeKind::Global => "—".to_string(),
             _ => db
+                .accounts()
                 .grant_rows(uid)
                 .await?
                 .first()

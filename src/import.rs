@@ -309,7 +309,7 @@ pub async fn import(
         ImportKind::Residents => RESIDENT_HEADER,
     };
     let rows = records(&text, header).map_err(ImportError::Rows)?;
-    let regions = db.regions().await?;
+    let regions = db.places().regions().await?;
     let chain_of = |code: &str| -> Option<(i64, [i64; 4])> {
         let r = regions
             .iter()

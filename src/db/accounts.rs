@@ -1,9 +1,14 @@
 //! Users, their role grants, browser sessions, API tokens and the login throttle.
-use super::Db;
 use crate::domain::access::{Grant, Reach};
 use crate::domain::kinds::{OrgKind, Role, ScopeKind};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+crate::db::store::store!(
+    /// Accounts, grants, sessions, API tokens and login throttling.
+    AccountStore,
+    accounts
+);
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -58,9 +63,9 @@ const GRANT_SELECT: &str = "SELECT g.user_id, g.id, g.role, g.scope_kind, g.scop
 
 const USER_COLUMNS: &str = "u.id, u.username, u.person_id, u.password_hash, u.locale, u.disabled";
 
-impl Db {
+impl AccountStore<'_> {
     /// Finds an account by username or by the phone number of its person.
-    pub async fn user_by_login(&self, login: &str) -> sqlx::Result<Option<UserRow>> {
+    pub async fn user_by_login(&mut self, login: &str) -> sqlx::Result<Option<UserRow>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1 \
              UNION SELECT {USER_COLUMNS} FROM users u JOIN people p ON p.id = u.person_id WHERE p.phone = $1 \
@@ -68,20 +73,20 @@ impl Db {
         );
         sqlx::query_as(&sql)
             .bind(login)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
-    pub async fn user(&self, id: i64) -> sqlx::Result<Option<UserRow>> {
+    pub async fn user(&mut self, id: i64) -> sqlx::Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
         sqlx::query_as(&sql)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
     pub async fn insert_user(
-        &self,
+        &mut self,
         username: &str,
         person_id: Option<i64>,
         password_hash: &str,
@@ -95,26 +100,26 @@ impl Db {
         .bind(password_hash)
         .bind(locale)
         .bind(super::now())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> sqlx::Result<()> {
+    pub async fn set_password(&mut self, user_id: i64, password_hash: &str) -> sqlx::Result<()> {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
         // A changed password ends every other session and token holder's browser session.
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
         Ok(())
     }
 
     pub async fn insert_grant(
-        &self,
+        &mut self,
         user_id: i64,
         role: Role,
         scope: ScopeKind,
@@ -127,7 +132,7 @@ impl Db {
         .bind(role.as_str())
         .bind(scope.as_str())
         .bind(scope_id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?;
         Ok(())
     }
@@ -135,7 +140,7 @@ impl Db {
     /// A page of accounts, newest first; `q` matches the start of the username or part of the
     /// person's name.
     pub async fn accounts(
-        &self,
+        &mut self,
         q: &str,
         before: i64,
         limit: i64,
@@ -151,22 +156,22 @@ impl Db {
         .bind(format!("%{}%", like_escape(q)))
         .bind(before)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn account(&self, id: i64) -> sqlx::Result<Option<AccountRow>> {
+    pub async fn account(&mut self, id: i64) -> sqlx::Result<Option<AccountRow>> {
         sqlx::query_as(
             "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.locale, u.disabled, u.created_at \
              FROM users u LEFT JOIN people p ON p.id = u.person_id WHERE u.id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
     /// The grants of several accounts in one query.
-    pub async fn grants_of(&self, user_ids: &[i64]) -> sqlx::Result<Vec<OwnedGrant>> {
+    pub async fn grants_of(&mut self, user_ids: &[i64]) -> sqlx::Result<Vec<OwnedGrant>> {
         if user_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -175,20 +180,20 @@ impl Db {
             "{GRANT_SELECT} WHERE g.user_id IN ({}) ORDER BY g.user_id, g.id",
             ids.join(",")
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn grant(&self, id: i64) -> sqlx::Result<Option<OwnedGrant>> {
+    pub async fn grant(&mut self, id: i64) -> sqlx::Result<Option<OwnedGrant>> {
         sqlx::query_as(&format!("{GRANT_SELECT} WHERE g.id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
     /// A new account unless the username is taken (then None).
     pub async fn insert_account(
-        &self,
+        &mut self,
         username: &str,
         person_id: Option<i64>,
         password_hash: &str,
@@ -203,13 +208,14 @@ impl Db {
         .bind(password_hash)
         .bind(locale)
         .bind(super::now())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
     /// Disable (ending its sessions and API tokens) or enable an account.
-    pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
+    pub async fn set_disabled(&mut self, user_id: i64, disabled: bool) -> sqlx::Result<()> {
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
             .bind(user_id)
@@ -227,21 +233,21 @@ impl Db {
     }
 
     pub async fn set_account_person(
-        &self,
+        &mut self,
         user_id: i64,
         person_id: Option<i64>,
     ) -> sqlx::Result<()> {
         sqlx::query("UPDATE users SET person_id = $1 WHERE id = $2")
             .bind(person_id)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
         Ok(())
     }
 
     /// A new grant unless the account already holds the same one (then None).
     pub async fn insert_grant_once(
-        &self,
+        &mut self,
         user_id: i64,
         role: Role,
         scope: ScopeKind,
@@ -256,48 +262,48 @@ impl Db {
         .bind(role.as_str())
         .bind(scope.as_str())
         .bind(scope_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
     /// Remove a grant, unless it is the last administrator grant of an enabled account (then
     /// false: somebody must be able to manage accounts).
-    pub async fn delete_grant_keeping_an_admin(&self, id: i64) -> sqlx::Result<bool> {
+    pub async fn delete_grant_keeping_an_admin(&mut self, id: i64) -> sqlx::Result<bool> {
         let n = sqlx::query(
             "DELETE FROM role_grants WHERE id = $1 AND (role <> 'admin' OR \
                (SELECT COUNT(*) FROM role_grants g JOIN users u ON u.id = g.user_id \
                 WHERE g.role = 'admin' AND u.disabled = 0 AND g.id <> $1) > 0)",
         )
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected();
         Ok(n == 1)
     }
 
     /// Enabled accounts holding an administrator grant, other than `except`.
-    pub async fn other_admins(&self, except: i64) -> sqlx::Result<i64> {
+    pub async fn other_admins(&mut self, except: i64) -> sqlx::Result<i64> {
         sqlx::query_scalar(
             "SELECT COUNT(DISTINCT u.id) FROM role_grants g JOIN users u ON u.id = g.user_id \
              WHERE g.role = 'admin' AND u.disabled = 0 AND u.id <> $1",
         )
         .bind(except)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn grant_rows(&self, user_id: i64) -> sqlx::Result<Vec<GrantRow>> {
+    pub async fn grant_rows(&mut self, user_id: i64) -> sqlx::Result<Vec<GrantRow>> {
         sqlx::query_as(&format!(
             "{GRANT_SELECT} WHERE g.user_id = $1 ORDER BY g.id"
         ))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Resolves a user's grants to what each one reaches (see domain::access).
     pub async fn resolve_grants(
-        &self,
+        &mut self,
         user: &UserRow,
         rows: &[GrantRow],
     ) -> sqlx::Result<Vec<Grant>> {
@@ -329,7 +335,7 @@ impl Db {
                     let compound: Option<i64> =
                         sqlx::query_scalar("SELECT compound_id FROM buildings WHERE id = $1")
                             .bind(id)
-                            .fetch_optional(&self.pool)
+                            .fetch_optional(&mut *self.h.conn().await?)
                             .await?;
                     let reach =
                         compound.map_or(Reach::Nowhere, |c| Reach::Buildings(vec![(c, id)]));
@@ -340,7 +346,7 @@ impl Db {
                     });
                 }
                 ScopeKind::Organisation => {
-                    let org = self.organisation(id).await?;
+                    let org = self.db.organisations().organisation(id).await?;
                     let reach = match org
                         .as_ref()
                         .and_then(|o| OrgKind::parse(&o.kind).map(|k| (k, o)))
@@ -356,7 +362,7 @@ impl Db {
                             )
                             .bind(id)
                             .bind(today)
-                            .fetch_all(&self.pool)
+                            .fetch_all(&mut *self.h.conn().await?)
                             .await?;
                             Reach::Compounds(ids)
                         }
@@ -383,7 +389,7 @@ impl Db {
                     )
                     .bind(id)
                     .bind(user.person_id.unwrap_or(0))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.h.conn().await?)
                     .await?;
                     let compounds: Vec<i64> = fields
                         .iter()
@@ -413,7 +419,7 @@ impl Db {
     }
 
     pub async fn insert_session(
-        &self,
+        &mut self,
         token_hash: &str,
         user_id: i64,
         csrf: &str,
@@ -425,14 +431,14 @@ impl Db {
             .bind(csrf)
             .bind(super::now())
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
         Ok(())
     }
 
     /// The user of a live session, or of an API token.
     pub async fn user_by_credential(
-        &self,
+        &mut self,
         token_hash: &str,
         api_token: bool,
     ) -> sqlx::Result<Option<UserRow>> {
@@ -449,20 +455,20 @@ impl Db {
         sqlx::query_as(&sql)
             .bind(token_hash)
             .bind(super::now())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
-    pub async fn delete_session(&self, token_hash: &str) -> sqlx::Result<()> {
+    pub async fn delete_session(&mut self, token_hash: &str) -> sqlx::Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
         Ok(())
     }
 
     pub async fn insert_api_token(
-        &self,
+        &mut self,
         user_id: i64,
         name: &str,
         token_hash: &str,
@@ -472,17 +478,17 @@ impl Db {
             .bind(name)
             .bind(token_hash)
             .bind(super::now())
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.h.conn().await?)
             .await
     }
 
     /// Failures recorded for a throttle key within the current window.
-    pub async fn throttle_failures(&self, key: &str, window_secs: i64) -> sqlx::Result<i64> {
+    pub async fn throttle_failures(&mut self, key: &str, window_secs: i64) -> sqlx::Result<i64> {
         let row: Option<(i64, i64)> = sqlx::query_as(
             "SELECT failures, window_start FROM login_throttle WHERE throttle_key = $1",
         )
         .bind(key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await?;
         Ok(match row {
             Some((f, start)) if start + window_secs > super::now() => f,
@@ -490,7 +496,11 @@ impl Db {
         })
     }
 
-    pub async fn throttle_record_failure(&self, key: &str, window_secs: i64) -> sqlx::Result<()> {
+    pub async fn throttle_record_failure(
+        &mut self,
+        key: &str,
+        window_secs: i64,
+    ) -> sqlx::Result<()> {
         let now = super::now();
         sqlx::query(
             "INSERT INTO login_throttle (throttle_key, failures, window_start) VALUES ($1, 1, $2) \
@@ -501,15 +511,15 @@ impl Db {
         .bind(key)
         .bind(now)
         .bind(window_secs)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?;
         Ok(())
     }
 
-    pub async fn throttle_clear(&self, key: &str) -> sqlx::Result<()> {
+    pub async fn throttle_clear(&mut self, key: &str) -> sqlx::Result<()> {
         sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
             .bind(key)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
         Ok(())
     }

@@ -1,7 +1,12 @@
 //! The audit log: every change (before and after) and every unmasked read of personal data.
-use super::Db;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+crate::db::store::store!(
+    /// The audit log.
+    AuditStore,
+    audit
+);
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct AuditEntry {
@@ -28,8 +33,8 @@ pub struct AuditRecord<'a> {
     pub reason: &'a str,
 }
 
-impl Db {
-    pub async fn audit(&self, r: AuditRecord<'_>) -> sqlx::Result<()> {
+impl AuditStore<'_> {
+    pub async fn record(&mut self, r: AuditRecord<'_>) -> sqlx::Result<()> {
         sqlx::query(
             "INSERT INTO audit_log (at, actor_user_id, action, entity, entity_id, before_json, after_json, reason) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -42,13 +47,17 @@ impl Db {
         .bind(r.before.map(|v| v.to_string()))
         .bind(r.after.map(|v| v.to_string()))
         .bind(r.reason)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?;
         Ok(())
     }
 
     /// Newest first, keyset on id (`before` = 0 for the first page).
-    pub async fn audit_entries(&self, before: i64, limit: i64) -> sqlx::Result<Vec<AuditEntry>> {
+    pub async fn audit_entries(
+        &mut self,
+        before: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<AuditEntry>> {
         sqlx::query_as(
             "SELECT a.id, a.at, a.actor_user_id, u.username AS actor, a.action, a.entity, a.entity_id, a.before_json, \
                     a.after_json, a.reason \
@@ -57,7 +66,7 @@ impl Db {
         )
         .bind(before)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 }

@@ -11,6 +11,7 @@ pub mod open311;
 pub mod organisations;
 pub mod people;
 pub mod places;
+pub mod store;
 pub mod teams;
 
 use anyhow::Context;

@@ -1,7 +1,12 @@
 //! Notifications: the inbox rows, read marks, and the delivery cursors of outgoing channels.
-use super::Db;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+crate::db::store::store!(
+    /// Notifications and the delivery cursors of outgoing channels.
+    NotifyStore,
+    notify
+);
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct NotificationRow {
@@ -30,10 +35,10 @@ pub struct OutgoingRow {
     pub created_at: i64,
 }
 
-impl Db {
+impl NotifyStore<'_> {
     /// Add a notification unless one with the same key exists (safe on several nodes).
     pub async fn notify(
-        &self,
+        &mut self,
         user_id: i64,
         case_id: Option<i64>,
         kind: &str,
@@ -49,14 +54,14 @@ impl Db {
         .bind(kind)
         .bind(key)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected();
         Ok(n == 1)
     }
 
     pub async fn notifications(
-        &self,
+        &mut self,
         user_id: i64,
         before: i64,
         limit: i64,
@@ -68,13 +73,13 @@ impl Db {
         .bind(user_id)
         .bind(before)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Create the channel's cursor unless it exists: it starts after the last notification
     /// created before `since`.
-    pub async fn ensure_delivery_cursor(&self, channel: &str, since: i64) -> sqlx::Result<()> {
+    pub async fn ensure_delivery_cursor(&mut self, channel: &str, since: i64) -> sqlx::Result<()> {
         sqlx::query(
             "INSERT INTO delivery_cursors (channel, last_id, updated_at) \
              SELECT $1, COALESCE(MAX(id), 0), $2 FROM notifications WHERE created_at < $2 \
@@ -82,21 +87,21 @@ impl Db {
         )
         .bind(channel)
         .bind(since)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?;
         Ok(())
     }
 
-    pub async fn delivery_cursor(&self, channel: &str) -> sqlx::Result<Option<i64>> {
+    pub async fn delivery_cursor(&mut self, channel: &str) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar("SELECT last_id FROM delivery_cursors WHERE channel = $1")
             .bind(channel)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
     /// Compare-and-set: move the cursor from `from` to `to`; false when it was not at `from`.
     pub async fn move_delivery_cursor(
-        &self,
+        &mut self,
         channel: &str,
         from: i64,
         to: i64,
@@ -109,14 +114,18 @@ impl Db {
         .bind(now)
         .bind(channel)
         .bind(from)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected()
             == 1)
     }
 
     /// Up to `limit` notifications after id `after`, oldest first.
-    pub async fn outgoing_after(&self, after: i64, limit: i64) -> sqlx::Result<Vec<OutgoingRow>> {
+    pub async fn outgoing_after(
+        &mut self,
+        after: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<OutgoingRow>> {
         sqlx::query_as(
             "SELECT n.id, n.user_id, u.username, u.locale, n.case_id, c.number AS case_number, n.decision_id, \
              d.title AS decision_title, n.kind, n.created_at FROM notifications n JOIN users u ON u.id = n.user_id \
@@ -125,28 +134,33 @@ impl Db {
         )
         .bind(after)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn unread_count(&self, user_id: i64) -> sqlx::Result<i64> {
+    pub async fn unread_count(&mut self, user_id: i64) -> sqlx::Result<i64> {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
         )
         .bind(user_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
     /// Mark one (or, with `id` = None, all) of the user's notifications read; returns how many.
-    pub async fn mark_read(&self, user_id: i64, id: Option<i64>, now: i64) -> sqlx::Result<u64> {
+    pub async fn mark_read(
+        &mut self,
+        user_id: i64,
+        id: Option<i64>,
+        now: i64,
+    ) -> sqlx::Result<u64> {
         Ok(sqlx::query(
             "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND ($3 = 0 OR id = $3)",
         )
         .bind(now)
         .bind(user_id)
         .bind(id.unwrap_or(0))
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected())
     }

@@ -1,12 +1,17 @@
 //! Open311: the public view of requests, compounds by name, and client API keys.
-use super::Db;
 use crate::db::cases::FINISHED;
 use crate::db::cases::UNFINISHED;
 
-impl Db {
+crate::db::store::store!(
+    /// Open311: public requests and client keys.
+    Open311Store,
+    open311
+);
+
+impl Open311Store<'_> {
     /// Public cases for Open311, newest first: never petitions or wellbeing concerns.
     pub async fn open311_requests(
-        &self,
+        &mut self,
         f: &Open311Filter,
         limit: i64,
     ) -> sqlx::Result<Vec<Open311Row>> {
@@ -68,18 +73,18 @@ impl Db {
         for i in ints {
             q = q.bind(i);
         }
-        q.fetch_all(&self.pool).await
+        q.fetch_all(&mut *self.h.conn().await?).await
     }
 
-    pub async fn compound_by_name(&self, name: &str) -> sqlx::Result<Option<i64>> {
+    pub async fn compound_by_name(&mut self, name: &str) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar("SELECT id FROM compounds WHERE name = $1 ORDER BY id LIMIT 1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
     pub async fn insert_open311_client(
-        &self,
+        &mut self,
         name: &str,
         key_hash: &str,
         now: i64,
@@ -88,14 +93,14 @@ impl Db {
             .bind(name)
             .bind(key_hash)
             .bind(now)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.h.conn().await?)
             .await
     }
 
-    pub async fn open311_client(&self, key_hash: &str) -> sqlx::Result<Option<(i64, String)>> {
+    pub async fn open311_client(&mut self, key_hash: &str) -> sqlx::Result<Option<(i64, String)>> {
         sqlx::query_as("SELECT id, name FROM open311_clients WHERE key_hash = $1")
             .bind(key_hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 }

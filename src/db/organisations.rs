@@ -1,7 +1,12 @@
 //! Organisations, property contracts and owners' committee members.
-use super::Db;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+crate::db::store::store!(
+    /// Organisations, property contracts and committee members.
+    OrganisationStore,
+    organisations
+);
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct Organisation {
@@ -36,27 +41,31 @@ pub struct CommitteeMember {
 
 const ORG_COLUMNS: &str = "id, kind, name, region_id, compound_id, phone";
 
-impl Db {
-    pub async fn organisations(&self, after: i64, limit: i64) -> sqlx::Result<Vec<Organisation>> {
+impl OrganisationStore<'_> {
+    pub async fn organisations(
+        &mut self,
+        after: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<Organisation>> {
         let sql =
             format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id > $1 ORDER BY id LIMIT $2");
         sqlx::query_as(&sql)
             .bind(after)
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 
-    pub async fn organisation(&self, id: i64) -> sqlx::Result<Option<Organisation>> {
+    pub async fn organisation(&mut self, id: i64) -> sqlx::Result<Option<Organisation>> {
         let sql = format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1");
         sqlx::query_as(&sql)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
     pub async fn insert_organisation(
-        &self,
+        &mut self,
         kind: &str,
         name: &str,
         region_id: Option<i64>,
@@ -71,7 +80,7 @@ impl Db {
         .bind(region_id)
         .bind(compound_id)
         .bind(phone)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
@@ -79,13 +88,14 @@ impl Db {
     /// matters it owns, in one transaction. False when another organisation of its kind has
     /// that name.
     pub async fn update_organisation(
-        &self,
+        &mut self,
         id: i64,
         name: &str,
         phone: &str,
         matters: Option<&[String]>,
     ) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let clash: Option<i64> = sqlx::query_scalar(
             "SELECT o.id FROM organisations o JOIN organisations me ON me.id = $1 \
              WHERE o.kind = me.kind AND o.name = $2 AND o.id <> $1",
@@ -122,7 +132,7 @@ impl Db {
         Ok(true)
     }
 
-    pub async fn contract(&self, id: i64) -> sqlx::Result<Option<Contract>> {
+    pub async fn contract(&mut self, id: i64) -> sqlx::Result<Option<Contract>> {
         sqlx::query_as(
             "SELECT k.id, k.organisation_id, o.name AS organisation_name, k.compound_id, c.name AS compound_name, \
                     k.starts_on, k.ends_on \
@@ -130,35 +140,35 @@ impl Db {
              WHERE k.id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
     /// End an open contract on `ends_on`; false when it had an end already.
-    pub async fn end_contract(&self, id: i64, ends_on: &str) -> sqlx::Result<bool> {
+    pub async fn end_contract(&mut self, id: i64, ends_on: &str) -> sqlx::Result<bool> {
         Ok(sqlx::query(
             "UPDATE property_contracts SET ends_on = $1 WHERE id = $2 AND ends_on IS NULL",
         )
         .bind(ends_on)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected()
             == 1)
     }
 
-    pub async fn matters_of(&self, organisation_id: i64) -> sqlx::Result<Vec<String>> {
+    pub async fn matters_of(&mut self, organisation_id: i64) -> sqlx::Result<Vec<String>> {
         sqlx::query_scalar(
             "SELECT matter FROM organisation_matters WHERE organisation_id = $1 ORDER BY id",
         )
         .bind(organisation_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Property contracts by organisation or by compound (pass 0 for the other).
     pub async fn contracts(
-        &self,
+        &mut self,
         organisation_id: i64,
         compound_id: i64,
     ) -> sqlx::Result<Vec<Contract>> {
@@ -170,12 +180,15 @@ impl Db {
         )
         .bind(organisation_id)
         .bind(compound_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// One committee membership: (organisation, the membership).
-    pub async fn committee_member(&self, id: i64) -> sqlx::Result<Option<(i64, CommitteeMember)>> {
+    pub async fn committee_member(
+        &mut self,
+        id: i64,
+    ) -> sqlx::Result<Option<(i64, CommitteeMember)>> {
         #[derive(sqlx::FromRow)]
         struct Owned {
             organisation_id: i64,
@@ -187,26 +200,26 @@ impl Db {
              FROM committee_members m JOIN people p ON p.id = m.person_id WHERE m.id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await?;
         Ok(row.map(|r| (r.organisation_id, r.member)))
     }
 
     /// End a term that is still open; false when it had an end already.
-    pub async fn end_committee_term(&self, id: i64, term_to: &str) -> sqlx::Result<bool> {
+    pub async fn end_committee_term(&mut self, id: i64, term_to: &str) -> sqlx::Result<bool> {
         Ok(sqlx::query(
             "UPDATE committee_members SET term_to = $1 WHERE id = $2 AND term_to IS NULL",
         )
         .bind(term_to)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected()
             == 1)
     }
 
     pub async fn committee_members(
-        &self,
+        &mut self,
         organisation_id: i64,
     ) -> sqlx::Result<Vec<CommitteeMember>> {
         sqlx::query_as(
@@ -214,23 +227,23 @@ impl Db {
              FROM committee_members m JOIN people p ON p.id = m.person_id WHERE m.organisation_id = $1 ORDER BY m.id",
         )
         .bind(organisation_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// The periods of a compound's property contracts (to refuse a second company at once).
     pub async fn contract_periods(
-        &self,
+        &mut self,
         compound_id: i64,
     ) -> sqlx::Result<Vec<(String, Option<String>)>> {
         sqlx::query_as("SELECT starts_on, ends_on FROM property_contracts WHERE compound_id = $1")
             .bind(compound_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 
     pub async fn insert_contract(
-        &self,
+        &mut self,
         organisation_id: i64,
         compound_id: i64,
         starts_on: &str,
@@ -243,12 +256,12 @@ impl Db {
         .bind(compound_id)
         .bind(starts_on)
         .bind(ends_on)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
     pub async fn insert_committee_member(
-        &self,
+        &mut self,
         organisation_id: i64,
         person_id: i64,
         position: &str,
@@ -263,7 +276,7 @@ impl Db {
         .bind(position)
         .bind(term_from)
         .bind(term_to)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 }

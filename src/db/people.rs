@@ -1,9 +1,14 @@
 //! People and the dwellings they hold.
-use super::Db;
 use crate::db::places::Holder;
 use crate::domain::access::PlaceRef;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+crate::db::store::store!(
+    /// People and their dwellings.
+    PeopleStore,
+    people
+);
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct Person {
@@ -50,16 +55,16 @@ impl PersonDwelling {
     }
 }
 
-impl Db {
-    pub async fn person(&self, id: i64) -> sqlx::Result<Option<Person>> {
+impl PeopleStore<'_> {
+    pub async fn person(&mut self, id: i64) -> sqlx::Result<Option<Person>> {
         sqlx::query_as("SELECT id, name, phone, id_number, created_at FROM people WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
     /// The dwellings a person currently holds or lives in, with their places.
-    pub async fn person_dwellings(&self, person_id: i64) -> sqlx::Result<Vec<PersonDwelling>> {
+    pub async fn person_dwellings(&mut self, person_id: i64) -> sqlx::Result<Vec<PersonDwelling>> {
         sqlx::query_as(
             "SELECT d.id AS dwelling_id, d.number, d.building_id, b.name AS building_name, d.compound_id, \
                     c.name AS compound_name, h.relation, h.since, \
@@ -69,12 +74,12 @@ impl Db {
              WHERE h.person_id = $1 AND h.until IS NULL ORDER BY d.id",
         )
         .bind(person_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     pub async fn update_person(
-        &self,
+        &mut self,
         id: i64,
         name: &str,
         phone: Option<&str>,
@@ -86,14 +91,14 @@ impl Db {
                 .bind(phone)
                 .bind(id_number)
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *self.h.conn().await?)
                 .await?;
         Ok(r.rows_affected())
     }
 
     /// The people of one building (current holders), one keyset page, for leaders and butlers.
     pub async fn people_of_building(
-        &self,
+        &mut self,
         building_id: i64,
         after: i64,
         limit: i64,
@@ -106,7 +111,7 @@ impl Db {
         .bind(building_id)
         .bind(after)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 }

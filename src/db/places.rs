@@ -1,8 +1,13 @@
 //! Regions, compounds, buildings, dwellings and who holds which dwelling.
-use super::Db;
 use crate::domain::access::PlaceRef;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+crate::db::store::store!(
+    /// Regions, compounds, buildings, dwellings and holdings.
+    PlaceStore,
+    places
+);
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct Region {
@@ -126,16 +131,16 @@ pub struct NewDwelling<'a> {
     pub area_source: &'a str,
 }
 
-impl Db {
-    pub async fn regions(&self) -> sqlx::Result<Vec<Region>> {
+impl PlaceStore<'_> {
+    pub async fn regions(&mut self) -> sqlx::Result<Vec<Region>> {
         sqlx::query_as("SELECT id, parent_id, level, name, code FROM regions ORDER BY id")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 
     /// One page of compounds after `after` (keyset), limited to what the filter allows.
     pub async fn compounds(
-        &self,
+        &mut self,
         filter: &CompoundFilter,
         after: i64,
         limit: i64,
@@ -170,26 +175,26 @@ impl Db {
         for b in binds {
             q = q.bind(b);
         }
-        q.fetch_all(&self.pool).await
+        q.fetch_all(&mut *self.h.conn().await?).await
     }
 
-    pub async fn compound(&self, id: i64) -> sqlx::Result<Option<Compound>> {
-        if let Some(c) = self.cached_compound(id) {
+    pub async fn compound(&mut self, id: i64) -> sqlx::Result<Option<Compound>> {
+        if let Some(c) = self.db.cached_compound(id) {
             return Ok(Some(c));
         }
         let c: Option<Compound> = sqlx::query_as(
             "SELECT id, community_id, subdistrict_id, district_id, city_id, name, kind, address FROM compounds WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await?;
         if let Some(c) = &c {
-            self.cache_compound(c);
+            self.db.cache_compound(c);
         }
         Ok(c)
     }
 
-    pub async fn compound_figures(&self, id: i64) -> sqlx::Result<CompoundFigures> {
+    pub async fn compound_figures(&mut self, id: i64) -> sqlx::Result<CompoundFigures> {
         sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM buildings WHERE compound_id = $1) AS buildings, \
                     (SELECT COUNT(*) FROM dwellings WHERE compound_id = $1) AS dwellings, \
@@ -198,11 +203,11 @@ impl Db {
                       WHERE d.compound_id = $1 AND h.until IS NULL AND h.person_id IS NOT NULL) AS residents",
         )
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn buildings_of(&self, compound_id: i64) -> sqlx::Result<Vec<Building>> {
+    pub async fn buildings_of(&mut self, compound_id: i64) -> sqlx::Result<Vec<Building>> {
         sqlx::query_as(
             "SELECT b.id, b.compound_id, b.name, b.leader_person_id, p.name AS leader_name, \
                     (SELECT COUNT(*) FROM dwellings d WHERE d.building_id = b.id) AS dwellings \
@@ -210,24 +215,24 @@ impl Db {
              WHERE b.compound_id = $1 ORDER BY b.id",
         )
         .bind(compound_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn building(&self, id: i64) -> sqlx::Result<Option<Building>> {
+    pub async fn building(&mut self, id: i64) -> sqlx::Result<Option<Building>> {
         sqlx::query_as(
             "SELECT b.id, b.compound_id, b.name, b.leader_person_id, p.name AS leader_name, \
                     (SELECT COUNT(*) FROM dwellings d WHERE d.building_id = b.id) AS dwellings \
              FROM buildings b LEFT JOIN people p ON p.id = b.leader_person_id WHERE b.id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
     /// One keyset page of the dwellings of a compound (or of one building of it).
     pub async fn dwellings(
-        &self,
+        &mut self,
         compound_id: i64,
         building_id: Option<i64>,
         after: i64,
@@ -242,22 +247,22 @@ impl Db {
             .bind(building_id.unwrap_or(0))
             .bind(after)
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 
-    pub async fn dwelling(&self, id: i64) -> sqlx::Result<Option<Dwelling>> {
+    pub async fn dwelling(&mut self, id: i64) -> sqlx::Result<Option<Dwelling>> {
         let sql = format!(
             "SELECT {DWELLING_COLUMNS} FROM dwellings d JOIN buildings b ON b.id = d.building_id WHERE d.id = $1"
         );
         sqlx::query_as(&sql)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
     pub async fn update_dwelling(
-        &self,
+        &mut self,
         id: i64,
         floor: i64,
         use_kind: &str,
@@ -272,7 +277,7 @@ impl Db {
         .bind(area_centi_m2)
         .bind(area_source)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?;
         Ok(r.rows_affected())
     }
@@ -280,7 +285,7 @@ impl Db {
     /// Rename a compound, change its kind or address. Returns false when the name is taken in
     /// its community.
     pub async fn update_compound(
-        &self,
+        &mut self,
         id: i64,
         name: &str,
         kind: &str,
@@ -292,7 +297,7 @@ impl Db {
         )
         .bind(name)
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await?;
         if taken > 0 {
             return Ok(false);
@@ -302,28 +307,28 @@ impl Db {
             .bind(kind)
             .bind(address)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
-        self.forget_compound(id);
+        self.db.forget_compound(id);
         Ok(true)
     }
 
     /// One holding with the compound and building of its dwelling: (holding, dwelling id,
     /// compound id, building id).
-    pub async fn holding(&self, id: i64) -> sqlx::Result<Option<HoldingRow>> {
+    pub async fn holding(&mut self, id: i64) -> sqlx::Result<Option<HoldingRow>> {
         sqlx::query_as(
             "SELECT h.id, h.dwelling_id, h.person_id, h.organisation_id, h.relation, h.since, h.until, \
                     d.compound_id, d.building_id \
              FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id WHERE h.id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
     /// The holdings of a person in a dwelling with the same relation (to refuse overlaps).
     pub async fn holdings_alike(
-        &self,
+        &mut self,
         dwelling_id: i64,
         person_id: i64,
         relation: &str,
@@ -334,12 +339,12 @@ impl Db {
         .bind(dwelling_id)
         .bind(person_id)
         .bind(relation)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     pub async fn insert_holding(
-        &self,
+        &mut self,
         dwelling_id: i64,
         person_id: i64,
         relation: &str,
@@ -354,14 +359,14 @@ impl Db {
         .bind(relation)
         .bind(since)
         .bind(until)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
     /// A new compound in a community (`regions`: city, district, sub-district, community),
     /// unless the community has one of that name (then None).
     pub async fn insert_compound(
-        &self,
+        &mut self,
         regions: [i64; 4],
         name: &str,
         kind: &str,
@@ -378,25 +383,30 @@ impl Db {
         .bind(name)
         .bind(kind)
         .bind(address)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
     /// A new building of a compound, unless the compound has one of that name (then None).
-    pub async fn insert_building(&self, compound_id: i64, name: &str) -> sqlx::Result<Option<i64>> {
+    pub async fn insert_building(
+        &mut self,
+        compound_id: i64,
+        name: &str,
+    ) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar(
             "INSERT INTO buildings (compound_id, name) VALUES ($1, $2) ON CONFLICT (compound_id, name) DO NOTHING RETURNING id",
         )
         .bind(compound_id)
         .bind(name)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
     /// A new dwelling (and its entrance, when named and new), unless the building has one of
     /// that number (then None). One transaction.
-    pub async fn insert_dwelling(&self, d: &NewDwelling<'_>) -> sqlx::Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+    pub async fn insert_dwelling(&mut self, d: &NewDwelling<'_>) -> sqlx::Result<Option<i64>> {
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let entrance = match d.entrance {
             None => None,
             Some(name) => {
@@ -437,7 +447,7 @@ impl Db {
     /// A new person holding a dwelling from `since`, in one transaction; None when the ID
     /// number belongs to someone already.
     pub async fn insert_resident(
-        &self,
+        &mut self,
         name: &str,
         phone: Option<&str>,
         id_number: Option<&str>,
@@ -445,7 +455,8 @@ impl Db {
         relation: &str,
         since: &str,
     ) -> sqlx::Result<Option<(i64, i64)>> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let person: Option<i64> = sqlx::query_scalar(
             "INSERT INTO people (name, phone, id_number, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id_number) DO NOTHING RETURNING id",
@@ -473,19 +484,19 @@ impl Db {
     }
 
     /// End a holding that is still open. Returns false when it had already ended.
-    pub async fn end_holding(&self, id: i64, until: &str) -> sqlx::Result<bool> {
+    pub async fn end_holding(&mut self, id: i64, until: &str) -> sqlx::Result<bool> {
         let r = sqlx::query("UPDATE holdings SET until = $1 WHERE id = $2 AND until IS NULL")
             .bind(until)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
         Ok(r.rows_affected() == 1)
     }
 }
 
-impl Db {
+impl PlaceStore<'_> {
     /// [city, district, sub-district, community] ids from a region up to the city (0 where absent).
-    pub async fn region_chain(&self, region_id: i64) -> sqlx::Result<Option<[i64; 4]>> {
+    pub async fn region_chain(&mut self, region_id: i64) -> sqlx::Result<Option<[i64; 4]>> {
         let all = self.regions().await?;
         let mut chain = [0i64; 4];
         let mut cur = all.iter().find(|r| r.id == region_id);
@@ -506,10 +517,10 @@ impl Db {
     }
 }
 
-impl Db {
+impl PlaceStore<'_> {
     /// A dwelling with its compound and its holders, in one query (the hot path of the API).
     pub async fn dwelling_full(
-        &self,
+        &mut self,
         id: i64,
     ) -> sqlx::Result<Option<(Dwelling, Compound, Vec<Holder>)>> {
         let sql = "SELECT d.id, d.compound_id, d.building_id, b.name AS building_name, d.entrance_id, d.number, d.floor, \
@@ -521,7 +532,7 @@ impl Db {
              LEFT JOIN holdings h ON h.dwelling_id = d.id LEFT JOIN people p ON p.id = h.person_id \
              LEFT JOIN organisations o ON o.id = h.organisation_id \
              WHERE d.id = $1 ORDER BY h.until IS NOT NULL, h.id";
-        match &self.sqlite_file {
+        match &self.db.sqlite_file {
             Some(file) => {
                 let rows = super::direct::rows(file, sql, &[super::direct::Param::I(id)], |r| {
                     Ok(Self::dwelling_full_from(std::slice::from_ref(r)))
@@ -538,7 +549,10 @@ impl Db {
                 Ok(out)
             }
             None => {
-                let rows = sqlx::query(sql).bind(id).fetch_all(&self.pool).await?;
+                let rows = sqlx::query(sql)
+                    .bind(id)
+                    .fetch_all(&mut *self.h.conn().await?)
+                    .await?;
                 Self::dwelling_full_from(&rows)
             }
         }
@@ -601,9 +615,9 @@ pub struct DwellingPageJson {
     pub last_id: Option<i64>,
 }
 
-impl Db {
+impl PlaceStore<'_> {
     pub async fn dwellings_json(
-        &self,
+        &mut self,
         compound_id: i64,
         after: i64,
         limit: i64,
@@ -612,7 +626,7 @@ impl Db {
         let inner = "SELECT d.id, d.compound_id, d.building_id, b.name AS building_name, d.entrance_id, d.number, d.floor, \
                      d.use_kind, d.area_centi_m2, d.area_source FROM dwellings d JOIN buildings b ON b.id = d.building_id \
                      WHERE d.compound_id = $1 AND d.id > $2 ORDER BY d.id LIMIT $3";
-        if let Some(file) = &self.sqlite_file {
+        if let Some(file) = &self.db.sqlite_file {
             // On the calling thread, plain rows are cheaper to read than SQLite's JSON functions
             // are to run (perf: json_object and number-to-text conversions were a fifth of it).
             use super::direct::Param::I;
@@ -641,7 +655,7 @@ impl Db {
         let fields = "'id', id, 'compound_id', compound_id, 'building_id', building_id, 'building_name', building_name, \
                       'entrance_id', entrance_id, 'number', number, 'floor', floor, 'use_kind', use_kind, \
                       'area_centi_m2', area_centi_m2, 'area_source', area_source";
-        let sql = match self.backend {
+        let sql = match self.db.backend {
             super::Backend::Sqlite => format!(
                 "SELECT COALESCE(json_group_array(json_object({fields})), '[]') AS items, COUNT(*) AS n, MAX(id) AS last_id FROM ({inner}) page"
             ),
@@ -654,7 +668,7 @@ impl Db {
             .bind(compound_id)
             .bind(after)
             .bind(limit)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.h.conn().await?)
             .await?;
         Ok(DwellingPageJson {
             items: row.try_get("items")?,

@@ -1,7 +1,12 @@
 //! Red Butler teams: squads, members, fields of responsibility and building leaders.
-use super::Db;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+crate::db::store::store!(
+    /// Red Butler teams, squads, members, fields and building leaders.
+    TeamStore,
+    teams
+);
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct Team {
@@ -47,17 +52,18 @@ pub struct Field {
     pub building_name: Option<String>,
 }
 
-impl Db {
+impl TeamStore<'_> {
     /// A new team with its standing squads, in one transaction; None when the name is taken.
     pub async fn insert_team(
-        &self,
+        &mut self,
         name: &str,
         community_id: Option<i64>,
         compound_id: Option<i64>,
         station_address: &str,
         squads: &[(&str, String)],
     ) -> sqlx::Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO teams (name, community_id, compound_id, station_address) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (name) DO NOTHING RETURNING id",
@@ -83,42 +89,42 @@ impl Db {
         Ok(Some(id))
     }
 
-    pub async fn teams(&self) -> sqlx::Result<Vec<Team>> {
+    pub async fn teams(&mut self) -> sqlx::Result<Vec<Team>> {
         sqlx::query_as(
             "SELECT id, name, community_id, compound_id, station_address FROM teams ORDER BY id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// The membership of a person in a team, if any.
-    pub async fn team_member_id(&self, team: i64, person: i64) -> sqlx::Result<Option<i64>> {
+    pub async fn team_member_id(&mut self, team: i64, person: i64) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar(
             "SELECT id FROM team_members WHERE team_id = $1 AND person_id = $2 LIMIT 1",
         )
         .bind(team)
         .bind(person)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn team(&self, id: i64) -> sqlx::Result<Option<Team>> {
+    pub async fn team(&mut self, id: i64) -> sqlx::Result<Option<Team>> {
         sqlx::query_as(
             "SELECT id, name, community_id, compound_id, station_address FROM teams WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn squads_of(&self, team_id: i64) -> sqlx::Result<Vec<Squad>> {
+    pub async fn squads_of(&mut self, team_id: i64) -> sqlx::Result<Vec<Squad>> {
         sqlx::query_as("SELECT id, team_id, kind, name FROM squads WHERE team_id = $1 ORDER BY id")
             .bind(team_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 
-    pub async fn members_of(&self, team_id: i64) -> sqlx::Result<Vec<TeamMember>> {
+    pub async fn members_of(&mut self, team_id: i64) -> sqlx::Result<Vec<TeamMember>> {
         // Squad names are gathered in a second query and joined in Rust (GROUP_CONCAT/STRING_AGG differ).
         let mut members: Vec<TeamMember> = sqlx::query_as(
             "SELECT m.id, m.team_id, m.person_id, p.name, m.home_organisation_id, o.name AS home_organisation, \
@@ -127,14 +133,14 @@ impl Db {
              WHERE m.team_id = $1 ORDER BY m.id",
         )
         .bind(team_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await?;
         let pairs: Vec<(i64, String)> = sqlx::query_as(
             "SELECT sm.member_id, s.name FROM squad_members sm JOIN squads s ON s.id = sm.squad_id \
              WHERE s.team_id = $1 ORDER BY s.id",
         )
         .bind(team_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await?;
         for m in &mut members {
             let names: Vec<&str> = pairs
@@ -149,7 +155,7 @@ impl Db {
 
     /// Remove a responsibility field of a team (of one of its members or squads); false when
     /// the team has no such field.
-    pub async fn delete_field(&self, team_id: i64, field_id: i64) -> sqlx::Result<bool> {
+    pub async fn delete_field(&mut self, team_id: i64, field_id: i64) -> sqlx::Result<bool> {
         Ok(sqlx::query(
             "DELETE FROM responsibility_fields WHERE id = $1 AND \
              (member_id IN (SELECT id FROM team_members WHERE team_id = $2) \
@@ -157,24 +163,25 @@ impl Db {
         )
         .bind(field_id)
         .bind(team_id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected()
             == 1)
     }
 
     /// How many mediations name this member as mediator (their record keeps the member).
-    pub async fn mediations_of_member(&self, member_id: i64) -> sqlx::Result<i64> {
+    pub async fn mediations_of_member(&mut self, member_id: i64) -> sqlx::Result<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM mediations WHERE mediator_member_id = $1")
             .bind(member_id)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.h.conn().await?)
             .await
     }
 
     /// A member leaves the team: their squad places and fields go with them, in one transaction.
     /// False when the team has no such member.
-    pub async fn delete_member(&self, team_id: i64, member_id: i64) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin().await?;
+    pub async fn delete_member(&mut self, team_id: i64, member_id: i64) -> sqlx::Result<bool> {
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         for sql in [
             "DELETE FROM squad_members WHERE member_id = $1",
             "DELETE FROM responsibility_fields WHERE member_id = $1",
@@ -193,7 +200,7 @@ impl Db {
         Ok(n == 1)
     }
 
-    pub async fn fields_of_team(&self, team_id: i64) -> sqlx::Result<Vec<Field>> {
+    pub async fn fields_of_team(&mut self, team_id: i64) -> sqlx::Result<Vec<Field>> {
         sqlx::query_as(
             "SELECT f.id, f.member_id, f.squad_id, COALESCE(p.name, s.name) AS holder, f.compound_id, c.name AS compound_name, \
                     f.building_id, b.name AS building_name \
@@ -204,22 +211,22 @@ impl Db {
              WHERE (m.team_id = $1 OR s.team_id = $1) ORDER BY f.id",
         )
         .bind(team_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn teams_serving_compound(&self, compound_id: i64) -> sqlx::Result<Vec<Team>> {
+    pub async fn teams_serving_compound(&mut self, compound_id: i64) -> sqlx::Result<Vec<Team>> {
         sqlx::query_as(
             "SELECT DISTINCT t.id, t.name, t.community_id, t.compound_id, t.station_address FROM teams t \
              WHERE t.compound_id = $1 OR t.community_id = (SELECT community_id FROM compounds WHERE id = $1) ORDER BY t.id",
         )
         .bind(compound_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     pub async fn add_team_member(
-        &self,
+        &mut self,
         team_id: i64,
         person_id: i64,
         home_organisation_id: Option<i64>,
@@ -237,12 +244,12 @@ impl Db {
         .bind(i64::from(party_member))
         .bind(i64::from(volunteer))
         .bind(title)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
     pub async fn add_field(
-        &self,
+        &mut self,
         member_id: Option<i64>,
         squad_id: Option<i64>,
         compound_id: i64,
@@ -255,69 +262,78 @@ impl Db {
         .bind(squad_id)
         .bind(compound_id)
         .bind(building_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 }
 
-impl Db {
-    pub async fn insert_squad(&self, team_id: i64, kind: &str, name: &str) -> sqlx::Result<i64> {
+impl TeamStore<'_> {
+    pub async fn insert_squad(
+        &mut self,
+        team_id: i64,
+        kind: &str,
+        name: &str,
+    ) -> sqlx::Result<i64> {
         sqlx::query_scalar(
             "INSERT INTO squads (team_id, kind, name) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(team_id)
         .bind(kind)
         .bind(name)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
     /// The team a member or a squad belongs to.
-    pub async fn team_of_member(&self, member_id: i64) -> sqlx::Result<Option<i64>> {
+    pub async fn team_of_member(&mut self, member_id: i64) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar("SELECT team_id FROM team_members WHERE id = $1")
             .bind(member_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
-    pub async fn team_of_squad(&self, squad_id: i64) -> sqlx::Result<Option<i64>> {
+    pub async fn team_of_squad(&mut self, squad_id: i64) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar("SELECT team_id FROM squads WHERE id = $1")
             .bind(squad_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
-    pub async fn add_squad_member(&self, squad_id: i64, member_id: i64) -> sqlx::Result<()> {
+    pub async fn add_squad_member(&mut self, squad_id: i64, member_id: i64) -> sqlx::Result<()> {
         sqlx::query("INSERT INTO squad_members (squad_id, member_id) VALUES ($1, $2)")
             .bind(squad_id)
             .bind(member_id)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
         Ok(())
     }
 
     pub async fn set_building_leader(
-        &self,
+        &mut self,
         building_id: i64,
         person_id: Option<i64>,
     ) -> sqlx::Result<()> {
         sqlx::query("UPDATE buildings SET leader_person_id = $1 WHERE id = $2")
             .bind(person_id)
             .bind(building_id)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
         Ok(())
     }
 
     /// Whether a person currently lives in or holds a dwelling of the building.
-    pub async fn lives_in_building(&self, person_id: i64, building_id: i64) -> sqlx::Result<bool> {
+    pub async fn lives_in_building(
+        &mut self,
+        person_id: i64,
+        building_id: i64,
+    ) -> sqlx::Result<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id \
              WHERE h.person_id = $1 AND d.building_id = $2 AND h.until IS NULL",
         )
         .bind(person_id)
         .bind(building_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await?;
         Ok(n > 0)
     }

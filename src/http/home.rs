@@ -177,7 +177,7 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
 
 async fn home(State(state): State<AppState>, ctx: Ctx, actor: Actor) -> AppResult<Html<String>> {
     let own = match actor.person_id {
-        Some(p) => state.db.person_dwellings(p).await?,
+        Some(p) => state.db.people().person_dwellings(p).await?,
         None => vec![],
     };
     render(HomePage {

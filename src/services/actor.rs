@@ -110,20 +110,21 @@ impl ActorCache {
 /// Who holds this credential (the SHA-256 of a session cookie or an API token), with their
 /// grants and units; None when it is unknown, expired or the account is disabled.
 pub async fn resolve(db: &Db, hash: &str, via_token: bool) -> AppResult<Option<Actor>> {
-    let Some(user) = db.user_by_credential(hash, via_token).await? else {
+    let Some(user) = db.accounts().user_by_credential(hash, via_token).await? else {
         return Ok(None);
     };
-    let grant_rows = db.grant_rows(user.id).await?;
-    let grants = db.resolve_grants(&user, &grant_rows).await?;
+    let grant_rows = db.accounts().grant_rows(user.id).await?;
+    let grants = db.accounts().resolve_grants(&user, &grant_rows).await?;
     let display_name = match user.person_id {
         Some(p) => db
+            .people()
             .person(p)
             .await?
             .map(|p| p.name)
             .unwrap_or_else(|| user.username.clone()),
         None => user.username.clone(),
     };
-    let units = db.user_units(user.id, user.person_id).await?;
+    let units = db.cases().user_units(user.id, user.person_id).await?;
     Ok(Some(Actor {
         units,
         user_id: user.id,

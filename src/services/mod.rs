@@ -69,16 +69,17 @@ pub async fn audit_change<T: serde::Serialize>(
     reason: &str,
 ) -> Result<(), AppError> {
     let json = |v: &T| serde_json::to_value(v).map_err(anyhow::Error::from);
-    db.audit(crate::db::audit::AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: if before.is_some() { "update" } else { "create" },
-        entity,
-        entity_id: id,
-        before: before.map(json).transpose()?,
-        after: Some(json(after)?),
-        reason,
-    })
-    .await?;
+    db.audit()
+        .record(crate::db::audit::AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action: if before.is_some() { "update" } else { "create" },
+            entity,
+            entity_id: id,
+            before: before.map(json).transpose()?,
+            after: Some(json(after)?),
+            reason,
+        })
+        .await?;
     Ok(())
 }
 

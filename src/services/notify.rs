@@ -129,7 +129,7 @@ const BATCHES_PER_PASS: usize = 20;
 /// `since` on (switching a channel on does not send the whole history).
 pub async fn start(db: &Db, channels: &[Arc<dyn Channel>], since: i64) -> AppResult<()> {
     for c in channels {
-        db.ensure_delivery_cursor(c.name(), since).await?;
+        db.notify().ensure_delivery_cursor(c.name(), since).await?;
     }
     Ok(())
 }
@@ -140,14 +140,18 @@ pub async fn delivery_pass(db: &Db, channels: &[Arc<dyn Channel>], now: i64) -> 
     for channel in channels {
         let name = channel.name().to_string();
         for _ in 0..BATCHES_PER_PASS {
-            let Some(after) = db.delivery_cursor(&name).await? else {
+            let Some(after) = db.notify().delivery_cursor(&name).await? else {
                 break;
             };
-            let rows = db.outgoing_after(after, BATCH).await?;
+            let rows = db.notify().outgoing_after(after, BATCH).await?;
             let Some(last) = rows.last().map(|r| r.id) else {
                 break;
             };
-            if !db.move_delivery_cursor(&name, after, last, now).await? {
+            if !db
+                .notify()
+                .move_delivery_cursor(&name, after, last, now)
+                .await?
+            {
                 continue; // another node claimed this batch; look again
             }
             let batch: Vec<Outgoing> = rows.into_iter().map(Outgoing::from_row).collect();
@@ -160,7 +164,9 @@ pub async fn delivery_pass(db: &Db, channels: &[Arc<dyn Channel>], now: i64) -> 
                 Ok(()) => delivered += n,
                 Err(e) => {
                     // Give the batch back unless someone moved on meanwhile (then it is theirs).
-                    db.move_delivery_cursor(&name, last, after, now).await?;
+                    db.notify()
+                        .move_delivery_cursor(&name, last, after, now)
+                        .await?;
                     tracing::warn!(channel = %name, error = %e, "delivery failed; will retry");
                     break;
                 }

@@ -35,13 +35,13 @@ fn bad(msg: impl Into<String>) -> Failure {
 
 /// The services on offer: the case categories in use.
 pub async fn services(db: &Db) -> Result<Vec<Category>> {
-    let cats = db.categories().await.map_err(internal)?;
+    let cats = db.cases().categories().await.map_err(internal)?;
     Ok(cats.iter().filter(|c| c.active == 1).cloned().collect())
 }
 
 /// One service in use, by its code.
 pub async fn service(db: &Db, code: &str) -> Result<Category> {
-    let cats = db.categories().await.map_err(internal)?;
+    let cats = db.cases().categories().await.map_err(internal)?;
     cats.iter()
         .find(|c| c.code == code && c.active == 1)
         .cloned()
@@ -111,7 +111,10 @@ pub fn filter(p: &HashMap<String, String>, now: i64) -> Result<Open311Filter> {
 /// Public requests matching the parameters of `GET requests` (at most 1,000).
 pub async fn requests(db: &Db, p: &HashMap<String, String>) -> Result<Vec<Open311Row>> {
     let f = filter(p, crate::db::now())?;
-    db.open311_requests(&f, 1000).await.map_err(internal)
+    db.open311()
+        .open311_requests(&f, 1000)
+        .await
+        .map_err(internal)
 }
 
 /// One public request by its number (also its token); `what` names the parameter in the error.
@@ -120,7 +123,11 @@ pub async fn request(db: &Db, number: &str, what: &str) -> Result<Open311Row> {
         numbers: vec![number.to_string()],
         ..Default::default()
     };
-    let rows = db.open311_requests(&f, 1).await.map_err(internal)?;
+    let rows = db
+        .open311()
+        .open311_requests(&f, 1)
+        .await
+        .map_err(internal)?;
     rows.into_iter()
         .next()
         .ok_or_else(|| Failure::NotFound(format!("unknown {what} {number}")))
@@ -138,6 +145,7 @@ pub async fn post_request(
         return Err(Failure::Forbidden("api_key is required".into()));
     };
     let client = db
+        .open311()
         .open311_client(&crate::services::accounts::credentials::token_hash(key))
         .await
         .map_err(internal)?
@@ -160,7 +168,12 @@ pub async fn post_request(
             }
         }
     } else if let Some(name) = p.get("address_string") {
-        match db.compound_by_name(name).await.map_err(internal)? {
+        match db
+            .open311()
+            .compound_by_name(name)
+            .await
+            .map_err(internal)?
+        {
             Some(id) => (id, None),
             None => {
                 return Err(bad(
@@ -218,11 +231,12 @@ pub async fn post_request(
 /// the hash is kept.
 pub async fn create_key(db: &Db, name: &str) -> anyhow::Result<String> {
     let key = crate::services::accounts::credentials::new_token();
-    db.insert_open311_client(
-        name,
-        &crate::services::accounts::credentials::token_hash(&key),
-        crate::db::now(),
-    )
-    .await?;
+    db.open311()
+        .insert_open311_client(
+            name,
+            &crate::services::accounts::credentials::token_hash(&key),
+            crate::db::now(),
+        )
+        .await?;
     Ok(key)
 }

@@ -17,7 +17,10 @@ pub async fn list_organisations(
     after: i64,
     limit: Option<i64>,
 ) -> AppResult<Vec<Organisation>> {
-    Ok(db.organisations(after, page_limit(limit)?).await?)
+    Ok(db
+        .organisations()
+        .organisations(after, page_limit(limit)?)
+        .await?)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,20 +34,28 @@ pub struct OrganisationView {
 }
 
 pub async fn view_organisation(db: &Db, actor: &Actor, id: i64) -> AppResult<OrganisationView> {
-    let organisation = db.organisation(id).await?.ok_or(AppError::NotFound)?;
+    let organisation = db
+        .organisations()
+        .organisation(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let regions = organisation_regions(db, &organisation).await?;
     Ok(OrganisationView {
         can_edit: actor.can(Action::EditOrganisation, &Target::Region(regions)),
-        matters: db.matters_of(id).await?,
-        contracts: db.contracts(id, 0).await?,
-        committee: db.committee_members(id).await?,
+        matters: db.organisations().matters_of(id).await?,
+        contracts: db.organisations().contracts(id, 0).await?,
+        committee: db.organisations().committee_members(id).await?,
         organisation,
     })
 }
 
 /// The organisation, when the actor may edit it (EditOrganisation within its regions).
 async fn organisation_for_edit(db: &Db, actor: &Actor, id: i64) -> AppResult<Organisation> {
-    let org = db.organisation(id).await?.ok_or(AppError::NotFound)?;
+    let org = db
+        .organisations()
+        .organisation(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     actor.require(
         Action::EditOrganisation,
         &Target::Region(organisation_regions(db, &org).await?),
@@ -75,7 +86,7 @@ pub async fn create_organisation(
         .optional_text("phone", new.phone.as_deref(), 30)
         .unwrap_or_default();
     let regions = match new.region_id {
-        Some(r) => match db.region_chain(r).await? {
+        Some(r) => match db.places().region_chain(r).await? {
             Some(chain) => Some(chain),
             None => {
                 c.fail("region_id", "unknown");
@@ -88,7 +99,7 @@ pub async fn create_organisation(
         }
     };
     if let Some(cid) = new.compound_id
-        && db.compound(cid).await?.is_none()
+        && db.places().compound(cid).await?.is_none()
     {
         c.fail("compound_id", "unknown");
     }
@@ -96,19 +107,25 @@ pub async fn create_organisation(
     let regions = regions.ok_or(AppError::field("region_id", "required"))?;
     actor.require(Action::EditOrganisation, &Target::Region(regions))?;
     let id = db
+        .organisations()
         .insert_organisation(&new.kind, &name, new.region_id, new.compound_id, &phone)
         .await?;
-    let org = db.organisation(id).await?.ok_or(AppError::NotFound)?;
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "create",
-        entity: "organisation",
-        entity_id: Some(id),
-        before: None,
-        after: Some(serde_json::to_value(&org).map_err(anyhow::Error::from)?),
-        reason: "",
-    })
-    .await?;
+    let org = db
+        .organisations()
+        .organisation(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    db.audit()
+        .record(AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action: "create",
+            entity: "organisation",
+            entity_id: Some(id),
+            before: None,
+            after: Some(serde_json::to_value(&org).map_err(anyhow::Error::from)?),
+            reason: "",
+        })
+        .await?;
     Ok(org)
 }
 
@@ -162,6 +179,7 @@ pub async fn update_organisation(
     };
     c.finish()?;
     if !db
+        .organisations()
         .update_organisation(id, &name, &phone, matters.as_deref())
         .await?
     {
@@ -196,7 +214,11 @@ pub async fn end_contract(
     end: &ContractEnd,
 ) -> AppResult<OrganisationView> {
     use crate::domain::period::DatePeriod;
-    let before = db.contract(contract_id).await?.ok_or(AppError::NotFound)?;
+    let before = db
+        .organisations()
+        .contract(contract_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     organisation_for_edit(db, actor, before.organisation_id).await?;
     if before.ends_on.is_some() {
         return Err(AppError::field("ends_on", "already_ended"));
@@ -206,10 +228,14 @@ pub async fn end_contract(
     let ends = period
         .to_text()
         .ok_or(AppError::field("ends_on", "required"))?;
-    if !db.end_contract(contract_id, &ends).await? {
+    if !db.organisations().end_contract(contract_id, &ends).await? {
         return Err(AppError::field("ends_on", "already_ended"));
     }
-    let after = db.contract(contract_id).await?.ok_or(AppError::NotFound)?;
+    let after = db
+        .organisations()
+        .contract(contract_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     super::audit_change(
         db,
         actor,
@@ -238,6 +264,7 @@ pub async fn end_committee_term(
 ) -> AppResult<OrganisationView> {
     use crate::domain::period::DatePeriod;
     let (org_id, before) = db
+        .organisations()
         .committee_member(member_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -250,10 +277,15 @@ pub async fn end_committee_term(
     let to = period
         .to_text()
         .ok_or(AppError::field("term_to", "required"))?;
-    if !db.end_committee_term(member_id, &to).await? {
+    if !db
+        .organisations()
+        .end_committee_term(member_id, &to)
+        .await?
+    {
         return Err(AppError::field("term_to", "already_ended"));
     }
     let (_, after) = db
+        .organisations()
         .committee_member(member_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -275,12 +307,12 @@ pub async fn end_committee_term(
 /// Where an organisation works, for access checks: its compound's regions, or its region's.
 async fn organisation_regions(db: &Db, org: &Organisation) -> AppResult<[i64; 4]> {
     if let Some(c) = org.compound_id
-        && let Some(compound) = db.compound(c).await?
+        && let Some(compound) = db.places().compound(c).await?
     {
         return Ok(compound.regions());
     }
     match org.region_id {
-        Some(r) => db.region_chain(r).await?.ok_or(AppError::NotFound),
+        Some(r) => db.places().region_chain(r).await?.ok_or(AppError::NotFound),
         // An organisation tied to no place: only a global grant covers it.
         None => Ok([0; 4]),
     }
@@ -305,10 +337,11 @@ pub async fn add_contract(
 ) -> AppResult<OrganisationView> {
     use crate::domain::period::DatePeriod;
     let org = db
+        .organisations()
         .organisation(organisation_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let compound = db.compound(new.compound_id).await?;
+    let compound = db.places().compound(new.compound_id).await?;
     let target = match &compound {
         Some(c) => c.regions(),
         None => organisation_regions(db, &org).await?,
@@ -332,7 +365,7 @@ pub async fn add_contract(
     }
     c.finish()?;
     let period = period.map_err(|(f, e)| AppError::field(f, e))?;
-    for (from, to) in db.contract_periods(new.compound_id).await? {
+    for (from, to) in db.organisations().contract_periods(new.compound_id).await? {
         if let Ok(other) = DatePeriod::parse(&from, to.as_deref(), "starts_on", "ends_on")
             && other.overlaps(&period)
         {
@@ -341,6 +374,7 @@ pub async fn add_contract(
     }
     let ends = period.to_text();
     let id = db
+        .organisations()
         .insert_contract(
             organisation_id,
             new.compound_id,
@@ -375,7 +409,7 @@ pub async fn add_committee_member(
     if org.kind != OrgKind::OwnersCommittee.as_str() {
         c.fail("organisation_id", "not_a_committee");
     }
-    if db.person(new.person_id).await?.is_none() {
+    if db.people().person(new.person_id).await?.is_none() {
         c.fail("person_id", "unknown");
     }
     let position = c.text("position", &new.position, 30);
@@ -392,6 +426,7 @@ pub async fn add_committee_member(
     let period = period.map_err(|(f, e)| AppError::field(f, e))?;
     let to = period.to_text();
     let id = db
+        .organisations()
         .insert_committee_member(
             organisation_id,
             new.person_id,

@@ -33,8 +33,8 @@ fn may(actor: &Actor, person_id: i64, places: &[PersonDwelling], action: Action)
 }
 
 async fn load(db: &Db, actor: &Actor, id: i64, unmask: bool) -> AppResult<PersonView> {
-    let person = db.person(id).await?.ok_or(AppError::NotFound)?;
-    let dwellings = db.person_dwellings(id).await?;
+    let person = db.people().person(id).await?.ok_or(AppError::NotFound)?;
+    let dwellings = db.people().person_dwellings(id).await?;
     let is_self = actor.person_id == Some(id);
     if !may(actor, id, &dwellings, Action::ViewPeople) {
         // Do not reveal whether the person exists.
@@ -73,16 +73,17 @@ pub async fn unmask_person(db: &Db, actor: &Actor, id: i64, reason: &str) -> App
     if !view.can_unmask {
         return Err(AppError::Forbidden);
     }
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "unmask",
-        entity: "person",
-        entity_id: Some(id),
-        before: None,
-        after: None,
-        reason: &reason,
-    })
-    .await?;
+    db.audit()
+        .record(AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action: "unmask",
+            entity: "person",
+            entity_id: Some(id),
+            before: None,
+            after: None,
+            reason: &reason,
+        })
+        .await?;
     load(db, actor, id, true).await
 }
 
@@ -101,8 +102,8 @@ pub async fn edit_person(
     id: i64,
     edit: &PersonEdit,
 ) -> AppResult<PersonView> {
-    let before = db.person(id).await?.ok_or(AppError::NotFound)?;
-    let dwellings = db.person_dwellings(id).await?;
+    let before = db.people().person(id).await?.ok_or(AppError::NotFound)?;
+    let dwellings = db.people().person_dwellings(id).await?;
     if !may(actor, id, &dwellings, Action::ViewPeople) {
         return Err(AppError::NotFound);
     }
@@ -126,23 +127,25 @@ pub async fn edit_person(
             .ok(),
     };
     c.finish()?;
-    db.update_person(id, &name, phone.as_deref(), id_number.as_deref())
+    db.people()
+        .update_person(id, &name, phone.as_deref(), id_number.as_deref())
         .await?;
     // The log keeps masked values: it must not become a second copy of personal data.
     let m = |name: &str, phone: Option<&str>, idn: Option<&str>| serde_json::json!({"name": name, "phone": phone.map(mask_phone), "id_number": idn.map(mask_id_number)});
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "update",
-        entity: "person",
-        entity_id: Some(id),
-        before: Some(m(
-            &before.name,
-            before.phone.as_deref(),
-            before.id_number.as_deref(),
-        )),
-        after: Some(m(&name, phone.as_deref(), id_number.as_deref())),
-        reason: "",
-    })
-    .await?;
+    db.audit()
+        .record(AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action: "update",
+            entity: "person",
+            entity_id: Some(id),
+            before: Some(m(
+                &before.name,
+                before.phone.as_deref(),
+                before.id_number.as_deref(),
+            )),
+            after: Some(m(&name, phone.as_deref(), id_number.as_deref())),
+            reason: "",
+        })
+        .await?;
     view_person(db, actor, id).await
 }

@@ -49,7 +49,7 @@ pub async fn list_compounds(
 ) -> AppResult<Vec<Compound>> {
     let limit = page_limit(limit)?;
     match visible_compounds(actor) {
-        Some(f) => Ok(db.compounds(&f, after, limit).await?),
+        Some(f) => Ok(db.places().compounds(&f, after, limit).await?),
         None => Ok(vec![]),
     }
 }
@@ -66,17 +66,17 @@ pub struct CompoundView {
 }
 
 pub async fn compound_of(db: &Db, id: i64) -> AppResult<Compound> {
-    db.compound(id).await?.ok_or(AppError::NotFound)
+    db.places().compound(id).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn view_compound(db: &Db, actor: &Actor, id: i64) -> AppResult<CompoundView> {
     let compound = compound_of(db, id).await?;
     actor.require(Action::ViewPlace, &Target::Place(compound.place(None)))?;
     Ok(CompoundView {
-        figures: db.compound_figures(id).await?,
-        buildings: db.buildings_of(id).await?,
-        property_contracts: db.contracts(0, id).await?,
-        teams: db.teams_serving_compound(id).await?,
+        figures: db.places().compound_figures(id).await?,
+        buildings: db.places().buildings_of(id).await?,
+        property_contracts: db.organisations().contracts(0, id).await?,
+        teams: db.teams().teams_serving_compound(id).await?,
         can_edit: actor.can(Action::EditPlace, &Target::Place(compound.place(None))),
         compound,
     })
@@ -102,13 +102,16 @@ pub async fn view_building(
     limit: Option<i64>,
 ) -> AppResult<BuildingView> {
     let limit = page_limit(limit)?;
-    let building = db.building(id).await?.ok_or(AppError::NotFound)?;
+    let building = db.places().building(id).await?.ok_or(AppError::NotFound)?;
     let compound = compound_of(db, building.compound_id).await?;
     let place = Target::Place(compound.place(Some(id)));
     actor.require(Action::ViewPlace, &place)?;
-    let dwellings = db.dwellings(compound.id, Some(id), after, limit).await?;
+    let dwellings = db
+        .places()
+        .dwellings(compound.id, Some(id), after, limit)
+        .await?;
     let people = if actor.can(Action::ViewPeople, &place) && after == 0 {
-        Some(masked(db.people_of_building(id, 0, 500).await?))
+        Some(masked(db.people().people_of_building(id, 0, 500).await?))
     } else {
         None
     };
@@ -143,7 +146,10 @@ pub async fn list_dwellings_json(
     let limit = page_limit(limit)?;
     let compound = compound_of(db, compound_id).await?;
     actor.require(Action::ViewPlace, &Target::Place(compound.place(None)))?;
-    let page = db.dwellings_json(compound_id, after, limit).await?;
+    let page = db
+        .places()
+        .dwellings_json(compound_id, after, limit)
+        .await?;
     let next = match page.last_id {
         Some(id) if page.count == limit => id.to_string(),
         _ => "null".into(),
@@ -173,7 +179,11 @@ fn masked(mut holders: Vec<Holder>) -> Vec<Holder> {
 }
 
 pub async fn view_dwelling(db: &Db, actor: &Actor, id: i64) -> AppResult<DwellingView> {
-    let (dwelling, compound, holders) = db.dwelling_full(id).await?.ok_or(AppError::NotFound)?;
+    let (dwelling, compound, holders) = db
+        .places()
+        .dwelling_full(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let place = Target::Place(compound.place(Some(dwelling.building_id)));
     actor.require(Action::ViewPlace, &place)?;
     let holders = actor
@@ -206,7 +216,7 @@ async fn dwelling_for(
     id: i64,
     action: Action,
 ) -> AppResult<(Dwelling, Compound)> {
-    let dwelling = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
+    let dwelling = db.places().dwelling(id).await?.ok_or(AppError::NotFound)?;
     let compound = compound_of(db, dwelling.compound_id).await?;
     actor.require(
         action,
@@ -226,15 +236,16 @@ pub async fn edit_dwelling(
     let area = check_dwelling(&mut c, edit);
     c.finish()?;
     let area = area.ok_or(AppError::field("area_m2", "invalid_area"))?;
-    db.update_dwelling(
-        id,
-        edit.floor,
-        &edit.use_kind,
-        area.centi(),
-        &edit.area_source,
-    )
-    .await?;
-    let after = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
+    db.places()
+        .update_dwelling(
+            id,
+            edit.floor,
+            &edit.use_kind,
+            area.centi(),
+            &edit.area_source,
+        )
+        .await?;
+    let after = db.places().dwelling(id).await?.ok_or(AppError::NotFound)?;
     audit_change(db, actor, "dwelling", Some(id), Some(&before), &after, "").await?;
     Ok(after)
 }
@@ -267,6 +278,7 @@ pub async fn add_compound(
     new: &CompoundEdit,
 ) -> AppResult<Compound> {
     let level = db
+        .places()
         .regions()
         .await?
         .into_iter()
@@ -274,6 +286,7 @@ pub async fn add_compound(
         .map(|r| r.level)
         .ok_or(AppError::NotFound)?;
     let regions = db
+        .places()
         .region_chain(community_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -291,6 +304,7 @@ pub async fn add_compound(
         .unwrap_or_default();
     c.finish()?;
     let id = db
+        .places()
         .insert_compound(regions, &name, &new.kind, &address)
         .await?
         .ok_or(AppError::field("name", "taken"))?;
@@ -317,10 +331,11 @@ pub async fn add_building(
     let name = c.text("name", &new.name, 40);
     c.finish()?;
     let id = db
+        .places()
         .insert_building(compound_id, &name)
         .await?
         .ok_or(AppError::field("name", "taken"))?;
-    let building = db.building(id).await?.ok_or(AppError::NotFound)?;
+    let building = db.places().building(id).await?.ok_or(AppError::NotFound)?;
     audit_change(db, actor, "building", Some(id), None, &building, "").await?;
     Ok(building)
 }
@@ -341,7 +356,11 @@ pub async fn add_dwelling(
     building_id: i64,
     new: &DwellingNew,
 ) -> AppResult<Dwelling> {
-    let building = db.building(building_id).await?.ok_or(AppError::NotFound)?;
+    let building = db
+        .places()
+        .building(building_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let compound = compound_of(db, building.compound_id).await?;
     actor.require(
         Action::EditPlace,
@@ -354,6 +373,7 @@ pub async fn add_dwelling(
     c.finish()?;
     let area = area.ok_or(AppError::field("area_m2", "invalid_area"))?;
     let id = db
+        .places()
         .insert_dwelling(&crate::db::places::NewDwelling {
             compound_id: compound.id,
             building_id,
@@ -366,7 +386,7 @@ pub async fn add_dwelling(
         })
         .await?
         .ok_or(AppError::field("number", "taken"))?;
-    let dwelling = db.dwelling(id).await?.ok_or(AppError::NotFound)?;
+    let dwelling = db.places().dwelling(id).await?.ok_or(AppError::NotFound)?;
     audit_change(db, actor, "dwelling", Some(id), None, &dwelling, "").await?;
     Ok(dwelling)
 }
@@ -420,6 +440,7 @@ pub async fn add_resident(
     c.finish()?;
     let period = period.map_err(|(f, e)| AppError::field(f, e))?;
     let (person, holding) = db
+        .places()
         .insert_resident(
             &name,
             phone.as_deref(),
@@ -434,7 +455,11 @@ pub async fn add_resident(
     let masked = serde_json::json!({"name": name, "phone": phone.as_deref().map(mask_phone),
         "id_number": id_number.as_deref().map(mask_id_number)});
     audit_change(db, actor, "person", Some(person), None, &masked, "").await?;
-    let holding = db.holding(holding).await?.ok_or(AppError::NotFound)?;
+    let holding = db
+        .places()
+        .holding(holding)
+        .await?
+        .ok_or(AppError::NotFound)?;
     audit_change(db, actor, "holding", Some(holding.id), None, &holding, "").await?;
     Ok(holding)
 }
@@ -466,7 +491,11 @@ pub async fn edit_compound(
         .optional_text("address", edit.address.as_deref(), 200)
         .unwrap_or_default();
     c.finish()?;
-    if !db.update_compound(id, &name, &edit.kind, &address).await? {
+    if !db
+        .places()
+        .update_compound(id, &name, &edit.kind, &address)
+        .await?
+    {
         return Err(AppError::field("name", "taken"));
     }
     let after = compound_of(db, id).await?;
@@ -498,7 +527,7 @@ pub async fn add_holding(
     use crate::domain::period::DatePeriod;
     dwelling_for(db, actor, dwelling_id, Action::EditPeople).await?;
     let mut c = Checks::default();
-    if db.person(new.person_id).await?.is_none() {
+    if db.people().person(new.person_id).await?.is_none() {
         c.fail("person_id", "unknown");
     }
     match HoldingRelation::parse(&new.relation) {
@@ -512,6 +541,7 @@ pub async fn add_holding(
     c.finish()?;
     let period = period.map_err(|(f, e)| AppError::field(f, e))?;
     for (since, until) in db
+        .places()
         .holdings_alike(dwelling_id, new.person_id, &new.relation)
         .await?
     {
@@ -523,6 +553,7 @@ pub async fn add_holding(
     }
     let until = period.to_text();
     let id = db
+        .places()
         .insert_holding(
             dwelling_id,
             new.person_id,
@@ -531,7 +562,7 @@ pub async fn add_holding(
             until.as_deref(),
         )
         .await?;
-    let holding = db.holding(id).await?.ok_or(AppError::NotFound)?;
+    let holding = db.places().holding(id).await?.ok_or(AppError::NotFound)?;
     audit_change(db, actor, "holding", Some(id), None, &holding, "").await?;
     Ok(holding)
 }
@@ -550,7 +581,7 @@ pub async fn end_holding(
     end: &HoldingEnd,
 ) -> AppResult<HoldingRow> {
     use crate::domain::period::DatePeriod;
-    let before = db.holding(id).await?.ok_or(AppError::NotFound)?;
+    let before = db.places().holding(id).await?.ok_or(AppError::NotFound)?;
     let compound = compound_of(db, before.compound_id).await?;
     actor.require(
         Action::EditPeople,
@@ -564,10 +595,10 @@ pub async fn end_holding(
     let until = period
         .to_text()
         .ok_or(AppError::field("until", "required"))?;
-    if !db.end_holding(id, &until).await? {
+    if !db.places().end_holding(id, &until).await? {
         return Err(AppError::field("until", "already_ended"));
     }
-    let after = db.holding(id).await?.ok_or(AppError::NotFound)?;
+    let after = db.places().holding(id).await?.ok_or(AppError::NotFound)?;
     audit_change(db, actor, "holding", Some(id), Some(&before), &after, "").await?;
     Ok(after)
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub async fn list_teams(db: &Db, _actor: &Actor) -> AppResult<Vec<Team>> {
-    Ok(db.teams().await?)
+    Ok(db.teams().teams().await?)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -24,24 +24,24 @@ pub struct TeamView {
 
 async fn team_regions(db: &Db, team: &Team) -> AppResult<[i64; 4]> {
     if let Some(c) = team.compound_id
-        && let Some(c) = db.compound(c).await?
+        && let Some(c) = db.places().compound(c).await?
     {
         return Ok(c.regions());
     }
     match team.community_id {
-        Some(r) => Ok(db.region_chain(r).await?.unwrap_or([0; 4])),
+        Some(r) => Ok(db.places().region_chain(r).await?.unwrap_or([0; 4])),
         None => Ok([0; 4]),
     }
 }
 
 /// Teams, squads and members are public-service information for every logged-in user.
 pub async fn view_team(db: &Db, actor: &Actor, id: i64) -> AppResult<TeamView> {
-    let team = db.team(id).await?.ok_or(AppError::NotFound)?;
+    let team = db.teams().team(id).await?.ok_or(AppError::NotFound)?;
     let regions = team_regions(db, &team).await?;
     Ok(TeamView {
-        squads: db.squads_of(id).await?,
-        members: db.members_of(id).await?,
-        fields: db.fields_of_team(id).await?,
+        squads: db.teams().squads_of(id).await?,
+        members: db.teams().members_of(id).await?,
+        fields: db.teams().fields_of_team(id).await?,
         can_edit: actor.can(Action::EditTeam, &Target::Region(regions)),
         team,
     })
@@ -69,7 +69,7 @@ pub async fn create_team(db: &Db, actor: &Actor, new: &TeamNew) -> AppResult<Tea
         .optional_text("station_address", Some(&new.station_address), 200)
         .unwrap_or_default();
     let regions = match (new.compound_id, new.community_id) {
-        (Some(id), None) => match db.compound(id).await? {
+        (Some(id), None) => match db.places().compound(id).await? {
             Some(compound) => Some(compound.regions()),
             None => {
                 c.fail("compound_id", "unknown");
@@ -78,13 +78,16 @@ pub async fn create_team(db: &Db, actor: &Actor, new: &TeamNew) -> AppResult<Tea
         },
         (None, Some(id)) => {
             let level = db
+                .places()
                 .regions()
                 .await?
                 .into_iter()
                 .find(|r| r.id == id)
                 .map(|r| r.level);
             match level {
-                Some(l) if l == RegionLevel::Community.as_str() => db.region_chain(id).await?,
+                Some(l) if l == RegionLevel::Community.as_str() => {
+                    db.places().region_chain(id).await?
+                }
                 Some(_) => {
                     c.fail("community_id", "invalid");
                     None
@@ -113,10 +116,11 @@ pub async fn create_team(db: &Db, actor: &Actor, new: &TeamNew) -> AppResult<Tea
         })
         .collect();
     let id = db
+        .teams()
         .insert_team(&name, new.community_id, new.compound_id, &address, &squads)
         .await?
         .ok_or(AppError::field("name", "taken"))?;
-    let team = db.team(id).await?.ok_or(AppError::NotFound)?;
+    let team = db.teams().team(id).await?.ok_or(AppError::NotFound)?;
     super::audit_change(db, actor, "team", Some(id), None, &team, "").await?;
     view_team(db, actor, id).await
 }
@@ -131,28 +135,30 @@ pub async fn remove_member(
 ) -> AppResult<TeamView> {
     require_team_edit(db, actor, team_id).await?;
     let before = db
+        .teams()
         .members_of(team_id)
         .await?
         .into_iter()
         .find(|m| m.id == member_id)
         .ok_or(AppError::NotFound)?;
-    if db.mediations_of_member(member_id).await? > 0 {
+    if db.teams().mediations_of_member(member_id).await? > 0 {
         return Err(AppError::field("member_id", "mediates"));
     }
-    if !db.delete_member(team_id, member_id).await? {
+    if !db.teams().delete_member(team_id, member_id).await? {
         return Err(AppError::NotFound);
     }
     let gone = serde_json::json!({"team_id": team_id, "person_id": before.person_id, "name": before.name, "title": before.title});
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "delete",
-        entity: "team_member",
-        entity_id: Some(member_id),
-        before: Some(gone),
-        after: None,
-        reason: "",
-    })
-    .await?;
+    db.audit()
+        .record(AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action: "delete",
+            entity: "team_member",
+            entity_id: Some(member_id),
+            before: Some(gone),
+            after: None,
+            reason: "",
+        })
+        .await?;
     view_team(db, actor, team_id).await
 }
 
@@ -165,24 +171,26 @@ pub async fn remove_field(
 ) -> AppResult<TeamView> {
     require_team_edit(db, actor, team_id).await?;
     let before = db
+        .teams()
         .fields_of_team(team_id)
         .await?
         .into_iter()
         .find(|f| f.id == field_id)
         .ok_or(AppError::NotFound)?;
-    if !db.delete_field(team_id, field_id).await? {
+    if !db.teams().delete_field(team_id, field_id).await? {
         return Err(AppError::NotFound);
     }
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "delete",
-        entity: "responsibility_field",
-        entity_id: Some(field_id),
-        before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
-        after: None,
-        reason: "",
-    })
-    .await?;
+    db.audit()
+        .record(AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action: "delete",
+            entity: "responsibility_field",
+            entity_id: Some(field_id),
+            before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
+            after: None,
+            reason: "",
+        })
+        .await?;
     view_team(db, actor, team_id).await
 }
 
@@ -204,7 +212,7 @@ pub async fn add_member(
     team_id: i64,
     new: &MemberNew,
 ) -> AppResult<TeamView> {
-    let team = db.team(team_id).await?.ok_or(AppError::NotFound)?;
+    let team = db.teams().team(team_id).await?.ok_or(AppError::NotFound)?;
     actor.require(
         Action::EditTeam,
         &Target::Region(team_regions(db, &team).await?),
@@ -213,16 +221,17 @@ pub async fn add_member(
     if new.title.chars().count() > 50 {
         c.fail("title", "too_long");
     }
-    if db.person(new.person_id).await?.is_none() {
+    if db.people().person(new.person_id).await?.is_none() {
         c.fail("person_id", "unknown");
     }
     if let Some(o) = new.home_organisation_id
-        && db.organisation(o).await?.is_none()
+        && db.organisations().organisation(o).await?.is_none()
     {
         c.fail("home_organisation_id", "unknown");
     }
     c.finish()?;
     let id = db
+        .teams()
         .add_team_member(
             team_id,
             new.person_id,
@@ -232,7 +241,7 @@ pub async fn add_member(
             new.title.trim(),
         )
         .await?;
-    db.audit(AuditRecord {
+    db.audit().record(AuditRecord {
         actor_user_id: Some(actor.user_id),
         action: "create",
         entity: "team_member",
@@ -246,7 +255,7 @@ pub async fn add_member(
 }
 
 async fn require_team_edit(db: &Db, actor: &Actor, team_id: i64) -> AppResult<Team> {
-    let team = db.team(team_id).await?.ok_or(AppError::NotFound)?;
+    let team = db.teams().team(team_id).await?.ok_or(AppError::NotFound)?;
     actor.require(
         Action::EditTeam,
         &Target::Region(team_regions(db, &team).await?),
@@ -291,14 +300,15 @@ pub async fn add_squad(
         c.fail("kind", "invalid");
     }
     c.finish()?;
-    let id = db.insert_squad(team_id, &new.kind, &name).await?;
-    db.audit(audit_create(
-        actor,
-        "squad",
-        id,
-        serde_json::json!({"team_id": team_id, "kind": new.kind, "name": name}),
-    ))
-    .await?;
+    let id = db.teams().insert_squad(team_id, &new.kind, &name).await?;
+    db.audit()
+        .record(audit_create(
+            actor,
+            "squad",
+            id,
+            serde_json::json!({"team_id": team_id, "kind": new.kind, "name": name}),
+        ))
+        .await?;
     view_team(db, actor, team_id).await
 }
 
@@ -324,22 +334,23 @@ pub async fn add_field(
     let mut c = Checks::default();
     match (new.member_id, new.squad_id) {
         (Some(m), None) => {
-            if db.team_of_member(m).await? != Some(team_id) {
+            if db.teams().team_of_member(m).await? != Some(team_id) {
                 c.fail("member_id", "unknown");
             }
         }
         (None, Some(s)) => {
-            if db.team_of_squad(s).await? != Some(team_id) {
+            if db.teams().team_of_squad(s).await? != Some(team_id) {
                 c.fail("squad_id", "unknown");
             }
         }
         _ => c.fail("member_id", "one_of_member_or_squad"),
     }
-    if db.compound(new.compound_id).await?.is_none() {
+    if db.places().compound(new.compound_id).await?.is_none() {
         c.fail("compound_id", "unknown");
     }
     if let Some(b) = new.building_id
         && db
+            .places()
             .building(b)
             .await?
             .is_none_or(|b| b.compound_id != new.compound_id)
@@ -348,6 +359,7 @@ pub async fn add_field(
     }
     c.finish()?;
     let id = db
+        .teams()
         .add_field(
             new.member_id,
             new.squad_id,
@@ -355,7 +367,7 @@ pub async fn add_field(
             new.building_id,
         )
         .await?;
-    db.audit(audit_create(
+    db.audit().record(audit_create(
         actor,
         "responsibility_field",
         id,
@@ -378,20 +390,21 @@ pub async fn add_squad_member(
     new: &SquadMemberNew,
 ) -> AppResult<TeamView> {
     require_team_edit(db, actor, team_id).await?;
-    if db.team_of_squad(squad_id).await? != Some(team_id) {
+    if db.teams().team_of_squad(squad_id).await? != Some(team_id) {
         return Err(AppError::NotFound);
     }
-    if db.team_of_member(new.member_id).await? != Some(team_id) {
+    if db.teams().team_of_member(new.member_id).await? != Some(team_id) {
         return Err(AppError::field("member_id", "unknown"));
     }
-    db.add_squad_member(squad_id, new.member_id).await?;
-    db.audit(audit_create(
-        actor,
-        "squad_member",
-        squad_id,
-        serde_json::json!({"squad_id": squad_id, "member_id": new.member_id}),
-    ))
-    .await?;
+    db.teams().add_squad_member(squad_id, new.member_id).await?;
+    db.audit()
+        .record(audit_create(
+            actor,
+            "squad_member",
+            squad_id,
+            serde_json::json!({"squad_id": squad_id, "member_id": new.member_id}),
+        ))
+        .await?;
     view_team(db, actor, team_id).await
 }
 
@@ -408,27 +421,37 @@ pub async fn set_building_leader(
     building_id: i64,
     set: &LeaderSet,
 ) -> AppResult<crate::db::places::Building> {
-    let building = db.building(building_id).await?.ok_or(AppError::NotFound)?;
+    let building = db
+        .places()
+        .building(building_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let compound = crate::services::places::compound_of(db, building.compound_id).await?;
     actor.require(
         Action::EditPlace,
         &Target::Place(compound.place(Some(building_id))),
     )?;
     if let Some(p) = set.person_id
-        && !db.lives_in_building(p, building_id).await?
+        && !db.teams().lives_in_building(p, building_id).await?
     {
         return Err(AppError::field("person_id", "not_in_building"));
     }
-    db.set_building_leader(building_id, set.person_id).await?;
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "update",
-        entity: "building_leader",
-        entity_id: Some(building_id),
-        before: Some(serde_json::json!({"person_id": building.leader_person_id})),
-        after: Some(serde_json::json!({"person_id": set.person_id})),
-        reason: "",
-    })
-    .await?;
-    db.building(building_id).await?.ok_or(AppError::NotFound)
+    db.teams()
+        .set_building_leader(building_id, set.person_id)
+        .await?;
+    db.audit()
+        .record(AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action: "update",
+            entity: "building_leader",
+            entity_id: Some(building_id),
+            before: Some(serde_json::json!({"person_id": building.leader_person_id})),
+            after: Some(serde_json::json!({"person_id": set.person_id})),
+            reason: "",
+        })
+        .await?;
+    db.places()
+        .building(building_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }

@@ -1260,6 +1260,7 @@ async fn figure_cells_summed_in_rust_equal_the_group_by() {
     let (from, to) = (0, i64::MAX);
     let mut summed: Vec<String> = app
         .db
+        .cases()
         .case_figure_cells(&scope, from, to, now)
         .await
         .unwrap()
@@ -1268,6 +1269,7 @@ async fn figure_cells_summed_in_rust_equal_the_group_by() {
         .collect();
     let mut grouped: Vec<String> = app
         .db
+        .cases()
         .case_figure_cells_grouped(&scope.sql().unwrap(), from, to, now)
         .await
         .unwrap()

@@ -377,7 +377,12 @@ async fn the_dwelling_page_built_by_the_database_matches_the_typed_rows() {
                 &format!("/api/v1/compounds/{compound}/dwellings?limit=200&after={after}"),
             )
             .await;
-        let typed = app.db.dwellings(compound, None, after, 200).await.unwrap();
+        let typed = app
+            .db
+            .places()
+            .dwellings(compound, None, after, 200)
+            .await
+            .unwrap();
         assert_eq!(
             page["items"],
             serde_json::to_value(&typed).unwrap(),

@@ -719,10 +719,12 @@ async fn owners_only_one_vote_per_head_and_a_sale_passes_the_vote_on() {
     for (name, person) in [("co_a", designated), ("co_b", other)] {
         let uid = app
             .db
+            .accounts()
             .insert_user(name, Some(person), &hash, "zh-CN")
             .await
             .unwrap();
         app.db
+            .accounts()
             .insert_grant(
                 uid,
                 redbutler::domain::kinds::Role::Resident,
@@ -1061,10 +1063,12 @@ async fn owners_demand_an_extraordinary_meeting_and_at_twenty_percent_a_case_ope
         let name = format!("owner{i}");
         let uid = app
             .db
+            .accounts()
             .insert_user(&name, Some(*person), &hash, "zh-CN")
             .await
             .unwrap();
         app.db
+            .accounts()
             .insert_grant(
                 uid,
                 redbutler::domain::kinds::Role::Resident,

@@ -173,12 +173,14 @@ impl TestApp {
     pub async fn token(&self, username: &str) -> String {
         let user = self
             .db
+            .accounts()
             .user_by_login(username)
             .await
             .unwrap()
             .expect("user exists");
         let token = redbutler::services::accounts::credentials::new_token();
         self.db
+            .accounts()
             .insert_api_token(
                 user.id,
                 "test",

@@ -6,6 +6,7 @@ use serde_json::Value;
 async fn key(app: &TestApp) -> String {
     let key = redbutler::services::accounts::credentials::new_token();
     app.db
+        .open311()
         .insert_open311_client(
             "test client",
             &redbutler::services::accounts::credentials::token_hash(&key),

@@ -1,5 +1,5 @@
 //! Case categories and SLA classes (kept in memory a short while, see `CaseCaches`).
-use crate::db::Db;
+use super::*;
 use crate::domain::deadline::SlaPeriods;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -33,38 +33,38 @@ pub struct SlaClassRow {
     pub reply_seconds: i64,
 }
 
-impl Db {
+impl CaseStore<'_> {
     /// The categories (cached for 30 s: see `CaseCaches`).
-    pub async fn categories(&self) -> sqlx::Result<std::sync::Arc<Vec<Category>>> {
-        if let Some(c) = self.caches.categories.get(&()) {
+    pub async fn categories(&mut self) -> sqlx::Result<std::sync::Arc<Vec<Category>>> {
+        if let Some(c) = self.db.caches.categories.get(&()) {
             return Ok(c);
         }
         let rows: Vec<Category> = sqlx::query_as(
             "SELECT id, code, name_zh, name_en, handler, sla_class, active FROM case_categories ORDER BY position, id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await?;
         let rows = std::sync::Arc::new(rows);
-        self.caches.categories.put((), rows.clone());
+        self.db.caches.categories.put((), rows.clone());
         Ok(rows)
     }
 
-    pub async fn sla_periods(&self, code: &str) -> sqlx::Result<Option<SlaPeriods>> {
-        if let Some(p) = self.caches.sla.get(&code.to_string()) {
+    pub async fn sla_periods(&mut self, code: &str) -> sqlx::Result<Option<SlaPeriods>> {
+        if let Some(p) = self.db.caches.sla.get(&code.to_string()) {
             return Ok(Some(p));
         }
         let p = self.sla_periods_uncached(code).await?;
         if let Some(p) = p {
-            self.caches.sla.put(code.to_string(), p);
+            self.db.caches.sla.put(code.to_string(), p);
         }
         Ok(p)
     }
 
-    async fn sla_periods_uncached(&self, code: &str) -> sqlx::Result<Option<SlaPeriods>> {
+    async fn sla_periods_uncached(&mut self, code: &str) -> sqlx::Result<Option<SlaPeriods>> {
         let row: Option<(i64, i64)> =
             sqlx::query_as("SELECT sign_seconds, reply_seconds FROM sla_classes WHERE code = $1")
                 .bind(code)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.h.conn().await?)
                 .await?;
         Ok(row.map(|(s, r)| SlaPeriods {
             sign_seconds: s,
@@ -73,30 +73,30 @@ impl Db {
     }
 
     /// Every SLA class with its periods, in the order of urgency.
-    pub async fn sla_classes(&self) -> sqlx::Result<Vec<SlaClassRow>> {
+    pub async fn sla_classes(&mut self) -> sqlx::Result<Vec<SlaClassRow>> {
         sqlx::query_as(
             "SELECT code, sign_seconds, reply_seconds FROM sla_classes ORDER BY reply_seconds, code",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Change an SLA class's periods (cases registered later use them). Returns whether the class
     /// exists.
-    pub async fn update_sla_class(&self, code: &str, p: SlaPeriods) -> sqlx::Result<bool> {
+    pub async fn update_sla_class(&mut self, code: &str, p: SlaPeriods) -> sqlx::Result<bool> {
         let done = sqlx::query(
             "UPDATE sla_classes SET sign_seconds = $1, reply_seconds = $2 WHERE code = $3",
         )
         .bind(p.sign_seconds)
         .bind(p.reply_seconds)
         .bind(code)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?;
-        self.caches.sla.clear();
+        self.db.caches.sla.clear();
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn category(&self, id: i64) -> sqlx::Result<Option<Category>> {
+    pub async fn category(&mut self, id: i64) -> sqlx::Result<Option<Category>> {
         Ok(self
             .categories()
             .await?
@@ -107,13 +107,13 @@ impl Db {
 
     /// A new category, placed last. Returns its id, or None when the code is taken.
     pub async fn insert_category(
-        &self,
+        &mut self,
         c: &CategoryFields<'_>,
         code: &str,
     ) -> sqlx::Result<Option<i64>> {
         let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_categories WHERE code = $1")
             .bind(code)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.h.conn().await?)
             .await?;
         if taken > 0 {
             return Ok(None);
@@ -128,14 +128,14 @@ impl Db {
         .bind(c.handler)
         .bind(c.sla_class)
         .bind(i64::from(c.active))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await?;
-        self.caches.categories.clear();
+        self.db.caches.categories.clear();
         Ok(Some(id))
     }
 
     /// Change a category (its code stays: it is the Open311 service code clients keep).
-    pub async fn update_category(&self, id: i64, c: &CategoryFields<'_>) -> sqlx::Result<bool> {
+    pub async fn update_category(&mut self, id: i64, c: &CategoryFields<'_>) -> sqlx::Result<bool> {
         let done = sqlx::query(
             "UPDATE case_categories SET name_zh = $1, name_en = $2, handler = $3, sla_class = $4, active = $5 WHERE id = $6",
         )
@@ -145,9 +145,9 @@ impl Db {
         .bind(c.sla_class)
         .bind(i64::from(c.active))
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?;
-        self.caches.categories.clear();
+        self.db.caches.categories.clear();
         Ok(done.rows_affected() == 1)
     }
 }

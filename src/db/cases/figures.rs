@@ -1,14 +1,14 @@
 //! Counting cases for the three rates and petitions per year, per place scope.
-use crate::db::Db;
+use super::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-impl Db {
+impl CaseStore<'_> {
     /// Case counts of the cases registered in `[from, to)` for every combination of unit,
     /// compound, kind, category and channel that occurs: one scan (of an index, for a district);
     /// the service rolls them up.
     pub async fn case_figure_cells(
-        &self,
+        &mut self,
         scope: &PlaceScope,
         from: i64,
         to: i64,
@@ -17,7 +17,7 @@ impl Db {
         let Some(scope) = scope.sql() else {
             return Ok(Vec::new());
         };
-        if let Some(file) = &self.sqlite_file {
+        if let Some(file) = &self.db.sqlite_file {
             // SQLite sorts the rows for a GROUP BY (a month of a large district: 70,000 rows
             // into 14,000 groups took 300 ms, the index scan 9 ms); the rows are summed here.
             let rows = format!(
@@ -38,7 +38,7 @@ impl Db {
     /// [`Db::case_figure_cells`] summed by the database (PostgreSQL; on SQLite only for the test
     /// that compares it with the summing in Rust).
     pub async fn case_figure_cells_grouped(
-        &self,
+        &mut self,
         scope: &str,
         from: i64,
         to: i64,
@@ -59,13 +59,13 @@ impl Db {
             .bind(from)
             .bind(to)
             .bind(now)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 
     /// Names of organisations, teams, squads or compounds by id (`table` is one of those four).
     pub async fn names_of(
-        &self,
+        &mut self,
         table: &'static str,
         ids: &[i64],
     ) -> sqlx::Result<Vec<(i64, String)>> {
@@ -77,13 +77,13 @@ impl Db {
             "SELECT id, name FROM {table} WHERE id IN ({})",
             list.join(",")
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Petitions per year, compound and cause, for the years whose starts are given (ascending).
     pub async fn petitions_by_year(
-        &self,
+        &mut self,
         scope: &PlaceScope,
         year_starts: &[(i64, i64)],
     ) -> sqlx::Result<Vec<PetitionRow>> {
@@ -106,7 +106,9 @@ impl Db {
              WHERE kind = 'petition' AND created_at >= {first_start} AND {scope} GROUP BY 1, 2, 3) g \
              ORDER BY g.year, g.petitions DESC, g.compound_id"
         );
-        sqlx::query_as(&sql).fetch_all(&self.pool).await
+        sqlx::query_as(&sql)
+            .fetch_all(&mut *self.h.conn().await?)
+            .await
     }
 }
 

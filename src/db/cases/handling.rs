@@ -1,6 +1,5 @@
 //! Recording a step of the workflow (state, event, notifications) and coordination requests.
 use super::*;
-use crate::db::Db;
 use crate::domain::cases::{CaseState, Event};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -18,12 +17,12 @@ pub struct CoordinationRow {
     pub answered_at: Option<i64>,
 }
 
-impl Db {
+impl CaseStore<'_> {
     /// Store a transition: the new state (only if nobody changed the case since `row` was read)
     /// and its event, in one transaction. Returns false when the case changed meanwhile.
     #[allow(clippy::too_many_arguments)]
     pub async fn record_transition(
-        &self,
+        &mut self,
         row: &CaseRow,
         next: &CaseState,
         event: &Event,
@@ -34,7 +33,8 @@ impl Db {
         now: i64,
     ) -> sqlx::Result<bool> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let signed_in_time = if event.kind == crate::domain::cases::EventKind::SignedFor {
             Some(row.sign_due.is_none_or(|d| now < d) as i64)
         } else {
@@ -138,20 +138,23 @@ impl Db {
         Ok(true)
     }
 
-    pub async fn coordination_requests(&self, case_id: i64) -> sqlx::Result<Vec<CoordinationRow>> {
+    pub async fn coordination_requests(
+        &mut self,
+        case_id: i64,
+    ) -> sqlx::Result<Vec<CoordinationRow>> {
         sqlx::query_as(
             "SELECT r.id, r.case_id, r.organisation_id, o.name AS organisation, r.question, r.asked_at, r.due_at, \
              r.answer, r.answered_at FROM coordination_requests r JOIN organisations o ON o.id = r.organisation_id \
              WHERE r.case_id = $1 ORDER BY r.id",
         )
         .bind(case_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Coordination requests addressed to these organisations, newest first.
     pub async fn coordination_for(
-        &self,
+        &mut self,
         orgs: &[i64],
         before: i64,
         limit: i64,
@@ -168,7 +171,7 @@ impl Db {
         ))
         .bind(before)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 }

@@ -1,6 +1,6 @@
 //! Registering cases: one at a time, or in groups through the SQLite group-commit writer, or in
 //! one statement on PostgreSQL.
-use crate::db::Db;
+use super::*;
 use crate::domain::cases::{CaseKind, CaseState, Unit};
 
 /// A case to register (owned: it may travel to the SQLite case writer, see `case_writer`).
@@ -43,21 +43,23 @@ impl NewCase {
     }
 }
 
-impl Db {
+impl CaseStore<'_> {
     /// Register a case with its events, photos and the notifications of its assignment. On
     /// SQLite it goes through the case writer (group commit, see `case_writer`); on PostgreSQL
     /// it is one transaction of its own. Returns (id, number).
-    pub async fn insert_case(&self, c: NewCase) -> sqlx::Result<(i64, String)> {
-        match self.backend {
-            crate::db::Backend::Sqlite => self.case_writer().submit(c).await,
+    pub async fn insert_case(&mut self, c: NewCase) -> sqlx::Result<(i64, String)> {
+        match self.db.backend {
+            crate::db::Backend::Sqlite => self.db.case_writer().submit(c).await,
             crate::db::Backend::Postgres if c.photos.is_empty() => self.insert_case_pg(&c).await,
             crate::db::Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
+                let mut conn = self.h.conn().await?;
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                 let id: i64 =
                     sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")
                         .fetch_one(&mut *tx)
                         .await?;
-                let out = insert_cases(&mut tx, self.backend, std::slice::from_ref(&c), id).await?;
+                let out =
+                    insert_cases(&mut tx, self.db.backend, std::slice::from_ref(&c), id).await?;
                 tx.commit().await?;
                 Ok(out[0].clone())
             }
@@ -66,7 +68,7 @@ impl Db {
 
     /// PostgreSQL, a case without photos: the case, its events and its notifications in one
     /// statement (data-modifying CTEs), so one round trip and one commit.
-    async fn insert_case_pg(&self, c: &NewCase) -> sqlx::Result<(i64, String)> {
+    async fn insert_case_pg(&mut self, c: &NewCase) -> sqlx::Result<(i64, String)> {
         let s = &c.state;
         let year = crate::domain::deadline::local(c.now)
             .get(..4)
@@ -144,7 +146,7 @@ impl Db {
             .bind(c.intake.kind.as_str()) // 37
             .bind(c.intake.id) // 38
             .bind(&c.note) // 39
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.h.conn().await?)
             .await
     }
 }

@@ -9,7 +9,6 @@ pub mod queue;
 pub mod routing;
 pub mod writer;
 
-use crate::db::Db;
 use crate::domain::cases::{CaseKind, CaseState, CaseStatus, Level, Rating, Unit, UnitKind};
 use crate::domain::deadline::SlaPeriods;
 pub use config::*;
@@ -21,6 +20,12 @@ pub use queue::*;
 use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;
+
+crate::db::store::store!(
+    /// Cases: intake, workflow, queues, routing, figures, mediation, categories and SLA classes.
+    CaseStore,
+    cases
+);
 
 /// One row of `cases`, as stored.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow, ToSchema)]
@@ -159,17 +164,17 @@ const CASE_COLUMNS: &str = "id, number, kind, category_id, channel, status, comp
     review_due, next_due, signed_at, replied_at, closed_at, accepted, extended, reopened, review_stage, rating, \
     rating_comment, no_follow_up, open_coordinations, merged_into, signed_in_time, due_soon_for, overdue_for, version";
 
-impl Db {
+impl CaseStore<'_> {
     /// A case with everything its page shows, in one query that the database answers with one
     /// JSON text: the row, the names of its building and owning unit, its events, coordination
     /// requests and photo ids. (One value instead of sixty columns and three lists: reading
     /// values one by one was most of the cost of a case page.)
-    pub async fn case_full(&self, id: i64) -> sqlx::Result<Option<CaseFull>> {
+    pub async fn case_full(&mut self, id: i64) -> sqlx::Result<Option<CaseFull>> {
         // Built once per backend: formatting it on every read cost more than a per cent of a
         // one-case request.
         static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let sql = match self.backend {
+        let sql = match self.db.backend {
             crate::db::Backend::Sqlite => {
                 SQLITE.get_or_init(|| case_full_sql(crate::db::Backend::Sqlite))
             }
@@ -177,12 +182,12 @@ impl Db {
                 POSTGRES.get_or_init(|| case_full_sql(crate::db::Backend::Postgres))
             }
         };
-        let text: Option<String> = match &self.sqlite_file {
+        let text: Option<String> = match &self.db.sqlite_file {
             Some(file) => crate::db::direct::text(file, sql, &[crate::db::direct::Param::I(id)])?,
             None => {
                 sqlx::query_scalar(sql)
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *self.h.conn().await?)
                     .await?
             }
         };
@@ -191,31 +196,31 @@ impl Db {
     }
 
     /// (case, reporter) of every case merged into this one.
-    pub async fn merged_reporters(&self, id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+    pub async fn merged_reporters(&mut self, id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
         sqlx::query_as(
             "SELECT id, reporter_user_id FROM cases WHERE merged_into = $1 AND reporter_user_id IS NOT NULL ORDER BY id",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn case_row(&self, id: i64) -> sqlx::Result<Option<CaseRow>> {
+    pub async fn case_row(&mut self, id: i64) -> sqlx::Result<Option<CaseRow>> {
         sqlx::query_as(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
-    pub async fn case_by_number(&self, number: &str) -> sqlx::Result<Option<i64>> {
+    pub async fn case_by_number(&mut self, number: &str) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar("SELECT id FROM cases WHERE number = $1")
             .bind(number)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
     pub async fn case_photo(
-        &self,
+        &mut self,
         case_id: i64,
         photo_id: i64,
     ) -> sqlx::Result<Option<(String, Vec<u8>)>> {
@@ -224,7 +229,7 @@ impl Db {
         )
         .bind(photo_id)
         .bind(case_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }

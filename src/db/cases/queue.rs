@@ -1,6 +1,5 @@
 //! Lists of cases: queues, a compound's public issues, the deadline job's work list and claims.
 use super::*;
-use crate::db::Db;
 use crate::domain::cases::Unit;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -37,12 +36,12 @@ pub struct QueueFilter {
     pub category_id: Option<i64>,
 }
 
-impl Db {
+impl CaseStore<'_> {
     /// One keyset page of a queue, newest first (`before` = 0 for the first page).
     /// One keyset page of a queue as the JSON array of its lines, made by the database in one
     /// value; with the number of lines and the last id (for the next page).
     pub async fn case_queue(
-        &self,
+        &mut self,
         f: &QueueFilter,
         before: i64,
         limit: i64,
@@ -93,7 +92,7 @@ impl Db {
             texts.push(k.clone());
         }
         sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", n + 1));
-        if let Some(file) = &self.sqlite_file {
+        if let Some(file) = &self.db.sqlite_file {
             // Plain rows serialised here: SQLite's JSON functions cost more than the reading
             // (the same finding as for a compound's dwellings page).
             use crate::db::direct::Param;
@@ -123,7 +122,7 @@ impl Db {
                       'compound_id', compound_id, 'building_id', building_id, 'owner_kind', owner_kind, 'owner_id', owner_id, \
                       'created_at', created_at, 'next_due', next_due";
         let inner = sql;
-        let sql = match self.backend {
+        let sql = match self.db.backend {
             crate::db::Backend::Sqlite => format!(
                 "SELECT COALESCE(json_group_array(json_object({fields})), '[]') AS items, COUNT(*) AS n, MIN(id) AS last_id FROM ({inner}) page"
             ),
@@ -136,13 +135,13 @@ impl Db {
         for t in texts {
             q = q.bind(t);
         }
-        q.bind(limit).fetch_one(&self.pool).await
+        q.bind(limit).fetch_one(&mut *self.h.conn().await?).await
     }
 
     /// Cases with a deadline to announce now: overdue and not yet announced as overdue, or due
     /// soon (within a quarter of the reply period, at most a day: see
     /// `deadline::due_soon_margin`) and not yet announced as due soon. Earliest deadline first.
-    pub async fn cases_to_announce(&self, now: i64, limit: i64) -> sqlx::Result<Vec<CaseRow>> {
+    pub async fn cases_to_announce(&mut self, now: i64, limit: i64) -> sqlx::Result<Vec<CaseRow>> {
         sqlx::query_as(&format!(
             "SELECT {CASE_COLUMNS} FROM cases WHERE next_due IS NOT NULL AND next_due < $1 + 86400 \
              AND ((next_due <= $1 AND (overdue_for IS NULL OR overdue_for <> next_due)) \
@@ -152,16 +151,16 @@ impl Db {
         ))
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Who supervises case work in a community: its community staff (cached 30 s).
     pub async fn supervisors_of(
-        &self,
+        &mut self,
         community_id: i64,
     ) -> sqlx::Result<std::sync::Arc<Vec<i64>>> {
-        if let Some(v) = self.caches.supervisors.get(&community_id) {
+        if let Some(v) = self.db.caches.supervisors.get(&community_id) {
             return Ok(v);
         }
         let v: Vec<i64> = sqlx::query_scalar(
@@ -169,17 +168,17 @@ impl Db {
              OR (scope_kind = 'organisation' AND scope_id IN (SELECT id FROM organisations WHERE kind = 'community_office' AND region_id = $1)))",
         )
         .bind(community_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await?;
         let v = std::sync::Arc::new(v);
-        self.caches.supervisors.put(community_id, v.clone());
+        self.db.caches.supervisors.put(community_id, v.clone());
         Ok(v)
     }
 
     /// A compound's open cases for its public list, newest first.
     #[allow(clippy::type_complexity)]
     pub async fn public_issues(
-        &self,
+        &mut self,
         compound_id: i64,
         limit: i64,
     ) -> sqlx::Result<
@@ -202,14 +201,14 @@ impl Db {
         )
         .bind(compound_id)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Claim the due-soon (or overdue) announcement of a case's current deadline. Exactly one
     /// caller wins, whichever node it runs on.
     pub async fn claim_deadline_notice(
-        &self,
+        &mut self,
         case_id: i64,
         due: i64,
         overdue: bool,
@@ -224,7 +223,7 @@ impl Db {
         Ok(sqlx::query(sql)
             .bind(due)
             .bind(case_id)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?
             .rows_affected()
             == 1)

@@ -1,21 +1,21 @@
 //! Who handles what: the units of a user, the users of a unit, the team, squad, company or office
 //! that a case goes to.
-use crate::db::Db;
+use super::*;
 use crate::domain::cases::{Unit, UnitKind};
 
-impl Db {
+impl CaseStore<'_> {
     /// Users who work for a unit: an organisation's staff (grants scoped to it), a squad's or a
     /// team's members with an account.
-    pub async fn unit_users(&self, u: Unit) -> sqlx::Result<std::sync::Arc<Vec<i64>>> {
-        if let Some(v) = self.caches.unit_users.get(&u) {
+    pub async fn unit_users(&mut self, u: Unit) -> sqlx::Result<std::sync::Arc<Vec<i64>>> {
+        if let Some(v) = self.db.caches.unit_users.get(&u) {
             return Ok(v);
         }
         let v = std::sync::Arc::new(self.unit_users_uncached(u).await?);
-        self.caches.unit_users.put(u, v.clone());
+        self.db.caches.unit_users.put(u, v.clone());
         Ok(v)
     }
 
-    async fn unit_users_uncached(&self, u: Unit) -> sqlx::Result<Vec<i64>> {
+    async fn unit_users_uncached(&mut self, u: Unit) -> sqlx::Result<Vec<i64>> {
         let sql = match u.kind {
             UnitKind::Organisation => {
                 "SELECT DISTINCT user_id FROM role_grants WHERE scope_kind = 'organisation' AND scope_id = $1"
@@ -30,13 +30,13 @@ impl Db {
         };
         sqlx::query_scalar(sql)
             .bind(u.id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 
     /// The units a user works for (see [`Db::unit_users`]).
     pub async fn user_units(
-        &self,
+        &mut self,
         user_id: i64,
         person_id: Option<i64>,
     ) -> sqlx::Result<Vec<Unit>> {
@@ -47,7 +47,7 @@ impl Db {
         )
         .bind(user_id)
         .bind(person_id.unwrap_or(-1))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await?;
         Ok(rows
             .into_iter()
@@ -61,7 +61,7 @@ impl Db {
     }
 
     /// A unit's display name.
-    pub async fn unit_name(&self, u: Unit) -> sqlx::Result<Option<String>> {
+    pub async fn unit_name(&mut self, u: Unit) -> sqlx::Result<Option<String>> {
         let sql = match u.kind {
             UnitKind::Organisation => "SELECT name FROM organisations WHERE id = $1",
             UnitKind::Squad => "SELECT s.name FROM squads s WHERE s.id = $1",
@@ -69,13 +69,13 @@ impl Db {
         };
         sqlx::query_scalar(sql)
             .bind(u.id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
     /// The team that works a compound: its own, else its community's.
     pub async fn team_for_compound(
-        &self,
+        &mut self,
         compound_id: i64,
         community_id: i64,
     ) -> sqlx::Result<Option<i64>> {
@@ -85,23 +85,23 @@ impl Db {
         )
         .bind(compound_id)
         .bind(community_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn squad_of_team(&self, team_id: i64, kind: &str) -> sqlx::Result<Option<i64>> {
+    pub async fn squad_of_team(&mut self, team_id: i64, kind: &str) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar(
             "SELECT id FROM squads WHERE team_id = $1 AND kind = $2 ORDER BY id LIMIT 1",
         )
         .bind(team_id)
         .bind(kind)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
     /// The property company managing a compound today.
     pub async fn property_company_of(
-        &self,
+        &mut self,
         compound_id: i64,
         today: &str,
     ) -> sqlx::Result<Option<i64>> {
@@ -111,33 +111,33 @@ impl Db {
         )
         .bind(compound_id)
         .bind(today)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
     /// The organisation of a kind in a region (a community or sub-district office).
-    pub async fn office_of(&self, kind: &str, region_id: i64) -> sqlx::Result<Option<i64>> {
+    pub async fn office_of(&mut self, kind: &str, region_id: i64) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar(
             "SELECT id FROM organisations WHERE kind = $1 AND region_id = $2 ORDER BY id LIMIT 1",
         )
         .bind(kind)
         .bind(region_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn organisation_kind(&self, id: i64) -> sqlx::Result<Option<String>> {
+    pub async fn organisation_kind(&mut self, id: i64) -> sqlx::Result<Option<String>> {
         sqlx::query_scalar("SELECT kind FROM organisations WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await
     }
 
     /// The column of `cases` that holds a region of this region's level (`district_id`, …).
-    pub async fn region_column(&self, region_id: i64) -> sqlx::Result<&'static str> {
+    pub async fn region_column(&mut self, region_id: i64) -> sqlx::Result<&'static str> {
         let level: Option<String> = sqlx::query_scalar("SELECT level FROM regions WHERE id = $1")
             .bind(region_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.h.conn().await?)
             .await?;
         Ok(match level.as_deref() {
             Some("city") => "city_id",
@@ -147,26 +147,26 @@ impl Db {
         })
     }
 
-    pub async fn departments(&self) -> sqlx::Result<Vec<(i64, String)>> {
+    pub async fn departments(&mut self) -> sqlx::Result<Vec<(i64, String)>> {
         sqlx::query_as("SELECT id, name FROM organisations WHERE kind = 'department' ORDER BY id")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 
     /// Organisations a category may name as its handler: departments, offices, police stations.
-    pub async fn handling_organisations(&self) -> sqlx::Result<Vec<(i64, String)>> {
+    pub async fn handling_organisations(&mut self) -> sqlx::Result<Vec<(i64, String)>> {
         sqlx::query_as(
             "SELECT id, name FROM organisations WHERE kind IN ('department', 'community_office', 'subdistrict_office', 'police_station') \
              ORDER BY kind, id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn building_names(&self, compound_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    pub async fn building_names(&mut self, compound_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
         sqlx::query_as("SELECT id, name FROM buildings WHERE compound_id = $1 ORDER BY id")
             .bind(compound_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 }

@@ -1,6 +1,6 @@
 //! Ballots: casting them onto the chain in one transaction, participation, and reading them back
 //! for the tally and the verification.
-use crate::db::Db;
+use super::*;
 use crate::domain::decisions::ballot_chain::{self, BallotChannel, BallotRecord, StoredBallot};
 use crate::domain::decisions::vote::Choice;
 use serde::Serialize;
@@ -60,9 +60,9 @@ pub enum CastFailure {
     Unknown,
 }
 
-impl Db {
+impl DecisionStore<'_> {
     /// Items (by position) a head has voted on already.
-    pub async fn voted_items(&self, id: i64, heads: &[i64]) -> sqlx::Result<Vec<(i64, i64)>> {
+    pub async fn voted_items(&mut self, id: i64, heads: &[i64]) -> sqlx::Result<Vec<(i64, i64)>> {
         if heads.is_empty() {
             return Ok(vec![]);
         }
@@ -75,22 +75,23 @@ impl Db {
             "SELECT head_no, item_position FROM ballots WHERE decision_id = $1 AND head_no IN ({list})"
         ))
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Appends ballots to the decision's chain, all or none: on SQLite through the group-commit
     /// writer, on PostgreSQL in a transaction of their own.
     pub async fn cast_ballots(
-        &self,
+        &mut self,
         id: i64,
         ballots: &[NewBallot],
         recorded_by: i64,
         now: i64,
     ) -> sqlx::Result<Result<Vec<i64>, CastFailure>> {
-        match self.backend {
+        match self.db.backend {
             crate::db::Backend::Sqlite => {
-                self.ballot_writer()
+                self.db
+                    .ballot_writer()
                     .submit(crate::db::decisions::writer::Job {
                         decision: id,
                         ballots: ballots.to_vec(),
@@ -106,13 +107,14 @@ impl Db {
     }
 
     async fn cast_ballots_tx(
-        &self,
+        &mut self,
         id: i64,
         ballots: &[NewBallot],
         recorded_by: i64,
         now: i64,
     ) -> sqlx::Result<Result<Vec<i64>, CastFailure>> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         // Takes the decision's row lock (PostgreSQL) so concurrent ballots queue on the chain.
         let head: Option<(i64, String)> = sqlx::query_as(
             "UPDATE decisions SET chain_length = chain_length + $1 WHERE id = $2 AND status = 'open' AND closes_at > $3 \
@@ -185,7 +187,7 @@ impl Db {
 
     /// A page of one item's ballots in head order, for the published result.
     pub async fn ballot_details(
-        &self,
+        &mut self,
         id: i64,
         item: i64,
         after: i64,
@@ -200,30 +202,30 @@ impl Db {
         .bind(item)
         .bind(after)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Participation so far per item: heads and area, never the choices.
-    pub async fn progress(&self, id: i64) -> sqlx::Result<Vec<ItemProgress>> {
+    pub async fn progress(&mut self, id: i64) -> sqlx::Result<Vec<ItemProgress>> {
         sqlx::query_as(
             "SELECT b.item_position, COUNT(*) AS heads, CAST(COALESCE(SUM(h.area), 0) AS BIGINT) AS area FROM ballots b \
              JOIN roll_heads h ON h.decision_id = b.decision_id AND h.head_no = b.head_no \
              WHERE b.decision_id = $1 GROUP BY b.item_position ORDER BY b.item_position",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Every stored ballot in chain order, as the verifier reads it.
-    pub async fn stored_ballots(&self, id: i64) -> sqlx::Result<Vec<StoredBallot>> {
+    pub async fn stored_ballots(&mut self, id: i64) -> sqlx::Result<Vec<StoredBallot>> {
         let rows: Vec<BallotDbRow> = sqlx::query_as(
             "SELECT id, seq, item_position, head_no, choice, channel, ballot_number, proxy_reference, cast_at, prev_hash, hash \
              FROM ballots WHERE decision_id = $1 ORDER BY seq",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await?;
         Ok(rows
             .into_iter()

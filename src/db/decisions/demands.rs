@@ -1,5 +1,5 @@
 //! Demands for an extraordinary meeting and their signatures.
-use crate::db::Db;
+use super::*;
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
@@ -13,9 +13,9 @@ pub struct DemandRow {
     pub signatures: i64,
 }
 
-impl Db {
+impl DecisionStore<'_> {
     pub async fn insert_demand(
-        &self,
+        &mut self,
         compound: i64,
         subject: &str,
         user: i64,
@@ -28,62 +28,62 @@ impl Db {
         .bind(subject)
         .bind(user)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn demand(&self, id: i64) -> sqlx::Result<Option<DemandRow>> {
+    pub async fn demand(&mut self, id: i64) -> sqlx::Result<Option<DemandRow>> {
         sqlx::query_as(
             "SELECT d.id, d.compound_id, d.subject, d.created_at, d.reached_at, d.case_id, \
              (SELECT COUNT(*) FROM demand_signatures s WHERE s.demand_id = d.id) AS signatures \
              FROM meeting_demands d WHERE d.id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn demands_of(&self, compound: i64) -> sqlx::Result<Vec<DemandRow>> {
+    pub async fn demands_of(&mut self, compound: i64) -> sqlx::Result<Vec<DemandRow>> {
         sqlx::query_as(
             "SELECT d.id, d.compound_id, d.subject, d.created_at, d.reached_at, d.case_id, \
              (SELECT COUNT(*) FROM demand_signatures s WHERE s.demand_id = d.id) AS signatures \
              FROM meeting_demands d WHERE d.compound_id = $1 ORDER BY d.id DESC LIMIT 50",
         )
         .bind(compound)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Adds a signature; false when the person had signed already.
-    pub async fn sign_demand(&self, id: i64, person: i64, now: i64) -> sqlx::Result<bool> {
+    pub async fn sign_demand(&mut self, id: i64, person: i64, now: i64) -> sqlx::Result<bool> {
         Ok(sqlx::query(
             "INSERT INTO demand_signatures (demand_id, person_id, signed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(person)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected()
             == 1)
     }
 
-    pub async fn demand_signers(&self, id: i64) -> sqlx::Result<Vec<i64>> {
+    pub async fn demand_signers(&mut self, id: i64) -> sqlx::Result<Vec<i64>> {
         sqlx::query_scalar("SELECT person_id FROM demand_signatures WHERE demand_id = $1")
             .bind(id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 
     /// Marks the demand as having reached the threshold; false when it had already.
-    pub async fn demand_reached(&self, id: i64, case_id: i64, now: i64) -> sqlx::Result<bool> {
+    pub async fn demand_reached(&mut self, id: i64, case_id: i64, now: i64) -> sqlx::Result<bool> {
         Ok(sqlx::query(
             "UPDATE meeting_demands SET reached_at = $1, case_id = $2 WHERE id = $3 AND reached_at IS NULL",
         )
         .bind(now)
         .bind(case_id)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected()
             == 1)

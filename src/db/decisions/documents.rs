@@ -1,5 +1,5 @@
 //! Decision documents.
-use crate::db::Db;
+use super::*;
 use serde::Serialize;
 
 /// A document of a decision, without its bytes.
@@ -12,9 +12,9 @@ pub struct DocumentRow {
     pub uploaded_at: i64,
 }
 
-impl Db {
+impl DecisionStore<'_> {
     pub async fn insert_document(
-        &self,
+        &mut self,
         id: i64,
         name: &str,
         content_type: &str,
@@ -33,22 +33,22 @@ impl Db {
         .bind(bytes.len() as i64)
         .bind(user)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn documents(&self, id: i64) -> sqlx::Result<Vec<DocumentRow>> {
+    pub async fn documents(&mut self, id: i64) -> sqlx::Result<Vec<DocumentRow>> {
         sqlx::query_as(
             "SELECT id, name, content_type, size, uploaded_at FROM decision_documents WHERE decision_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// (name, content type, bytes)
     pub async fn document(
-        &self,
+        &mut self,
         id: i64,
         doc: i64,
     ) -> sqlx::Result<Option<(String, String, Vec<u8>)>> {
@@ -58,7 +58,7 @@ impl Db {
         )
         .bind(doc)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
             .transpose()

@@ -7,13 +7,18 @@ pub mod questions;
 pub mod roll;
 pub mod writer;
 
-use crate::db::Db;
 pub use ballots::*;
 pub use demands::*;
 pub use documents::*;
 pub use questions::*;
 pub use roll::*;
 use serde::Serialize;
+
+crate::db::store::store!(
+    /// Owners' decisions: convening, documents, the roll, ballots, questions and demands.
+    DecisionStore,
+    decisions
+);
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct DecisionRow {
@@ -93,10 +98,11 @@ pub struct NewDecision {
     pub invited: Vec<i64>,
 }
 
-impl Db {
-    pub async fn insert_decision(&self, d: &NewDecision, now: i64) -> sqlx::Result<i64> {
+impl DecisionStore<'_> {
+    pub async fn insert_decision(&mut self, d: &NewDecision, now: i64) -> sqlx::Result<i64> {
         let _w = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO decisions (compound_id, kind, mode, title, description, place, convenor, created_by, origin_case_id, \
              status, opens_at, closes_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $12) RETURNING id",
@@ -137,22 +143,22 @@ impl Db {
         Ok(id)
     }
 
-    pub async fn decision(&self, id: i64) -> sqlx::Result<Option<DecisionRow>> {
+    pub async fn decision(&mut self, id: i64) -> sqlx::Result<Option<DecisionRow>> {
         sqlx::query_as(&format!(
             "SELECT {DECISION_COLUMNS} FROM decisions WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn decision_items(&self, id: i64) -> sqlx::Result<Vec<ItemRow>> {
+    pub async fn decision_items(&mut self, id: i64) -> sqlx::Result<Vec<ItemRow>> {
         sqlx::query_as(
             "SELECT id, position, title, matter, outcome, passed, follow_up_case_id FROM decision_items \
              WHERE decision_id = $1 ORDER BY position",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
@@ -160,7 +166,7 @@ impl Db {
     /// `PlaceScope::sql` condition) or addressed to their departments, and drafts too where they
     /// convene (`convened`).
     pub async fn decisions_list(
-        &self,
+        &mut self,
         seen: Option<&str>,
         convened: Option<&str>,
         invited_orgs: &[i64],
@@ -189,50 +195,50 @@ impl Db {
         ))
         .bind(before)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// The compound's owners' committee, if it has one.
-    pub async fn committee_of(&self, compound_id: i64) -> sqlx::Result<Option<(i64, String)>> {
+    pub async fn committee_of(&mut self, compound_id: i64) -> sqlx::Result<Option<(i64, String)>> {
         sqlx::query_as(
             "SELECT id, name FROM organisations WHERE kind = 'owners_committee' AND compound_id = $1 ORDER BY id LIMIT 1",
         )
         .bind(compound_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn invited_organisations(&self, id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    pub async fn invited_organisations(&mut self, id: i64) -> sqlx::Result<Vec<(i64, String)>> {
         sqlx::query_as(
             "SELECT o.id, o.name FROM decision_invitations i JOIN organisations o ON o.id = i.organisation_id \
              WHERE i.decision_id = $1 ORDER BY o.id",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Draft → noticed; false when it was not a draft any more.
-    pub async fn mark_noticed(&self, id: i64, now: i64) -> sqlx::Result<bool> {
+    pub async fn mark_noticed(&mut self, id: i64, now: i64) -> sqlx::Result<bool> {
         let _w = self.writer().await;
         Ok(sqlx::query("UPDATE decisions SET status = 'noticed', noticed_at = $1 WHERE id = $2 AND status = 'draft'")
             .bind(now)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?
             .rows_affected()
             == 1)
     }
 
-    pub async fn cancel_decision(&self, id: i64, now: i64) -> sqlx::Result<bool> {
+    pub async fn cancel_decision(&mut self, id: i64, now: i64) -> sqlx::Result<bool> {
         let _w = self.writer().await;
         Ok(sqlx::query(
             "UPDATE decisions SET status = 'cancelled', closed_at = $1 WHERE id = $2 AND status IN ('draft', 'noticed')",
         )
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected()
             == 1)
@@ -241,7 +247,7 @@ impl Db {
     /// Open → closed with the closing report and each item's published outcome, in one step.
     #[allow(clippy::too_many_arguments)]
     pub async fn close_decision(
-        &self,
+        &mut self,
         id: i64,
         report: &str,
         attendance: Option<i64>,
@@ -250,7 +256,8 @@ impl Db {
         now: i64,
     ) -> sqlx::Result<bool> {
         let _w = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let n = sqlx::query(
             "UPDATE decisions SET status = 'closed', closed_at = $1, published_at = $1, closing_report = $2, attendance = $3, \
              attending_organisations = $4 WHERE id = $5 AND status IN ('noticed', 'open')",
@@ -279,43 +286,48 @@ impl Db {
         Ok(true)
     }
 
-    pub async fn set_follow_up(&self, id: i64, position: i64, case_id: i64) -> sqlx::Result<bool> {
+    pub async fn set_follow_up(
+        &mut self,
+        id: i64,
+        position: i64,
+        case_id: i64,
+    ) -> sqlx::Result<bool> {
         Ok(sqlx::query(
             "UPDATE decision_items SET follow_up_case_id = $1 WHERE decision_id = $2 AND position = $3 AND follow_up_case_id IS NULL",
         )
         .bind(case_id)
         .bind(id)
         .bind(position)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected()
             == 1)
     }
 
     /// Decisions whose window has ended but that nobody has closed yet: (id, convenor's user).
-    pub async fn decisions_to_close(&self, now: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+    pub async fn decisions_to_close(&mut self, now: i64) -> sqlx::Result<Vec<(i64, i64)>> {
         sqlx::query_as(
             "SELECT id, created_by FROM decisions WHERE status IN ('noticed', 'open') AND closes_at <= $1 ORDER BY id",
         )
         .bind(now)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Noticed decisions whose voting window has started: the roll must be frozen.
-    pub async fn decisions_to_open(&self, now: i64) -> sqlx::Result<Vec<i64>> {
+    pub async fn decisions_to_open(&mut self, now: i64) -> sqlx::Result<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT id FROM decisions WHERE status = 'noticed' AND kind <> 'coordination' AND opens_at <= $1 ORDER BY id",
         )
         .bind(now)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Users to tell about a decision: the owners (or, in a consultation, every resident) of the
     /// compound with an account, and the staff of the community office (居委会). One statement.
     pub async fn notify_decision(
-        &self,
+        &mut self,
         id: i64,
         compound_id: i64,
         residents: bool,
@@ -344,14 +356,14 @@ impl Db {
         .bind(now)
         .bind(compound_id)
         .bind(today)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected())
     }
 
     /// Tell the staff of the invited departments (or any list of users) about a decision.
     pub async fn notify_users_of_decision(
-        &self,
+        &mut self,
         id: i64,
         users: &[i64],
         kind: &str,
@@ -368,14 +380,14 @@ impl Db {
             .bind(kind)
             .bind(format!("decision:{id}:{kind}:{key}:{u}"))
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *self.h.conn().await?)
             .await?;
         }
         Ok(())
     }
 
     /// Users holding a grant on one of these organisations.
-    pub async fn users_of_organisations(&self, orgs: &[i64]) -> sqlx::Result<Vec<i64>> {
+    pub async fn users_of_organisations(&mut self, orgs: &[i64]) -> sqlx::Result<Vec<i64>> {
         if orgs.is_empty() {
             return Ok(vec![]);
         }
@@ -387,7 +399,7 @@ impl Db {
         sqlx::query_scalar(&format!(
             "SELECT DISTINCT user_id FROM role_grants WHERE scope_kind = 'organisation' AND scope_id IN ({list}) ORDER BY user_id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 }

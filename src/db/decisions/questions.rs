@@ -1,5 +1,5 @@
 //! Objections to the roll and questions to invited departments.
-use crate::db::Db;
+use super::*;
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
@@ -23,9 +23,9 @@ pub struct ObjectionRow {
     pub answered_at: Option<i64>,
 }
 
-impl Db {
+impl DecisionStore<'_> {
     pub async fn insert_question(
-        &self,
+        &mut self,
         id: i64,
         user: i64,
         text: &str,
@@ -38,23 +38,23 @@ impl Db {
         .bind(user)
         .bind(text)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
-    pub async fn questions(&self, id: i64) -> sqlx::Result<Vec<QuestionRow>> {
+    pub async fn questions(&mut self, id: i64) -> sqlx::Result<Vec<QuestionRow>> {
         sqlx::query_as(
             "SELECT q.id, q.question, q.asked_at, q.answer, q.answered_at, o.name AS answered_by_organisation \
              FROM decision_questions q LEFT JOIN organisations o ON o.id = q.answered_org_id \
              WHERE q.decision_id = $1 ORDER BY q.id",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     pub async fn answer_question(
-        &self,
+        &mut self,
         id: i64,
         question: i64,
         text: &str,
@@ -72,14 +72,14 @@ impl Db {
         .bind(now)
         .bind(question)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected()
             == 1)
     }
 
     pub async fn insert_objection(
-        &self,
+        &mut self,
         id: i64,
         user: i64,
         text: &str,
@@ -92,24 +92,28 @@ impl Db {
         .bind(user)
         .bind(text)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await
     }
 
     /// All objections (user = None) or one user's.
-    pub async fn objections(&self, id: i64, user: Option<i64>) -> sqlx::Result<Vec<ObjectionRow>> {
+    pub async fn objections(
+        &mut self,
+        id: i64,
+        user: Option<i64>,
+    ) -> sqlx::Result<Vec<ObjectionRow>> {
         sqlx::query_as(
             "SELECT id, user_id, text, created_at, answer, answered_at FROM roll_objections \
              WHERE decision_id = $1 AND ($2 = 0 OR user_id = $2) ORDER BY id",
         )
         .bind(id)
         .bind(user.unwrap_or(0))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     pub async fn answer_objection(
-        &self,
+        &mut self,
         id: i64,
         objection: i64,
         text: &str,
@@ -124,7 +128,7 @@ impl Db {
         .bind(now)
         .bind(objection)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.h.conn().await?)
         .await?
         .rows_affected()
             == 1)

@@ -1,6 +1,6 @@
 //! The roll: its source (dwellings, holdings, areas), writing it at the notice and freezing it,
 //! and reading it by page, by owner and whole.
-use crate::db::Db;
+use super::*;
 use crate::db::bulk::Table;
 use crate::domain::decisions::roll::{Roll, UnitHolders};
 use serde::Serialize;
@@ -25,10 +25,10 @@ type SourceRow = (
     Option<String>,
 );
 
-impl Db {
+impl DecisionStore<'_> {
     /// Every unit of the compound with its current holders (one row per holding), for the roll.
     pub async fn roll_source(
-        &self,
+        &mut self,
         compound_id: i64,
         today: &str,
     ) -> sqlx::Result<Vec<UnitHolders>> {
@@ -40,7 +40,7 @@ impl Db {
         )
         .bind(compound_id)
         .bind(today)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await?;
         let mut out: Vec<UnitHolders> = Vec::new();
         for (id, building, number, area, person, org, relation) in rows {
@@ -70,7 +70,7 @@ impl Db {
     /// from noticed to open in the same transaction; returns false (and writes nothing) when
     /// someone else froze it first.
     pub async fn write_roll(
-        &self,
+        &mut self,
         id: i64,
         roll: &Roll,
         digest: &str,
@@ -78,7 +78,8 @@ impl Db {
         freeze_at: Option<i64>,
     ) -> sqlx::Result<bool> {
         let _w = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         if let Some(now) = freeze_at {
             let n = sqlx::query(
                 "UPDATE decisions SET status = 'open', frozen_at = $1 WHERE id = $2 AND status = 'noticed'",
@@ -109,17 +110,17 @@ impl Db {
                 "units",
                 "area",
             ],
-            self.backend,
+            self.db.backend,
         );
         let mut units = Table::new(
             "roll_units",
             &["decision_id", "dwelling_id", "head_no"],
-            self.backend,
+            self.db.backend,
         );
         let mut voters = Table::new(
             "roll_voters",
             &["decision_id", "person_id", "head_no"],
-            self.backend,
+            self.db.backend,
         );
         for h in &roll.heads {
             let labels: Vec<&str> = h.units.iter().map(|u| u.1.as_str()).collect();
@@ -164,7 +165,12 @@ impl Db {
     }
 
     /// A page of the roll, in head order.
-    pub async fn roll_page(&self, id: i64, after: i64, limit: i64) -> sqlx::Result<Vec<HeadRow>> {
+    pub async fn roll_page(
+        &mut self,
+        id: i64,
+        after: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<HeadRow>> {
         sqlx::query_as(
             "SELECT head_no, kind, units, area, designated_person_id FROM roll_heads \
              WHERE decision_id = $1 AND head_no > $2 ORDER BY head_no LIMIT $3",
@@ -172,12 +178,12 @@ impl Db {
         .bind(id)
         .bind(after)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// The heads a person is on (as owner, co-owner or household member).
-    pub async fn roll_entries_of(&self, id: i64, person: i64) -> sqlx::Result<Vec<HeadRow>> {
+    pub async fn roll_entries_of(&mut self, id: i64, person: i64) -> sqlx::Result<Vec<HeadRow>> {
         sqlx::query_as(
             "SELECT h.head_no, h.kind, h.units, h.area, h.designated_person_id FROM roll_voters v \
              JOIN roll_heads h ON h.decision_id = v.decision_id AND h.head_no = v.head_no \
@@ -185,14 +191,14 @@ impl Db {
         )
         .bind(id)
         .bind(person)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Heads whose units the person holds today, with the relation: who may vote for which head
     /// now (a unit sold during the vote passes to its new owner).
     pub async fn current_heads_of(
-        &self,
+        &mut self,
         id: i64,
         person: i64,
         today: &str,
@@ -206,13 +212,13 @@ impl Db {
         .bind(id)
         .bind(person)
         .bind(today)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 
     /// Does the designated co-owner of a head still hold one of its units?
     pub async fn holds_unit_of_head(
-        &self,
+        &mut self,
         id: i64,
         head: i64,
         person: i64,
@@ -227,29 +233,29 @@ impl Db {
         .bind(head)
         .bind(person)
         .bind(today)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await?;
         Ok(n > 0)
     }
 
-    pub async fn head_exists(&self, id: i64, head: i64) -> sqlx::Result<bool> {
+    pub async fn head_exists(&mut self, id: i64, head: i64) -> sqlx::Result<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM roll_heads WHERE decision_id = $1 AND head_no = $2",
         )
         .bind(id)
         .bind(head)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.h.conn().await?)
         .await?;
         Ok(n > 0)
     }
 
     /// The whole frozen roll: (head_no, units, area).
-    pub async fn roll_all(&self, id: i64) -> sqlx::Result<Vec<(i64, String, i64)>> {
+    pub async fn roll_all(&mut self, id: i64) -> sqlx::Result<Vec<(i64, String, i64)>> {
         sqlx::query_as(
             "SELECT head_no, units, area FROM roll_heads WHERE decision_id = $1 ORDER BY head_no",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.h.conn().await?)
         .await
     }
 }

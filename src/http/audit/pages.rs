@@ -42,7 +42,7 @@ pub async fn audit_entries(
     limit: i64,
 ) -> AppResult<Vec<AuditEntry>> {
     actor.require(Action::ViewAudit, &Target::System)?;
-    Ok(state.db.audit_entries(before, limit).await?)
+    Ok(state.db.audit().audit_entries(before, limit).await?)
 }
 
 async fn audit_page(
@@ -80,7 +80,7 @@ async fn audit_csv(State(state): State<AppState>, actor: Actor) -> AppResult<Res
     .map_err(anyhow::Error::from)?;
     let mut before = 0;
     loop {
-        let page = state.db.audit_entries(before, 1000).await?;
+        let page = state.db.audit().audit_entries(before, 1000).await?;
         for e in &page {
             let at = jiff::Timestamp::from_second(e.at)
                 .map(|t| t.to_string())

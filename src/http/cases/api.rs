@@ -191,7 +191,8 @@ pub async fn photo_response(
         return Err(AppError::NotFound);
     }
     let (content_type, bytes) =
-        s.db.case_photo(id, photo)
+        s.db.cases()
+            .case_photo(id, photo)
             .await?
             .ok_or(AppError::NotFound)?;
     Ok((

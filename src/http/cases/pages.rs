@@ -80,6 +80,7 @@ async fn list_page(
         .any(|g| crate::domain::access::role_permits(g.role, Action::HandleCases))
         || !s
             .db
+            .cases()
             .user_units(actor.user_id, actor.person_id)
             .await?
             .is_empty();
@@ -96,7 +97,7 @@ async fn list_page(
         },
     )
     .await?;
-    let categories = s.db.categories().await?;
+    let categories = s.db.cases().categories().await?;
     let rows = page
         .items
         .into_iter()
@@ -155,7 +156,7 @@ async fn new_page(
     let mut buildings = Vec::new();
     if compounds.len() <= 3 {
         for (id, name) in &compounds {
-            for (b, bname) in s.db.building_names(*id).await? {
+            for (b, bname) in s.db.cases().building_names(*id).await? {
                 buildings.push((b, name.clone(), bname));
             }
         }
@@ -174,6 +175,7 @@ async fn new_page(
         kinds,
         categories: s
             .db
+            .cases()
             .categories()
             .await?
             .iter()
@@ -267,25 +269,26 @@ async fn case_page(
     Query(q): Query<CaseQuery>,
 ) -> AppResult<Html<String>> {
     let v = cases::view(&s.db, &actor, id_of(&id)?).await?;
-    let categories = s.db.categories().await?;
+    let categories = s.db.cases().categories().await?;
     let category_name = category_name(&ctx, &categories, v.category_id);
     let worker = v.standing == cases::Standing::Worker;
     let (mediation, mediators) = if worker && v.kind == "dispute" {
         (
             Some(cases::mediation(&s.db, &actor, v.id).await?),
-            s.db.mediators().await?,
+            s.db.cases().mediators().await?,
         )
     } else {
         (None, vec![])
     };
     let (units, departments) = if worker {
         let compound =
-            s.db.compound(v.compound_id)
+            s.db.places()
+                .compound(v.compound_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
         (
             cases::units_for(&s.db, &compound).await?,
-            s.db.departments().await?,
+            s.db.cases().departments().await?,
         )
     } else {
         (vec![], vec![])
@@ -377,11 +380,15 @@ async fn issues_page(
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
     let id = id_of(&id)?;
-    let compound = s.db.compound(id).await?.ok_or(AppError::NotFound)?;
+    let compound =
+        s.db.places()
+            .compound(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
     actor.require(Action::ViewPlace, &Target::Place(compound.place(None)))?;
     let issues = cases::public_issues(&s.db, &actor, id).await?;
-    let categories = s.db.categories().await?;
-    let buildings = s.db.building_names(id).await?;
+    let categories = s.db.cases().categories().await?;
+    let buildings = s.db.cases().building_names(id).await?;
     let rows = issues
         .into_iter()
         .map(|i| {
@@ -523,7 +530,7 @@ async fn figures_page(
         ctx,
         f,
         query: period_query(&p),
-        categories: s.db.categories().await?.to_vec(),
+        categories: s.db.cases().categories().await?.to_vec(),
     })
 }
 

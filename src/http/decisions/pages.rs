@@ -123,7 +123,7 @@ async fn new_page(
         crate::db::now(),
     ));
     render(NewPage {
-        departments: s.db.departments().await?,
+        departments: s.db.cases().departments().await?,
         ctx,
         compounds,
         matters,
@@ -260,7 +260,8 @@ async fn decision_page(
         .collect();
     let results = result_lines(&v);
     let categories =
-        s.db.categories()
+        s.db.cases()
+            .categories()
             .await?
             .iter()
             .filter(|c| c.active == 1)

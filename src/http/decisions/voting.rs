@@ -226,7 +226,8 @@ async fn result_page(
     }
     let item = q.item.unwrap_or(1);
     let details =
-        s.db.ballot_details(id, item, q.after.unwrap_or(0), 500)
+        s.db.decisions()
+            .ballot_details(id, item, q.after.unwrap_or(0), 500)
             .await?;
     let next_after = (details.len() == 500)
         .then(|| details.last().map(|d| d.head_no))

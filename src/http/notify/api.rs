@@ -31,9 +31,10 @@ async fn notifications(
 ) -> AppResult<Json<Inbox>> {
     let limit = crate::services::page_limit(p.limit)?;
     Ok(Json(Inbox {
-        unread: s.db.unread_count(actor.user_id).await?,
+        unread: s.db.notify().unread_count(actor.user_id).await?,
         items: s
             .db
+            .notify()
             .notifications(actor.user_id, p.after.unwrap_or(0), limit)
             .await?,
     }))
@@ -58,11 +59,12 @@ async fn notifications_read(
     ApiJson(m): ApiJson<MarkRead>,
 ) -> AppResult<Json<Marked>> {
     let marked =
-        s.db.mark_read(actor.user_id, m.id, crate::db::now())
+        s.db.notify()
+            .mark_read(actor.user_id, m.id, crate::db::now())
             .await?;
     Ok(Json(Marked {
         marked,
-        unread: s.db.unread_count(actor.user_id).await?,
+        unread: s.db.notify().unread_count(actor.user_id).await?,
     }))
 }
 

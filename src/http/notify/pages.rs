@@ -31,8 +31,8 @@ struct InboxPage {
 async fn inbox_page(State(s): State<AppState>, ctx: Ctx, actor: Actor) -> AppResult<Html<String>> {
     render(InboxPage {
         ctx,
-        unread: s.db.unread_count(actor.user_id).await?,
-        rows: s.db.notifications(actor.user_id, 0, 100).await?,
+        unread: s.db.notify().unread_count(actor.user_id).await?,
+        rows: s.db.notify().notifications(actor.user_id, 0, 100).await?,
     })
 }
 
@@ -47,6 +47,8 @@ async fn inbox_read(
     Form(f): Form<ReadForm>,
 ) -> AppResult<Redirect> {
     let id = opt_number(f.id.as_deref().unwrap_or(""), "id")?;
-    s.db.mark_read(actor.user_id, id, crate::db::now()).await?;
+    s.db.notify()
+        .mark_read(actor.user_id, id, crate::db::now())
+        .await?;
     Ok(Redirect::to("/inbox"))
 }

@@ -76,6 +76,7 @@ async fn organisation_page(
     let compounds = if v.can_edit && v.organisation.kind == "property_company" {
         state
             .db
+            .places()
             .compounds(&crate::db::places::CompoundFilter::All, 0, 500)
             .await?
             .into_iter()

@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
 
 #[utoipa::path(get, path = "/api/v1/regions", tag = "places", responses((status = 200, body = Vec<Region>)))]
 async fn regions(State(s): State<AppState>, _actor: Actor) -> AppResult<Json<Vec<Region>>> {
-    Ok(Json(s.db.regions().await?))
+    Ok(Json(s.db.places().regions().await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/compounds", tag = "places", params(PageParams),

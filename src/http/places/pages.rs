@@ -58,7 +58,7 @@ async fn places_page(
     let limit = 50;
     let compounds =
         places::list_compounds(&state.db, &actor, q.after.unwrap_or(0), Some(limit)).await?;
-    let regions = state.db.regions().await?;
+    let regions = state.db.places().regions().await?;
     let next_after = (compounds.len() as i64 == limit)
         .then(|| compounds.last().map(|c| c.id))
         .flatten();
@@ -77,7 +77,7 @@ async fn places_page(
     let mut communities = Vec::new();
     for r in &regions {
         if r.level == "community"
-            && let Some(chain) = state.db.region_chain(r.id).await?
+            && let Some(chain) = state.db.places().region_chain(r.id).await?
             && actor.can(Action::EditPlace, &Target::Region(chain))
         {
             communities.push((r.id, r.name.clone()));

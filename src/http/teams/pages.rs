@@ -57,16 +57,16 @@ async fn teams_page(
     let mut places = Vec::new();
     if may_create {
         // Only where this actor may create a team.
-        for r in state.db.regions().await? {
+        for r in state.db.places().regions().await? {
             if r.level == "community"
-                && let Some(chain) = state.db.region_chain(r.id).await?
+                && let Some(chain) = state.db.places().region_chain(r.id).await?
                 && actor.can(Action::EditTeam, &Target::Region(chain))
             {
                 places.push((format!("community:{}", r.id), r.name));
             }
         }
         if let Some(filter) = places::visible_compounds(&actor) {
-            for c in state.db.compounds(&filter, 0, 500).await? {
+            for c in state.db.places().compounds(&filter, 0, 500).await? {
                 if actor.can(Action::EditTeam, &Target::Region(c.regions())) {
                     places.push((format!("compound:{}", c.id), c.name));
                 }

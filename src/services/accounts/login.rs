@@ -20,12 +20,20 @@ pub async fn check_login(db: &Db, login: &str, password: &str, addr: &str) -> Ap
     }
     let account_key = format!("login:{login}");
     let addr_key = format!("addr:{addr}");
-    if db.throttle_failures(&account_key, THROTTLE_WINDOW).await? >= MAX_FAILURES_PER_ACCOUNT
-        || db.throttle_failures(&addr_key, THROTTLE_WINDOW).await? >= MAX_FAILURES_PER_ADDRESS
+    if db
+        .accounts()
+        .throttle_failures(&account_key, THROTTLE_WINDOW)
+        .await?
+        >= MAX_FAILURES_PER_ACCOUNT
+        || db
+            .accounts()
+            .throttle_failures(&addr_key, THROTTLE_WINDOW)
+            .await?
+            >= MAX_FAILURES_PER_ADDRESS
     {
         return Err(AppError::TooManyAttempts);
     }
-    let user = db.user_by_login(login).await?;
+    let user = db.accounts().user_by_login(login).await?;
     let ok = match &user {
         Some(u) if u.disabled == 0 => {
             credentials::verify_password(password.to_string(), u.password_hash.clone()).await
@@ -38,13 +46,15 @@ pub async fn check_login(db: &Db, login: &str, password: &str, addr: &str) -> Ap
     };
     match (ok, user) {
         (true, Some(u)) => {
-            db.throttle_clear(&account_key).await?;
+            db.accounts().throttle_clear(&account_key).await?;
             Ok(u.id)
         }
         _ => {
-            db.throttle_record_failure(&account_key, THROTTLE_WINDOW)
+            db.accounts()
+                .throttle_record_failure(&account_key, THROTTLE_WINDOW)
                 .await?;
-            db.throttle_record_failure(&addr_key, THROTTLE_WINDOW)
+            db.accounts()
+                .throttle_record_failure(&addr_key, THROTTLE_WINDOW)
                 .await?;
             Err(AppError::Unauthenticated)
         }
@@ -76,19 +86,20 @@ pub async fn log_in(
 ) -> AppResult<String> {
     let user_id = check_login(db, login, password, addr).await?;
     let token = credentials::new_token();
-    db.insert_session(
-        &credentials::token_hash(&token),
-        user_id,
-        csrf,
-        crate::db::now() + hours * 3600,
-    )
-    .await?;
+    db.accounts()
+        .insert_session(
+            &credentials::token_hash(&token),
+            user_id,
+            csrf,
+            crate::db::now() + hours * 3600,
+        )
+        .await?;
     Ok(token)
 }
 
 /// Log out: the session ends. Gives the hash of the session token, for caches to forget it.
 pub async fn log_out(db: &Db, session_token: &str) -> AppResult<String> {
     let hash = credentials::token_hash(session_token);
-    db.delete_session(&hash).await?;
+    db.accounts().delete_session(&hash).await?;
     Ok(hash)
 }

@@ -46,9 +46,9 @@ pub async fn list(
     if q.chars().count() > 40 {
         return Err(AppError::field("q", "too_long"));
     }
-    let rows = db.accounts(q, before, limit).await?;
+    let rows = db.accounts().accounts(q, before, limit).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut grants = db.grants_of(&ids).await?;
+    let mut grants = db.accounts().grants_of(&ids).await?;
     let next_before = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
@@ -74,8 +74,8 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<Account> {
 }
 
 async fn load(db: &Db, id: i64) -> AppResult<Account> {
-    let account = db.account(id).await?.ok_or(AppError::NotFound)?;
-    let grants = db.grant_rows(id).await?;
+    let account = db.accounts().account(id).await?.ok_or(AppError::NotFound)?;
+    let grants = db.accounts().grant_rows(id).await?;
     Ok(Account { account, grants })
 }
 
@@ -91,7 +91,7 @@ pub struct AccountInput {
 
 async fn check_person(db: &Db, c: &mut Checks, person_id: Option<i64>) -> AppResult<()> {
     if let Some(p) = person_id
-        && db.person(p).await?.is_none()
+        && db.people().person(p).await?.is_none()
     {
         c.fail("person_id", "unknown");
     }
@@ -125,6 +125,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &AccountInput) -> AppResult<A
     let hash =
         crate::services::accounts::credentials::hash_password(input.password.clone()).await?;
     let id = db
+        .accounts()
         .insert_account(username, input.person_id, &hash, locale)
         .await?
         .ok_or(AppError::field("username", "taken"))?;
@@ -157,7 +158,8 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> Ap
     if patch.disabled == Some(true) && before.account.disabled == 0 {
         if id == actor.user_id {
             c.fail("disabled", "self");
-        } else if before.grants.iter().any(|g| g.role == "admin") && db.other_admins(id).await? == 0
+        } else if before.grants.iter().any(|g| g.role == "admin")
+            && db.accounts().other_admins(id).await? == 0
         {
             c.fail("disabled", "last_admin");
         }
@@ -167,17 +169,18 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> Ap
     }
     c.finish()?;
     if let Some(d) = patch.disabled {
-        db.set_disabled(id, d).await?;
+        db.accounts().set_disabled(id, d).await?;
     }
     if let Some(p) = person {
-        db.set_account_person(id, p).await?;
+        db.accounts().set_account_person(id, p).await?;
     }
     if let Some(p) = &patch.password {
-        db.set_password(
-            id,
-            &crate::services::accounts::credentials::hash_password(p.clone()).await?,
-        )
-        .await?;
+        db.accounts()
+            .set_password(
+                id,
+                &crate::services::accounts::credentials::hash_password(p.clone()).await?,
+            )
+            .await?;
     }
     let after = load(db, id).await?;
     let reason = if patch.password.is_some() {
@@ -224,26 +227,27 @@ pub async fn add_grant(
             (ScopeKind::Global, None) => {}
             (_, None) => c.fail("scope_id", "required"),
             (ScopeKind::Region, Some(id)) => {
-                if db.region_chain(id).await?.is_none() {
+                if db.places().region_chain(id).await?.is_none() {
                     c.fail("scope_id", "unknown");
                 }
             }
             (ScopeKind::Compound, Some(id)) => {
-                if db.compound(id).await?.is_none() {
+                if db.places().compound(id).await?.is_none() {
                     c.fail("scope_id", "unknown");
                 }
             }
             (ScopeKind::Building, Some(id)) => {
-                if db.building(id).await?.is_none() {
+                if db.places().building(id).await?.is_none() {
                     c.fail("scope_id", "unknown");
                 }
             }
-            (ScopeKind::Organisation, Some(id)) => match db.organisation(id).await? {
+            (ScopeKind::Organisation, Some(id)) => match db.organisations().organisation(id).await?
+            {
                 None => c.fail("scope_id", "unknown"),
                 Some(o) => org_kind = OrgKind::parse(&o.kind),
             },
             (ScopeKind::Team, Some(id)) => {
-                if db.team(id).await?.is_none() {
+                if db.teams().team(id).await?.is_none() {
                     c.fail("scope_id", "unknown");
                 } else if !is_team_member(db, id, before.account.person_id).await? {
                     // A butler's grant reaches the fields of their membership: none without one.
@@ -261,7 +265,8 @@ pub async fn add_grant(
     let (Some(role), Some(scope)) = (role, scope) else {
         return Err(AppError::field("role", "invalid"));
     };
-    db.insert_grant_once(user_id, role, scope, input.scope_id)
+    db.accounts()
+        .insert_grant_once(user_id, role, scope, input.scope_id)
         .await?
         .ok_or(AppError::field("role", "already_granted"))?;
     let after = load(db, user_id).await?;
@@ -282,15 +287,23 @@ async fn is_team_member(db: &Db, team: i64, person: Option<i64>) -> AppResult<bo
     let Some(person) = person else {
         return Ok(false);
     };
-    Ok(db.team_member_id(team, person).await?.is_some())
+    Ok(db.teams().team_member_id(team, person).await?.is_some())
 }
 
 /// Revoke a grant; returns the account it belonged to.
 pub async fn revoke_grant(db: &Db, actor: &Actor, grant_id: i64) -> AppResult<Account> {
     actor.require(Action::ManageUsers, &Target::System)?;
-    let grant = db.grant(grant_id).await?.ok_or(AppError::NotFound)?;
+    let grant = db
+        .accounts()
+        .grant(grant_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let before = load(db, grant.user_id).await?;
-    if !db.delete_grant_keeping_an_admin(grant_id).await? {
+    if !db
+        .accounts()
+        .delete_grant_keeping_an_admin(grant_id)
+        .await?
+    {
         return Err(AppError::field("role", "last_admin"));
     }
     let after = load(db, grant.user_id).await?;

@@ -20,19 +20,26 @@ pub async fn create_user(
         .ok_or_else(|| anyhow::anyhow!("unknown scope kind {scope_kind}"))?;
     credentials::check_new_password(&password).map_err(|c| anyhow::anyhow!("password: {c}"))?;
     let hash = credentials::hash_password(password).await?;
-    let id = db.insert_user(username, person_id, &hash, "zh-CN").await?;
-    db.insert_grant(id, role, scope, scope_id).await?;
+    let id = db
+        .accounts()
+        .insert_user(username, person_id, &hash, "zh-CN")
+        .await?;
+    db.accounts()
+        .insert_grant(id, role, scope, scope_id)
+        .await?;
     Ok(id)
 }
 
 /// A new password for the account with this login.
 pub async fn set_password(db: &Db, login: &str, password: String) -> anyhow::Result<()> {
     let user = db
+        .accounts()
         .user_by_login(login)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no user {login}"))?;
     credentials::check_new_password(&password).map_err(|c| anyhow::anyhow!("password: {c}"))?;
-    db.set_password(user.id, &credentials::hash_password(password).await?)
+    db.accounts()
+        .set_password(user.id, &credentials::hash_password(password).await?)
         .await?;
     Ok(())
 }
@@ -40,11 +47,13 @@ pub async fn set_password(db: &Db, login: &str, password: String) -> anyhow::Res
 /// A new API token for the account with this login; gives the token (only its hash is kept).
 pub async fn create_token(db: &Db, login: &str, name: &str) -> anyhow::Result<String> {
     let user = db
+        .accounts()
         .user_by_login(login)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no user {login}"))?;
     let token = credentials::new_token();
-    db.insert_api_token(user.id, name, &credentials::token_hash(&token))
+    db.accounts()
+        .insert_api_token(user.id, name, &credentials::token_hash(&token))
         .await?;
     Ok(token)
 }

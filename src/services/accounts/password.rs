@@ -8,6 +8,7 @@ use crate::services::actor::Actor;
 
 pub async fn change_own(db: &Db, actor: &Actor, current: String, new: String) -> AppResult<()> {
     let user = db
+        .accounts()
         .user(actor.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
@@ -15,17 +16,19 @@ pub async fn change_own(db: &Db, actor: &Actor, current: String, new: String) ->
         return Err(AppError::field("current", "wrong_password"));
     }
     credentials::check_new_password(&new).map_err(|c| AppError::field("new", c))?;
-    db.set_password(actor.user_id, &credentials::hash_password(new).await?)
+    db.accounts()
+        .set_password(actor.user_id, &credentials::hash_password(new).await?)
         .await?;
-    db.audit(AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action: "update",
-        entity: "password",
-        entity_id: Some(actor.user_id),
-        before: None,
-        after: None,
-        reason: "",
-    })
-    .await?;
+    db.audit()
+        .record(AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action: "update",
+            entity: "password",
+            entity_id: Some(actor.user_id),
+            before: None,
+            after: None,
+            reason: "",
+        })
+        .await?;
     Ok(())
 }

@@ -25,8 +25,8 @@ pub struct CaseConfig {
 pub async fn config(db: &Db, actor: &Actor) -> AppResult<CaseConfig> {
     actor.require(Action::ConfigureCases, &Target::System)?;
     Ok(CaseConfig {
-        categories: db.categories().await?.to_vec(),
-        sla_classes: db.sla_classes().await?,
+        categories: db.cases().categories().await?.to_vec(),
+        sla_classes: db.cases().sla_classes().await?,
         handlers: handler_choices(db).await?,
     })
 }
@@ -46,7 +46,7 @@ async fn handler_choices(db: &Db) -> AppResult<Vec<(String, String)>> {
             out.push((h.word(), h.word()));
         }
     }
-    for (id, name) in db.handling_organisations().await? {
+    for (id, name) in db.cases().handling_organisations().await? {
         out.push((Handler::Organisation(id).word(), name));
     }
     Ok(out)
@@ -80,13 +80,18 @@ async fn checked_fields(db: &Db, c: &mut Checks, input: &CategoryInput) -> AppRe
     match Handler::parse(input.handler.trim()) {
         None => c.fail("handler", "invalid"),
         Some(Handler::Organisation(id)) => {
-            if db.organisation(id).await?.is_none() {
+            if db.organisations().organisation(id).await?.is_none() {
                 c.fail("handler", "unknown");
             }
         }
         Some(_) => {}
     }
-    if db.sla_periods(input.sla_class.trim()).await?.is_none() {
+    if db
+        .cases()
+        .sla_periods(input.sla_class.trim())
+        .await?
+        .is_none()
+    {
         c.fail("sla_class", "unknown");
     }
     Ok(())
@@ -112,10 +117,11 @@ pub async fn create_category(db: &Db, actor: &Actor, input: &CategoryInput) -> A
     checked_fields(db, &mut c, input).await?;
     c.finish()?;
     let id = db
+        .cases()
         .insert_category(&fields(input), &code)
         .await?
         .ok_or(AppError::field("code", "taken"))?;
-    let created = db.category(id).await?.ok_or(AppError::NotFound)?;
+    let created = db.cases().category(id).await?.ok_or(AppError::NotFound)?;
     audit_change(db, actor, "case_category", Some(id), None, &created, "").await?;
     Ok(created)
 }
@@ -127,7 +133,7 @@ pub async fn update_category(
     input: &CategoryInput,
 ) -> AppResult<Category> {
     actor.require(Action::ConfigureCases, &Target::System)?;
-    let before = db.category(id).await?.ok_or(AppError::NotFound)?;
+    let before = db.cases().category(id).await?.ok_or(AppError::NotFound)?;
     let mut c = Checks::default();
     if input
         .code
@@ -139,8 +145,8 @@ pub async fn update_category(
     }
     checked_fields(db, &mut c, input).await?;
     c.finish()?;
-    db.update_category(id, &fields(input)).await?;
-    let after = db.category(id).await?.ok_or(AppError::NotFound)?;
+    db.cases().update_category(id, &fields(input)).await?;
+    let after = db.cases().category(id).await?.ok_or(AppError::NotFound)?;
     audit_change(
         db,
         actor,
@@ -169,6 +175,7 @@ pub async fn update_sla(
 ) -> AppResult<SlaClassRow> {
     actor.require(Action::ConfigureCases, &Target::System)?;
     let before = db
+        .cases()
         .sla_classes()
         .await?
         .into_iter()
@@ -179,7 +186,7 @@ pub async fn update_sla(
         reply_seconds: input.reply_hours.saturating_mul(3600),
     };
     category::check_periods(periods).map_err(|(f, e)| AppError::field(f, e))?;
-    db.update_sla_class(code, periods).await?;
+    db.cases().update_sla_class(code, periods).await?;
     let after = SlaClassRow {
         code: code.to_string(),
         sign_seconds: periods.sign_seconds,

@@ -9,7 +9,7 @@ use crate::error::AppResult;
 pub async fn deadline_pass(db: &Db, now: i64) -> AppResult<usize> {
     let mut announced = 0;
     loop {
-        let rows = db.cases_to_announce(now, 200).await?;
+        let rows = db.cases().cases_to_announce(now, 200).await?;
         if rows.is_empty() {
             break;
         }
@@ -17,7 +17,11 @@ pub async fn deadline_pass(db: &Db, now: i64) -> AppResult<usize> {
         for row in &rows {
             let Some(due) = row.next_due else { continue };
             let overdue = due <= now;
-            if !db.claim_deadline_notice(row.id, due, overdue).await? {
+            if !db
+                .cases()
+                .claim_deadline_notice(row.id, due, overdue)
+                .await?
+            {
                 continue;
             }
             progressed = true;
@@ -26,22 +30,29 @@ pub async fn deadline_pass(db: &Db, now: i64) -> AppResult<usize> {
             let mut users = match row.assignee_user_id {
                 Some(u) => vec![u],
                 None => match row.owner() {
-                    Some(u) => db.unit_users(u).await?.to_vec(),
+                    Some(u) => db.cases().unit_users(u).await?.to_vec(),
                     None => Vec::new(),
                 },
             };
-            users.extend(db.supervisors_of(row.community_id).await?.iter().copied());
+            users.extend(
+                db.cases()
+                    .supervisors_of(row.community_id)
+                    .await?
+                    .iter()
+                    .copied(),
+            );
             users.sort_unstable();
             users.dedup();
             for u in users {
-                db.notify(
-                    u,
-                    Some(row.id),
-                    kind,
-                    &format!("{kind}:{}:{due}:{u}", row.id),
-                    now,
-                )
-                .await?;
+                db.notify()
+                    .notify(
+                        u,
+                        Some(row.id),
+                        kind,
+                        &format!("{kind}:{}:{due}:{u}", row.id),
+                        now,
+                    )
+                    .await?;
             }
         }
         if !progressed {

@@ -130,7 +130,7 @@ fn roll_up(
 
 /// Fill in the names of units, compounds and categories (a query per kind of name).
 async fn named(db: &Db, mut lines: Vec<FigureLine>) -> AppResult<Vec<FigureLine>> {
-    let categories = db.categories().await?;
+    let categories = db.cases().categories().await?;
     for (group, table) in [
         ("organisation", "organisations"),
         ("team", "teams"),
@@ -142,8 +142,12 @@ async fn named(db: &Db, mut lines: Vec<FigureLine>) -> AppResult<Vec<FigureLine>
             .filter(|l| l.group == group)
             .map(|l| l.id)
             .collect();
-        let names: std::collections::HashMap<i64, String> =
-            db.names_of(table, &ids).await?.into_iter().collect();
+        let names: std::collections::HashMap<i64, String> = db
+            .cases()
+            .names_of(table, &ids)
+            .await?
+            .into_iter()
+            .collect();
         for l in lines.iter_mut().filter(|l| l.group == group) {
             l.name = names.get(&l.id).cloned().unwrap_or_default();
         }
@@ -175,9 +179,10 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
     // so this halves the wait on a machine with two cores or more. Cells of the same
     // combination from both halves are summed by `roll_up`.
     let mid = period.from + (period.to - period.from) / 2;
+    let (mut a, mut b) = (db.cases(), db.cases());
     let (first, second) = tokio::try_join!(
-        db.case_figure_cells(&scope, period.from, mid, now),
-        db.case_figure_cells(&scope, mid, period.to, now)
+        a.case_figure_cells(&scope, period.from, mid, now),
+        b.case_figure_cells(&scope, mid, period.to, now)
     )?;
     let mut cells = first;
     cells.extend(second);
@@ -204,7 +209,7 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
                 .map(|d| (y, deadline::local_midnight(d)))
         })
         .collect();
-    let petitions = db.petitions_by_year(&scope, &year_starts).await?;
+    let petitions = db.cases().petitions_by_year(&scope, &year_starts).await?;
     let figures = Figures {
         counted_at: now,
         total: FigureLine {

@@ -57,7 +57,7 @@ const NEEDS_NOTE: &[&str] = &[
 ];
 
 async fn unit_exists(db: &Db, u: Unit) -> AppResult<bool> {
-    Ok(db.unit_name(u).await?.is_some())
+    Ok(db.cases().unit_name(u).await?.is_some())
 }
 
 /// The unit at a level of the ladder for a compound.
@@ -71,6 +71,7 @@ async fn unit_at_level(db: &Db, compound: &Compound, level: Level) -> AppResult<
     Ok(match level {
         Level::Compound => None,
         Level::Team => db
+            .cases()
             .team_for_compound(compound.id, compound.community_id)
             .await?
             .map(|id| Unit {
@@ -78,12 +79,17 @@ async fn unit_at_level(db: &Db, compound: &Compound, level: Level) -> AppResult<
                 id,
             }),
         Level::Community => org(db
+            .cases()
             .office_of("community_office", compound.community_id)
             .await?),
         Level::Subdistrict => org(db
+            .cases()
             .office_of("subdistrict_office", compound.subdistrict_id)
             .await?),
-        Level::District => org(db.office_of("department", compound.district_id).await?),
+        Level::District => org(db
+            .cases()
+            .office_of("department", compound.district_id)
+            .await?),
     })
 }
 
@@ -169,7 +175,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             match org {
                 None => c.fail("organisation_id", "required"),
                 Some(o) => {
-                    if db.organisation_kind(o).await?.as_deref() != Some("department") {
+                    if db.cases().organisation_kind(o).await?.as_deref() != Some("department") {
                         c.fail("organisation_id", "not_a_department");
                     }
                 }
@@ -185,7 +191,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             }
             std::mem::take(&mut c).finish()?;
             let req = req.ok_or(AppError::field("request_id", "required"))?;
-            let asked = db.coordination_requests(id).await?;
+            let asked = db.cases().coordination_requests(id).await?;
             let orgs = actor.organisations();
             let r = asked
                 .iter()
@@ -221,7 +227,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             let into = input.into.as_deref().map(str::trim).unwrap_or("");
             let target = match into.parse::<i64>() {
                 Ok(n) => Some(n),
-                Err(_) => db.case_by_number(into).await?,
+                Err(_) => db.cases().case_by_number(into).await?,
             };
             let target = target.filter(|t| *t != id);
             let Some(target) = target else {
@@ -263,6 +269,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
     let internal = input.internal && standing == Worker;
     let (next, event) = crate::domain::cases::apply(&state, &action, now)?;
     if !db
+        .cases()
         .record_transition(
             &row,
             &next,
@@ -299,18 +306,25 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
         EventKind::Replied => {
             // The reporter, and the reporters of the duplicates merged into this case.
             let mut reporters: Vec<i64> = row.reporter_user_id.into_iter().collect();
-            reporters.extend(db.merged_reporters(id).await?.into_iter().map(|(_, u)| u));
+            reporters.extend(
+                db.cases()
+                    .merged_reporters(id)
+                    .await?
+                    .into_iter()
+                    .map(|(_, u)| u),
+            );
             reporters.sort_unstable();
             reporters.dedup();
             for r in reporters {
-                db.notify(
-                    r,
-                    Some(id),
-                    "replied",
-                    &format!("replied:{id}:{}:{r}", row.version + 1),
-                    now,
-                )
-                .await?;
+                db.notify()
+                    .notify(
+                        r,
+                        Some(id),
+                        "replied",
+                        &format!("replied:{id}:{}:{r}", row.version + 1),
+                        now,
+                    )
+                    .await?;
             }
         }
         EventKind::CoordinationRequested => {
@@ -335,7 +349,8 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
                     .into_iter()
                     .flatten()
                 {
-                    db.notify(r, Some(id), "merged", &format!("merged:{id}:{r}"), now)
+                    db.notify()
+                        .notify(r, Some(id), "merged", &format!("merged:{id}:{r}"), now)
                         .await?;
                 }
             }

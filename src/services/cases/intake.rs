@@ -72,6 +72,7 @@ async fn route_uncached(
     handler: &str,
 ) -> AppResult<(Unit, Option<Unit>)> {
     let team = db
+        .cases()
         .team_for_compound(compound.id, compound.community_id)
         .await?
         .map(|id| Unit {
@@ -81,7 +82,8 @@ async fn route_uncached(
     let today = deadline::local(crate::db::now());
     let today = today.get(..10).unwrap_or("");
     let handling = if handler == "property_company" {
-        db.property_company_of(compound.id, today)
+        db.cases()
+            .property_company_of(compound.id, today)
             .await?
             .map(|id| Unit {
                 kind: UnitKind::Organisation,
@@ -89,7 +91,7 @@ async fn route_uncached(
             })
     } else if let Some(kind) = handler.strip_prefix("squad:") {
         match team {
-            Some(t) => db.squad_of_team(t.id, kind).await?.map(|id| Unit {
+            Some(t) => db.cases().squad_of_team(t.id, kind).await?.map(|id| Unit {
                 kind: UnitKind::Squad,
                 id,
             }),
@@ -107,6 +109,7 @@ async fn route_uncached(
     let intake = match team {
         Some(t) => t,
         None => match db
+            .cases()
             .office_of("community_office", compound.community_id)
             .await?
         {
@@ -156,7 +159,7 @@ async fn register(
     if channel.is_none() {
         c.fail("channel", "invalid");
     }
-    let categories = db.categories().await?;
+    let categories = db.cases().categories().await?;
     let category = categories
         .iter()
         .find(|k| k.code == input.category && k.active == 1);
@@ -220,7 +223,7 @@ async fn register(
             }
         },
     };
-    let compound = db.compound(input.compound_id).await?;
+    let compound = db.places().compound(input.compound_id).await?;
     if compound.is_none() {
         c.fail("compound_id", "unknown");
     }
@@ -233,6 +236,7 @@ async fn register(
     let mut building_id = input.building_id;
     if let Some(dwelling_id) = input.dwelling_id {
         let d = db
+            .places()
             .dwelling(dwelling_id)
             .await?
             .filter(|d| d.compound_id == compound.id)
@@ -243,7 +247,8 @@ async fn register(
         building_id = Some(d.building_id);
     }
     if let Some(b) = building_id {
-        db.building(b)
+        db.places()
+            .building(b)
             .await?
             .filter(|b| b.compound_id == compound.id)
             .ok_or_else(|| AppError::field("building_id", "unknown"))?;
@@ -269,6 +274,7 @@ async fn register(
     }
     let sla_class = category.sla_class.clone();
     let sla = db
+        .cases()
         .sla_periods(&sla_class)
         .await?
         .unwrap_or_else(|| deadline::SlaClass::Ordinary.default_periods());
@@ -287,8 +293,9 @@ async fn register(
     } else {
         None
     };
-    let notify = db.unit_users(state.owner).await?;
+    let notify = db.cases().unit_users(state.owner).await?;
     let (id, number) = db
+        .cases()
         .insert_case(NewCase {
             prefix: prefix.to_string(),
             kind,
@@ -318,7 +325,7 @@ async fn register(
             now,
         })
         .await?;
-    let unit_name = db.unit_name(state.owner).await?.unwrap_or_default();
+    let unit_name = db.cases().unit_name(state.owner).await?.unwrap_or_default();
     Ok(CaseCreated {
         id,
         number,
@@ -339,8 +346,9 @@ pub(crate) async fn notify_unit(
     key: &str,
     now: i64,
 ) -> AppResult<()> {
-    for &user in db.unit_users(unit).await?.iter() {
-        db.notify(user, Some(case_id), kind, &format!("{key}:{user}"), now)
+    for &user in db.cases().unit_users(unit).await?.iter() {
+        db.notify()
+            .notify(user, Some(case_id), kind, &format!("{key}:{user}"), now)
             .await?;
     }
     Ok(())

@@ -60,8 +60,8 @@ async fn dispute_worker(db: &Db, actor: &Actor, case_id: i64) -> AppResult<CaseR
 pub async fn mediation(db: &Db, actor: &Actor, case_id: i64) -> AppResult<MediationView> {
     dispute_worker(db, actor, case_id).await?;
     Ok(MediationView {
-        mediation: db.mediation(case_id).await?,
-        sessions: db.mediation_sessions(case_id).await?,
+        mediation: db.cases().mediation(case_id).await?,
+        sessions: db.cases().mediation_sessions(case_id).await?,
     })
 }
 
@@ -74,14 +74,15 @@ pub async fn set_mediation(
     let row = dispute_worker(db, actor, case_id).await?;
     let mut c = Checks::default();
     let parties = c.text("parties", &m.parties, 500);
-    if !db.is_mediator(m.mediator_member_id).await? {
+    if !db.cases().is_mediator(m.mediator_member_id).await? {
         c.fail("mediator_member_id", "not_a_mediator");
     }
     c.finish()?;
     if CaseStatus::parse(&row.status).is_none_or(|s| s.is_final()) {
         return Err(AppError::Conflict("case_finished"));
     }
-    db.upsert_mediation(case_id, m.mediator_member_id, &parties)
+    db.cases()
+        .upsert_mediation(case_id, m.mediator_member_id, &parties)
         .await?;
     mediation(db, actor, case_id).await
 }
@@ -102,10 +103,11 @@ pub async fn add_session(
         c.fail("held_on", "invalid_date");
     }
     c.finish()?;
-    if db.mediation(case_id).await?.is_none() {
+    if db.cases().mediation(case_id).await?.is_none() {
         return Err(AppError::Conflict("no_mediator"));
     }
-    db.insert_mediation_session(case_id, s.held_on.trim(), &attendees, &notes)
+    db.cases()
+        .insert_mediation_session(case_id, s.held_on.trim(), &attendees, &notes)
         .await?;
     mediation(db, actor, case_id).await
 }
@@ -139,13 +141,14 @@ pub async fn record_outcome(
         c.fail("referral", "invalid");
     }
     c.finish()?;
-    if db.mediation(case_id).await?.is_none() {
+    if db.cases().mediation(case_id).await?.is_none() {
         return Err(AppError::Conflict("no_mediator"));
     }
     let referral = (outcome == Some(MediationOutcome::Referral))
         .then_some(referral)
         .flatten();
     if !db
+        .cases()
         .set_mediation_outcome(case_id, o.outcome.trim(), text, referral)
         .await?
     {

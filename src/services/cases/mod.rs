@@ -82,6 +82,7 @@ async fn standing(
     }
     // Whoever reported a duplicate merged into this case follows this one (its public timeline).
     if db
+        .cases()
         .merged_reporters(row.id)
         .await?
         .iter()
@@ -95,7 +96,7 @@ async fn standing(
         let asked = match asked {
             Some(a) => a,
             None => {
-                fetched = db.coordination_requests(row.id).await?;
+                fetched = db.cases().coordination_requests(row.id).await?;
                 &fetched[..]
             }
         };
@@ -107,8 +108,9 @@ async fn standing(
 }
 
 pub async fn load(db: &Db, actor: &Actor, id: i64) -> AppResult<(CaseRow, Compound, Standing)> {
-    let row = db.case_row(id).await?.ok_or(AppError::NotFound)?;
+    let row = db.cases().case_row(id).await?.ok_or(AppError::NotFound)?;
     let compound = db
+        .places()
         .compound(row.compound_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -120,7 +122,7 @@ pub async fn load(db: &Db, actor: &Actor, id: i64) -> AppResult<(CaseRow, Compou
 }
 
 pub async fn categories(db: &Db) -> AppResult<Vec<Category>> {
-    Ok(db.categories().await?.to_vec())
+    Ok(db.cases().categories().await?.to_vec())
 }
 
 /// The units a case of this compound can be dispatched or transferred to, as (`kind:id`, name):
@@ -129,10 +131,12 @@ pub async fn categories(db: &Db) -> AppResult<Vec<Category>> {
 pub async fn units_for(db: &Db, compound: &Compound) -> AppResult<Vec<(String, String)>> {
     let mut out = Vec::new();
     if let Some(team) = db
+        .cases()
         .team_for_compound(compound.id, compound.community_id)
         .await?
     {
         if let Some(name) = db
+            .cases()
             .unit_name(Unit {
                 kind: UnitKind::Team,
                 id: team,
@@ -141,15 +145,17 @@ pub async fn units_for(db: &Db, compound: &Compound) -> AppResult<Vec<(String, S
         {
             out.push((format!("team:{team}"), name));
         }
-        for squad in db.squads_of(team).await? {
+        for squad in db.teams().squads_of(team).await? {
             out.push((format!("squad:{}", squad.id), squad.name));
         }
     }
     let today = deadline::local(crate::db::now());
     if let Some(id) = db
+        .cases()
         .property_company_of(compound.id, today.get(..10).unwrap_or(""))
         .await?
         && let Some(name) = db
+            .cases()
             .unit_name(Unit {
                 kind: UnitKind::Organisation,
                 id,
@@ -159,9 +165,11 @@ pub async fn units_for(db: &Db, compound: &Compound) -> AppResult<Vec<(String, S
         out.push((format!("organisation:{id}"), name));
     }
     if let Some(id) = db
+        .cases()
         .office_of("community_office", compound.community_id)
         .await?
         && let Some(name) = db
+            .cases()
             .unit_name(Unit {
                 kind: UnitKind::Organisation,
                 id,
@@ -170,7 +178,7 @@ pub async fn units_for(db: &Db, compound: &Compound) -> AppResult<Vec<(String, S
     {
         out.push((format!("organisation:{id}"), name));
     }
-    for (id, name) in db.departments().await? {
+    for (id, name) in db.cases().departments().await? {
         out.push((format!("organisation:{id}"), name));
     }
     Ok(out)
@@ -179,6 +187,7 @@ pub async fn units_for(db: &Db, compound: &Compound) -> AppResult<Vec<(String, S
 /// SLA periods of a class as configured.
 pub async fn sla(db: &Db, class: &str) -> AppResult<SlaPeriods> {
     Ok(db
+        .cases()
         .sla_periods(class)
         .await?
         .unwrap_or_else(|| deadline::SlaClass::Ordinary.default_periods()))

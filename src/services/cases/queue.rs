@@ -69,7 +69,10 @@ pub async fn queue_json(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<St
     }
     f.category_id = p.category_id;
     f.compound = p.compound_id;
-    let (items, count, last) = db.case_queue(&f, p.before.unwrap_or(0), limit).await?;
+    let (items, count, last) = db
+        .cases()
+        .case_queue(&f, p.before.unwrap_or(0), limit)
+        .await?;
     let next = match last {
         Some(id) if count == limit => id.to_string(),
         _ => "null".into(),
@@ -92,7 +95,9 @@ pub async fn place_scope(db: &Db, actor: &Actor, action: Action) -> AppResult<Pl
         }
         match &g.reach {
             Reach::Global => scope.all = true,
-            Reach::Region(r) => scope.regions.push((db.region_column(*r).await?, *r)),
+            Reach::Region(r) => scope
+                .regions
+                .push((db.cases().region_column(*r).await?, *r)),
             Reach::Compounds(list) => scope.compounds.extend(list),
             Reach::Buildings(pairs) => scope.compounds.extend(pairs.iter().map(|p| p.0)),
             Reach::Nowhere => {}
@@ -122,9 +127,14 @@ pub async fn public_issues(
     actor: &Actor,
     compound_id: i64,
 ) -> AppResult<Vec<PublicIssue>> {
-    let compound = db.compound(compound_id).await?.ok_or(AppError::NotFound)?;
+    let compound = db
+        .places()
+        .compound(compound_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     actor.require(Action::ViewPlace, &Target::Place(compound.place(None)))?;
     Ok(db
+        .cases()
         .public_issues(compound_id, 100)
         .await?
         .into_iter()
@@ -162,5 +172,5 @@ pub async fn coordination_requests(
 ) -> AppResult<Vec<CoordinationRow>> {
     let limit = crate::services::page_limit(limit)?;
     let orgs = actor.organisations();
-    Ok(db.coordination_for(&orgs, before, limit).await?)
+    Ok(db.cases().coordination_for(&orgs, before, limit).await?)
 }

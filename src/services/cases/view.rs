@@ -61,8 +61,9 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         events,
         mut coordination,
         photos,
-    } = db.case_full(id).await?.ok_or(AppError::NotFound)?;
+    } = db.cases().case_full(id).await?.ok_or(AppError::NotFound)?;
     let compound = db
+        .places()
         .compound(row.compound_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -84,7 +85,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
     } else if matches!(standing, Standing::Reporter | Standing::Follower) {
         coordination.clear();
     }
-    let categories = db.categories().await?;
+    let categories = db.cases().categories().await?;
     let category = categories
         .iter()
         .find(|c| c.id == row.category_id)

@@ -129,20 +129,24 @@ pub async fn cast(
             voter_person_id: voter,
         })
         .collect();
-    match db.cast_ballots(id, &ballots, actor.user_id, now).await? {
+    match db
+        .decisions()
+        .cast_ballots(id, &ballots, actor.user_id, now)
+        .await?
+    {
         Ok(seq) => Ok(BallotReceipt { head, seq }),
         Err(CastFailure::Duplicate) => Err(Refusal::AlreadyVoted.into()),
         Err(CastFailure::NotOpen) => Err(Refusal::VotingClosed.into()),
         Err(CastFailure::Unknown) => {
             // Rare: say which part was unknown.
-            let items = db.decision_items(id).await?;
+            let items = db.decisions().decision_items(id).await?;
             let mut ch = Checks::default();
             for (i, (item, _)) in choices.iter().enumerate() {
                 if !items.iter().any(|it| it.position == *item) {
                     ch.fail(&format!("choices[{i}].item"), "unknown");
                 }
             }
-            if !db.head_exists(id, head).await? {
+            if !db.decisions().head_exists(id, head).await? {
                 ch.fail("head", "not_on_roll");
             }
             ch.finish()?;
@@ -163,7 +167,7 @@ async fn online_head(
     now: i64,
 ) -> AppResult<i64> {
     let day = today(now);
-    let held = db.current_heads_of(d.id, person, &day).await?;
+    let held = db.decisions().current_heads_of(d.id, person, &day).await?;
     let owner_heads: Vec<&(i64, String, Option<i64>)> = held
         .iter()
         .filter(|(_, rel, _)| {
@@ -187,6 +191,7 @@ async fn online_head(
     if let Some(designated) = pick.2
         && designated != person
         && db
+            .decisions()
             .holds_unit_of_head(d.id, pick.0, designated, &day)
             .await?
     {
@@ -212,10 +217,10 @@ pub async fn my_part(db: &Db, actor: &Actor, d: &DecisionRow) -> AppResult<MyPar
             objections: vec![],
         });
     };
-    let heads = db.roll_entries_of(d.id, person).await?;
+    let heads = db.decisions().roll_entries_of(d.id, person).await?;
     let numbers: Vec<i64> = heads.iter().map(|h| h.head_no).collect();
-    let voted = db.voted_items(d.id, &numbers).await?;
-    let objections = db.objections(d.id, Some(actor.user_id)).await?;
+    let voted = db.decisions().voted_items(d.id, &numbers).await?;
+    let objections = db.decisions().objections(d.id, Some(actor.user_id)).await?;
     Ok(MyPart {
         heads,
         voted,
@@ -232,7 +237,7 @@ pub async fn progress(
     if !r.manage {
         return Err(AppError::Forbidden);
     }
-    let p = db.progress(id).await?;
+    let p = db.decisions().progress(id).await?;
     Ok((d, p))
 }
 
@@ -247,5 +252,5 @@ pub async fn roll_page(
     if !r.manage {
         return Err(AppError::Forbidden);
     }
-    Ok(db.roll_page(id, after, limit).await?)
+    Ok(db.decisions().roll_page(id, after, limit).await?)
 }

@@ -62,8 +62,8 @@ async fn count_items(
     d: &DecisionRow,
     items: &[ItemRow],
 ) -> AppResult<Vec<(i64, Option<ItemResult>)>> {
-    let roll = db.roll_all(d.id).await?;
-    let ballots = db.stored_ballots(d.id).await?;
+    let roll = db.decisions().roll_all(d.id).await?;
+    let ballots = db.decisions().stored_ballots(d.id).await?;
     Ok(count_loaded(d, items, &roll, &ballots))
 }
 
@@ -139,7 +139,7 @@ pub async fn close(db: &Db, actor: &Actor, id: i64, input: &CloseInput) -> AppRe
     let now = crate::db::now();
     let status = DecisionStatus::parse(&d.status).unwrap_or(DecisionStatus::Draft);
     crate::domain::decisions::check_close(status, kind, now, d.opens_at, d.closes_at)?;
-    let items = db.decision_items(id).await?;
+    let items = db.decisions().decision_items(id).await?;
     let counted = count_items(db, &d, &items).await?;
     let outcomes: Vec<(i64, Option<String>, Option<i64>)> = counted
         .iter()
@@ -152,6 +152,7 @@ pub async fn close(db: &Db, actor: &Actor, id: i64, input: &CloseInput) -> AppRe
         })
         .collect();
     if !db
+        .decisions()
         .close_decision(
             id,
             &report,
@@ -174,15 +175,16 @@ pub async fn close(db: &Db, actor: &Actor, id: i64, input: &CloseInput) -> AppRe
     )
     .await?;
     if kind != DecisionKind::Coordination {
-        db.notify_decision(
-            id,
-            d.compound_id,
-            kind != DecisionKind::Assembly,
-            "decision_published",
-            &today(now),
-            now,
-        )
-        .await?;
+        db.decisions()
+            .notify_decision(
+                id,
+                d.compound_id,
+                kind != DecisionKind::Assembly,
+                "decision_published",
+                &today(now),
+                now,
+            )
+            .await?;
     }
     Ok(())
 }
@@ -225,6 +227,7 @@ pub async fn follow_up(
         return Err(AppError::Forbidden);
     }
     let it = db
+        .decisions()
         .decision_items(id)
         .await?
         .into_iter()
@@ -272,7 +275,7 @@ pub async fn follow_up(
         Vec::new(),
     )
     .await?;
-    if !db.set_follow_up(id, item, created.id).await? {
+    if !db.decisions().set_follow_up(id, item, created.id).await? {
         return Err(AppError::Conflict("vote_follow_up_exists"));
     }
     audit(

@@ -108,7 +108,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
         };
         items.push((t, matter));
     }
-    let compound = db.compound(input.compound_id).await?;
+    let compound = db.places().compound(input.compound_id).await?;
     if compound.is_none() {
         ch.fail("compound_id", "unknown");
     }
@@ -116,13 +116,13 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
     invited.sort_unstable();
     invited.dedup();
     for o in &invited {
-        let kind = db.organisation_kind(*o).await?;
+        let kind = db.cases().organisation_kind(*o).await?;
         if kind.is_none() {
             ch.fail("invited", "unknown");
         }
     }
     if let Some(case) = input.origin_case_id
-        && db.case_row(case).await?.is_none()
+        && db.cases().case_row(case).await?.is_none()
     {
         ch.fail("origin_case_id", "unknown");
     }
@@ -142,7 +142,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
     }
     // The owners' committee convenes an owners' decision; the Red Butler team or the community
     // office only where there is none, on its behalf.
-    let committee = db.committee_of(compound.id).await?;
+    let committee = db.decisions().committee_of(compound.id).await?;
     let member_of_committee = committee.as_ref().is_some_and(|(cid, _)| {
         actor
             .grant_rows
@@ -172,7 +172,10 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
         items,
         invited,
     };
-    let id = db.insert_decision(&new, crate::db::now()).await?;
+    let id = db
+        .decisions()
+        .insert_decision(&new, crate::db::now())
+        .await?;
     audit(
         db,
         actor,
@@ -196,7 +199,7 @@ pub async fn notice(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     let status = DecisionStatus::parse(&d.status).unwrap_or(DecisionStatus::Draft);
     let now = crate::db::now();
     crate::domain::decisions::check_notice(status, kind, now, d.opens_at, d.closes_at)?;
-    if !db.mark_noticed(id, now).await? {
+    if !db.decisions().mark_noticed(id, now).await? {
         return Err(Refusal::NotDraft.into());
     }
     audit(
@@ -211,23 +214,26 @@ pub async fn notice(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
         write_roll(db, &d, None, now).await?;
     }
     let residents = kind != DecisionKind::Assembly;
-    db.notify_decision(
-        id,
-        d.compound_id,
-        residents,
-        "decision_noticed",
-        &today(now),
-        now,
-    )
-    .await?;
+    db.decisions()
+        .notify_decision(
+            id,
+            d.compound_id,
+            residents,
+            "decision_noticed",
+            &today(now),
+            now,
+        )
+        .await?;
     let orgs: Vec<i64> = db
+        .decisions()
         .invited_organisations(id)
         .await?
         .into_iter()
         .map(|o| o.0)
         .collect();
-    let staff = db.users_of_organisations(&orgs).await?;
-    db.notify_users_of_decision(id, &staff, "decision_invited", "", now)
+    let staff = db.decisions().users_of_organisations(&orgs).await?;
+    db.decisions()
+        .notify_users_of_decision(id, &staff, "decision_invited", "", now)
         .await?;
     Ok(())
 }
@@ -242,7 +248,7 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
         // Once voting has opened the ballots must be counted, not thrown away.
         return Err(AppError::Conflict("vote_already_open"));
     }
-    if !db.cancel_decision(id, crate::db::now()).await? {
+    if !db.decisions().cancel_decision(id, crate::db::now()).await? {
         return Err(Refusal::AlreadyClosed.into());
     }
     audit(
@@ -282,7 +288,10 @@ pub(crate) async fn write_roll(
     freeze_at: Option<i64>,
     now: i64,
 ) -> AppResult<bool> {
-    let units = db.roll_source(d.compound_id, &today(now)).await?;
+    let units = db
+        .decisions()
+        .roll_source(d.compound_id, &today(now))
+        .await?;
     let roll = roll::build(&units, basis(&d.kind));
     let rows = roll_rows(roll.heads.iter().map(|h| {
         let labels: Vec<&str> = h.units.iter().map(|u| u.1.as_str()).collect();
@@ -291,6 +300,7 @@ pub(crate) async fn write_roll(
     let digest = ballot_chain::sha256_hex(vote_files::write_roll(&rows).as_bytes());
     let genesis = ballot_chain::genesis(d.id, &digest);
     Ok(db
+        .decisions()
         .write_roll(d.id, &roll, &digest, &genesis, freeze_at)
         .await?)
 }
@@ -305,7 +315,11 @@ pub async fn ensure_open(db: &Db, d: DecisionRow, now: i64) -> AppResult<Decisio
             == DecisionStatus::Open
     {
         write_roll(db, &d, Some(now), now).await?;
-        return db.decision(d.id).await?.ok_or(AppError::NotFound);
+        return db
+            .decisions()
+            .decision(d.id)
+            .await?
+            .ok_or(AppError::NotFound);
     }
     Ok(d)
 }
@@ -314,16 +328,17 @@ pub async fn ensure_open(db: &Db, d: DecisionRow, now: i64) -> AppResult<Decisio
 /// of each vote whose window has ended to close it (the result is due within a working day).
 /// Each reminder is claimed in the database, so it is sent once whatever the number of nodes.
 pub async fn decision_pass(db: &Db, now: i64) -> anyhow::Result<usize> {
-    let ids = db.decisions_to_open(now).await?;
+    let ids = db.decisions().decisions_to_open(now).await?;
     for id in &ids {
-        if let Some(d) = db.decision(*id).await? {
+        if let Some(d) = db.decisions().decision(*id).await? {
             ensure_open(db, d, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("opening decision {id}: {e}"))?;
         }
     }
-    for (id, convenor) in db.decisions_to_close(now).await? {
-        db.notify_users_of_decision(id, &[convenor], "decision_to_close", "", now)
+    for (id, convenor) in db.decisions().decisions_to_close(now).await? {
+        db.decisions()
+            .notify_users_of_decision(id, &[convenor], "decision_to_close", "", now)
             .await?;
     }
     Ok(ids.len())

@@ -34,14 +34,17 @@ fn at_least_fifth(v: i64) -> i64 {
 }
 
 async fn demand_status(db: &Db, actor: &Actor, id: i64) -> AppResult<(DemandStatus, Compound)> {
-    let row = db.demand(id).await?.ok_or(AppError::NotFound)?;
+    let row = db.decisions().demand(id).await?.ok_or(AppError::NotFound)?;
     let c = compound_of(db, row.compound_id).await?;
     if !actor.can(Action::ViewPlace, &Target::Place(c.place(None))) {
         return Err(AppError::NotFound);
     }
-    let units = db.roll_source(c.id, &today(crate::db::now())).await?;
+    let units = db
+        .decisions()
+        .roll_source(c.id, &today(crate::db::now()))
+        .await?;
     let roll = roll::build(&units, RollBasis::Owners);
-    let signers = db.demand_signers(id).await?;
+    let signers = db.decisions().demand_signers(id).await?;
     let signed_heads = roll
         .heads
         .iter()
@@ -75,7 +78,10 @@ pub async fn demand(db: &Db, actor: &Actor, id: i64) -> AppResult<DemandStatus> 
 
 /// Is the person an owner in this compound today?
 async fn owns_in(db: &Db, compound: i64, person: i64) -> AppResult<bool> {
-    let units = db.roll_source(compound, &today(crate::db::now())).await?;
+    let units = db
+        .decisions()
+        .roll_source(compound, &today(crate::db::now()))
+        .await?;
     Ok(units.iter().any(|u| u.owners.iter().any(|o| o.0 == person)))
 }
 
@@ -97,8 +103,11 @@ pub async fn start_demand(
         return Err(Refusal::NotAnOwner.into());
     }
     let now = crate::db::now();
-    let id = db.insert_demand(c.id, &subject, actor.user_id, now).await?;
-    db.sign_demand(id, person, now).await?;
+    let id = db
+        .decisions()
+        .insert_demand(c.id, &subject, actor.user_id, now)
+        .await?;
+    db.decisions().sign_demand(id, person, now).await?;
     Ok(id)
 }
 
@@ -111,7 +120,7 @@ pub async fn sign_demand(db: &Db, prefix: &str, actor: &Actor, id: i64) -> AppRe
         return Err(Refusal::NotAnOwner.into());
     }
     let now = crate::db::now();
-    if !db.sign_demand(id, person, now).await? {
+    if !db.decisions().sign_demand(id, person, now).await? {
         return Err(AppError::Conflict("demand_signed_already"));
     }
     let (after, _) = demand_status(db, actor, id).await?;
@@ -146,20 +155,22 @@ pub async fn sign_demand(db: &Db, prefix: &str, actor: &Actor, id: i64) -> AppRe
             Vec::new(),
         )
         .await?;
-        if db.demand_reached(id, created.id, now).await? {
-            let committee = db.committee_of(c.id).await?.map(|x| x.0);
+        if db.decisions().demand_reached(id, created.id, now).await? {
+            let committee = db.decisions().committee_of(c.id).await?.map(|x| x.0);
             let users = db
+                .decisions()
                 .users_of_organisations(&committee.into_iter().collect::<Vec<_>>())
                 .await?;
             for u in users {
-                db.notify(
-                    u,
-                    Some(created.id),
-                    "demand_reached",
-                    &format!("demand:{id}:{u}"),
-                    now,
-                )
-                .await?;
+                db.notify()
+                    .notify(
+                        u,
+                        Some(created.id),
+                        "demand_reached",
+                        &format!("demand:{id}:{u}"),
+                        now,
+                    )
+                    .await?;
             }
         }
         return Ok(demand_status(db, actor, id).await?.0);
@@ -176,5 +187,5 @@ pub async fn demands_of(
     if !actor.can(Action::ViewPlace, &Target::Place(c.place(None))) {
         return Err(AppError::NotFound);
     }
-    Ok(db.demands_of(compound_id).await?)
+    Ok(db.decisions().demands_of(compound_id).await?)
 }

@@ -47,10 +47,11 @@ pub async fn add_document(
     if matches!(d.status.as_str(), "closed" | "cancelled") {
         return Err(Refusal::AlreadyClosed.into());
     }
-    if db.documents(id).await?.len() >= MAX_DOCUMENTS {
+    if db.decisions().documents(id).await?.len() >= MAX_DOCUMENTS {
         return Err(AppError::field("file", "too_many_documents"));
     }
     let doc = db
+        .decisions()
         .insert_document(
             id,
             &name,
@@ -79,5 +80,8 @@ pub async fn document(
     doc: i64,
 ) -> AppResult<(String, String, Vec<u8>)> {
     load(db, actor, id).await?;
-    db.document(id, doc).await?.ok_or(AppError::NotFound)
+    db.decisions()
+        .document(id, doc)
+        .await?
+        .ok_or(AppError::NotFound)
 }

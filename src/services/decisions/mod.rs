@@ -43,7 +43,7 @@ fn today(now: i64) -> String {
 }
 
 async fn compound_of(db: &Db, id: i64) -> AppResult<Compound> {
-    db.compound(id).await?.ok_or(AppError::NotFound)
+    db.places().compound(id).await?.ok_or(AppError::NotFound)
 }
 
 fn may_convene(actor: &Actor, c: &Compound) -> bool {
@@ -64,6 +64,7 @@ async fn rights(db: &Db, actor: &Actor, d: &DecisionRow, c: &Compound) -> AppRes
     let orgs = actor.organisations();
     let invited = !orgs.is_empty()
         && db
+            .decisions()
             .invited_organisations(d.id)
             .await?
             .iter()
@@ -79,7 +80,11 @@ async fn rights(db: &Db, actor: &Actor, d: &DecisionRow, c: &Compound) -> AppRes
 
 /// A decision, loaded with the viewer's rights; refreshes a noticed vote whose window started.
 pub async fn load(db: &Db, actor: &Actor, id: i64) -> AppResult<(DecisionRow, Compound, Rights)> {
-    let d = db.decision(id).await?.ok_or(AppError::NotFound)?;
+    let d = db
+        .decisions()
+        .decision(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let c = compound_of(db, d.compound_id).await?;
     let r = rights(db, actor, &d, &c).await?;
     let d = ensure_open(db, d, crate::db::now()).await?;
@@ -95,16 +100,17 @@ async fn audit(
     id: i64,
     after: serde_json::Value,
 ) -> AppResult<()> {
-    db.audit(crate::db::audit::AuditRecord {
-        actor_user_id: Some(actor.user_id),
-        action,
-        entity: "decision",
-        entity_id: Some(id),
-        before: None,
-        after: Some(after),
-        reason: "",
-    })
-    .await?;
+    db.audit()
+        .record(crate::db::audit::AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action,
+            entity: "decision",
+            entity_id: Some(id),
+            before: None,
+            after: Some(after),
+            reason: "",
+        })
+        .await?;
     Ok(())
 }
 
@@ -118,6 +124,7 @@ pub async fn list(
     let seen = crate::services::cases::place_scope(db, actor, Action::ViewPlace).await?;
     let convened = crate::services::cases::place_scope(db, actor, Action::ConveneDecisions).await?;
     Ok(db
+        .decisions()
         .decisions_list(
             seen.sql().as_deref(),
             convened.sql().as_deref(),
@@ -164,7 +171,7 @@ pub struct DecisionView {
 
 pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<DecisionView> {
     let (d, c, rights) = load(db, actor, id).await?;
-    let items = db.decision_items(id).await?;
+    let items = db.decisions().decision_items(id).await?;
     let closed = d.status == DecisionStatus::Closed.as_str();
     let results = results(&items);
     let items = items
@@ -184,12 +191,12 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<DecisionView> {
         })
         .collect();
     let progress = if rights.manage && !closed {
-        db.progress(id).await?
+        db.decisions().progress(id).await?
     } else {
         vec![]
     };
     let objections = if rights.manage {
-        db.objections(id, None).await?
+        db.decisions().objections(id, None).await?
     } else {
         vec![]
     };
@@ -200,9 +207,9 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<DecisionView> {
         earliest_opening: crate::domain::decisions::earliest_opening(now),
         publication_due: d.closed_at.map(crate::domain::decisions::publication_due),
         items,
-        invited: db.invited_organisations(id).await?,
-        documents: db.documents(id).await?,
-        questions: db.questions(id).await?,
+        invited: db.decisions().invited_organisations(id).await?,
+        documents: db.decisions().documents(id).await?,
+        questions: db.decisions().questions(id).await?,
         rights,
         mine: my_part(db, actor, &d).await?,
         progress,

@@ -16,6 +16,7 @@ pub async fn object(db: &Db, actor: &Actor, id: i64, text: &str) -> AppResult<i6
         return Err(AppError::Conflict("vote_roll_frozen"));
     }
     Ok(db
+        .decisions()
         .insert_objection(id, actor.user_id, &text, crate::db::now())
         .await?)
 }
@@ -35,13 +36,18 @@ pub async fn answer_objection(
     let text = ch.text("answer", text, 2000);
     ch.finish()?;
     if !db
+        .decisions()
         .answer_objection(id, objection, &text, actor.user_id, crate::db::now())
         .await?
     {
         return Err(AppError::NotFound);
     }
     // The register may have been corrected: draft the roll again while it is not frozen.
-    let d = db.decision(id).await?.ok_or(AppError::NotFound)?;
+    let d = db
+        .decisions()
+        .decision(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if d.status == DecisionStatus::Noticed.as_str() {
         write_roll(db, &d, None, crate::db::now()).await?;
     }
@@ -60,23 +66,26 @@ pub async fn ask(db: &Db, actor: &Actor, id: i64, text: &str) -> AppResult<i64> 
         return Err(AppError::Conflict("vote_questions_closed"));
     }
     let qid = db
+        .decisions()
         .insert_question(id, actor.user_id, &text, crate::db::now())
         .await?;
     let orgs: Vec<i64> = db
+        .decisions()
         .invited_organisations(id)
         .await?
         .into_iter()
         .map(|o| o.0)
         .collect();
-    let staff = db.users_of_organisations(&orgs).await?;
-    db.notify_users_of_decision(
-        id,
-        &staff,
-        "decision_question",
-        &qid.to_string(),
-        crate::db::now(),
-    )
-    .await?;
+    let staff = db.decisions().users_of_organisations(&orgs).await?;
+    db.decisions()
+        .notify_users_of_decision(
+            id,
+            &staff,
+            "decision_question",
+            &qid.to_string(),
+            crate::db::now(),
+        )
+        .await?;
     Ok(qid)
 }
 
@@ -90,6 +99,7 @@ pub async fn answer(db: &Db, actor: &Actor, id: i64, question: i64, text: &str) 
     ch.finish()?;
     let orgs = actor.organisations();
     let invited: Vec<i64> = db
+        .decisions()
         .invited_organisations(id)
         .await?
         .into_iter()
@@ -97,6 +107,7 @@ pub async fn answer(db: &Db, actor: &Actor, id: i64, question: i64, text: &str) 
         .collect();
     let org = orgs.iter().find(|o| invited.contains(o)).copied();
     if !db
+        .decisions()
         .answer_question(id, question, &text, actor.user_id, org, crate::db::now())
         .await?
     {
@@ -107,5 +118,5 @@ pub async fn answer(db: &Db, actor: &Actor, id: i64, question: i64, text: &str) 
 
 pub async fn questions(db: &Db, actor: &Actor, id: i64) -> AppResult<Vec<QuestionRow>> {
     load(db, actor, id).await?;
-    Ok(db.questions(id).await?)
+    Ok(db.decisions().questions(id).await?)
 }

@@ -29,12 +29,16 @@ pub struct Verification {
 
 /// Recomputes the roll digest, the chain and the tally from what is stored.
 pub async fn verify_stored(db: &Db, id: i64) -> AppResult<Verification> {
-    let d = db.decision(id).await?.ok_or(AppError::NotFound)?;
-    let roll = db.roll_all(id).await?;
+    let d = db
+        .decisions()
+        .decision(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let roll = db.decisions().roll_all(id).await?;
     let rows = roll_rows(roll.iter().cloned());
     let recomputed = ballot_chain::sha256_hex(vote_files::write_roll(&rows).as_bytes());
     let genesis = ballot_chain::genesis(id, &d.roll_digest);
-    let ballots = db.stored_ballots(id).await?;
+    let ballots = db.decisions().stored_ballots(id).await?;
     let final_hash = if d.chain_length == 0 && d.chain_head.is_empty() {
         genesis.clone()
     } else {
@@ -43,7 +47,7 @@ pub async fn verify_stored(db: &Db, id: i64) -> AppResult<Verification> {
     let faults = ballot_chain::verify(&genesis, &ballots, d.chain_length, &final_hash);
     let mut tally_mismatches = Vec::new();
     if d.status == DecisionStatus::Closed.as_str() {
-        let items = db.decision_items(id).await?;
+        let items = db.decisions().decision_items(id).await?;
         let stored = results(&items);
         let counted = count_loaded(&d, &items, &roll, &ballots);
         for ((pos, a), (_, b)) in stored.iter().zip(counted.iter()) {
@@ -86,7 +90,11 @@ pub async fn export_ballots(db: &Db, actor: &Actor, id: i64, item: i64) -> AppRe
 }
 
 async fn closed(db: &Db, id: i64) -> AppResult<DecisionRow> {
-    let d = db.decision(id).await?.ok_or(AppError::NotFound)?;
+    let d = db
+        .decisions()
+        .decision(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if d.status != DecisionStatus::Closed.as_str() {
         return Err(AppError::Conflict("vote_not_closed"));
     }
@@ -97,7 +105,7 @@ async fn closed(db: &Db, id: i64) -> AppResult<DecisionRow> {
 pub async fn roll_file(db: &Db, id: i64) -> AppResult<String> {
     closed(db, id).await?;
     Ok(vote_files::write_roll(&roll_rows(
-        db.roll_all(id).await?.into_iter(),
+        db.decisions().roll_all(id).await?.into_iter(),
     )))
 }
 
@@ -105,6 +113,7 @@ pub async fn roll_file(db: &Db, id: i64) -> AppResult<String> {
 pub async fn ballots_file(db: &Db, id: i64, item: i64) -> AppResult<String> {
     closed(db, id).await?;
     if !db
+        .decisions()
         .decision_items(id)
         .await?
         .iter()
@@ -113,6 +122,7 @@ pub async fn ballots_file(db: &Db, id: i64, item: i64) -> AppResult<String> {
         return Err(AppError::NotFound);
     }
     let ballots: Vec<(String, Choice)> = db
+        .decisions()
         .stored_ballots(id)
         .await?
         .into_iter()
