@@ -178,8 +178,11 @@ impl PlaceStore<'_> {
         q.fetch_all(&mut *self.h.conn().await?).await
     }
 
+    /// One compound, from this node's cache when it is there. Inside a unit of work it is read
+    /// from the transaction and not cached: the work may still be rolled back.
     pub async fn compound(&mut self, id: i64) -> sqlx::Result<Option<Compound>> {
-        if let Some(c) = self.db.cached_compound(id) {
+        let in_work = self.h.in_work();
+        if !in_work && let Some(c) = self.db.cached_compound(id) {
             return Ok(Some(c));
         }
         let c: Option<Compound> = sqlx::query_as(
@@ -188,7 +191,9 @@ impl PlaceStore<'_> {
         .bind(id)
         .fetch_optional(&mut *self.h.conn().await?)
         .await?;
-        if let Some(c) = &c {
+        if let Some(c) = &c
+            && !in_work
+        {
             self.db.cache_compound(c);
         }
         Ok(c)

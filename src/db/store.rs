@@ -79,8 +79,13 @@ impl Db {
 
 impl Work<'_> {
     /// Make every change of this unit of work durable, with its audit rows.
+    /// The compounds cache of this node is dropped after the commit: a compound read between a
+    /// change and its commit must not outlive it (edits are rare; the cache refills at once).
     pub async fn commit(self) -> sqlx::Result<()> {
-        self.tx.commit().await
+        let db = self.db;
+        self.tx.commit().await?;
+        db.forget_compounds();
+        Ok(())
     }
 
     pub fn db(&self) -> &Db {

@@ -57,10 +57,10 @@ impl Checks {
     }
 }
 
-/// Log a change by `actor` in the audit log: a creation when there is no `before`, else an
-/// update with both states.
+/// Log a change by `actor` in the audit log of a unit of work, so that the change and its row
+/// commit together: a creation when there is no `before`, else an update with both states.
 pub async fn audit_change<T: serde::Serialize>(
-    db: &crate::db::Db,
+    work: &mut crate::db::store::Work<'_>,
     actor: &crate::services::actor::Actor,
     entity: &str,
     id: Option<i64>,
@@ -69,7 +69,7 @@ pub async fn audit_change<T: serde::Serialize>(
     reason: &str,
 ) -> Result<(), AppError> {
     let json = |v: &T| serde_json::to_value(v).map_err(anyhow::Error::from);
-    db.audit()
+    work.audit()
         .record(crate::db::audit::AuditRecord {
             actor_user_id: Some(actor.user_id),
             action: if before.is_some() { "update" } else { "create" },

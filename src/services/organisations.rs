@@ -104,18 +104,19 @@ pub async fn create_organisation(
         c.fail("compound_id", "unknown");
     }
     c.finish()?;
+    let mut work = db.begin().await?;
     let regions = regions.ok_or(AppError::field("region_id", "required"))?;
     actor.require(Action::EditOrganisation, &Target::Region(regions))?;
-    let id = db
+    let id = work
         .organisations()
         .insert_organisation(&new.kind, &name, new.region_id, new.compound_id, &phone)
         .await?;
-    let org = db
+    let org = work
         .organisations()
         .organisation(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    db.audit()
+    work.audit()
         .record(AuditRecord {
             actor_user_id: Some(actor.user_id),
             action: "create",
@@ -126,6 +127,7 @@ pub async fn create_organisation(
             reason: "",
         })
         .await?;
+    work.commit().await?;
     Ok(org)
 }
 
@@ -178,26 +180,33 @@ pub async fn update_organisation(
         }
     };
     c.finish()?;
-    if !db
+    let mut work = db.begin().await?;
+    if !work
         .organisations()
         .update_organisation(id, &name, &phone, matters.as_deref())
         .await?
     {
         return Err(AppError::field("name", "taken"));
     }
-    let after = view_organisation(db, actor, id).await?;
-    let state = |v: &OrganisationView| serde_json::json!({"name": v.organisation.name, "phone": v.organisation.phone, "matters": v.matters});
+    let state = |o: &Organisation, matters: &[String]| serde_json::json!({"name": o.name, "phone": o.phone, "matters": matters});
+    let changed = work
+        .organisations()
+        .organisation(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let matters = work.organisations().matters_of(id).await?;
     super::audit_change(
-        db,
+        &mut work,
         actor,
         "organisation",
         Some(id),
-        Some(&state(&before)),
-        &state(&after),
+        Some(&state(&before.organisation, &before.matters)),
+        &state(&changed, &matters),
         "",
     )
     .await?;
-    Ok(after)
+    work.commit().await?;
+    view_organisation(db, actor, id).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -228,16 +237,21 @@ pub async fn end_contract(
     let ends = period
         .to_text()
         .ok_or(AppError::field("ends_on", "required"))?;
-    if !db.organisations().end_contract(contract_id, &ends).await? {
+    let mut work = db.begin().await?;
+    if !work
+        .organisations()
+        .end_contract(contract_id, &ends)
+        .await?
+    {
         return Err(AppError::field("ends_on", "already_ended"));
     }
-    let after = db
+    let after = work
         .organisations()
         .contract(contract_id)
         .await?
         .ok_or(AppError::NotFound)?;
     super::audit_change(
-        db,
+        &mut work,
         actor,
         "property_contract",
         Some(contract_id),
@@ -246,6 +260,7 @@ pub async fn end_contract(
         "",
     )
     .await?;
+    work.commit().await?;
     view_organisation(db, actor, before.organisation_id).await
 }
 
@@ -277,20 +292,21 @@ pub async fn end_committee_term(
     let to = period
         .to_text()
         .ok_or(AppError::field("term_to", "required"))?;
-    if !db
+    let mut work = db.begin().await?;
+    if !work
         .organisations()
         .end_committee_term(member_id, &to)
         .await?
     {
         return Err(AppError::field("term_to", "already_ended"));
     }
-    let (_, after) = db
+    let (_, after) = work
         .organisations()
         .committee_member(member_id)
         .await?
         .ok_or(AppError::NotFound)?;
     super::audit_change(
-        db,
+        &mut work,
         actor,
         "committee_member",
         Some(member_id),
@@ -299,6 +315,7 @@ pub async fn end_committee_term(
         "",
     )
     .await?;
+    work.commit().await?;
     view_organisation(db, actor, org_id).await
 }
 
@@ -364,8 +381,13 @@ pub async fn add_contract(
         c.fail(f, e);
     }
     c.finish()?;
+    let mut work = db.begin().await?;
     let period = period.map_err(|(f, e)| AppError::field(f, e))?;
-    for (from, to) in db.organisations().contract_periods(new.compound_id).await? {
+    for (from, to) in work
+        .organisations()
+        .contract_periods(new.compound_id)
+        .await?
+    {
         if let Ok(other) = DatePeriod::parse(&from, to.as_deref(), "starts_on", "ends_on")
             && other.overlaps(&period)
         {
@@ -373,7 +395,7 @@ pub async fn add_contract(
         }
     }
     let ends = period.to_text();
-    let id = db
+    let id = work
         .organisations()
         .insert_contract(
             organisation_id,
@@ -383,7 +405,17 @@ pub async fn add_contract(
         )
         .await?;
     let after = (new.compound_id, period.from_text(), ends);
-    super::audit_change(db, actor, "property_contract", Some(id), None, &after, "").await?;
+    super::audit_change(
+        &mut work,
+        actor,
+        "property_contract",
+        Some(id),
+        None,
+        &after,
+        "",
+    )
+    .await?;
+    work.commit().await?;
     view_organisation(db, actor, organisation_id).await
 }
 
@@ -423,9 +455,10 @@ pub async fn add_committee_member(
         c.fail(f, e);
     }
     c.finish()?;
+    let mut work = db.begin().await?;
     let period = period.map_err(|(f, e)| AppError::field(f, e))?;
     let to = period.to_text();
-    let id = db
+    let id = work
         .organisations()
         .insert_committee_member(
             organisation_id,
@@ -436,6 +469,16 @@ pub async fn add_committee_member(
         )
         .await?;
     let after = (new.person_id, &position, period.from_text(), to);
-    super::audit_change(db, actor, "committee_member", Some(id), None, &after, "").await?;
+    super::audit_change(
+        &mut work,
+        actor,
+        "committee_member",
+        Some(id),
+        None,
+        &after,
+        "",
+    )
+    .await?;
+    work.commit().await?;
     view_organisation(db, actor, organisation_id).await
 }

@@ -127,12 +127,13 @@ pub async fn edit_person(
             .ok(),
     };
     c.finish()?;
-    db.people()
+    let mut work = db.begin().await?;
+    work.people()
         .update_person(id, &name, phone.as_deref(), id_number.as_deref())
         .await?;
     // The log keeps masked values: it must not become a second copy of personal data.
     let m = |name: &str, phone: Option<&str>, idn: Option<&str>| serde_json::json!({"name": name, "phone": phone.map(mask_phone), "id_number": idn.map(mask_id_number)});
-    db.audit()
+    work.audit()
         .record(AuditRecord {
             actor_user_id: Some(actor.user_id),
             action: "update",
@@ -147,5 +148,6 @@ pub async fn edit_person(
             reason: "",
         })
         .await?;
+    work.commit().await?;
     view_person(db, actor, id).await
 }

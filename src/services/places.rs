@@ -235,8 +235,9 @@ pub async fn edit_dwelling(
     let mut c = Checks::default();
     let area = check_dwelling(&mut c, edit);
     c.finish()?;
+    let mut work = db.begin().await?;
     let area = area.ok_or(AppError::field("area_m2", "invalid_area"))?;
-    db.places()
+    work.places()
         .update_dwelling(
             id,
             edit.floor,
@@ -245,8 +246,22 @@ pub async fn edit_dwelling(
             &edit.area_source,
         )
         .await?;
-    let after = db.places().dwelling(id).await?.ok_or(AppError::NotFound)?;
-    audit_change(db, actor, "dwelling", Some(id), Some(&before), &after, "").await?;
+    let after = work
+        .places()
+        .dwelling(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit_change(
+        &mut work,
+        actor,
+        "dwelling",
+        Some(id),
+        Some(&before),
+        &after,
+        "",
+    )
+    .await?;
+    work.commit().await?;
     Ok(after)
 }
 
@@ -303,13 +318,19 @@ pub async fn add_compound(
         .optional_text("address", new.address.as_deref(), 200)
         .unwrap_or_default();
     c.finish()?;
-    let id = db
+    let mut work = db.begin().await?;
+    let id = work
         .places()
         .insert_compound(regions, &name, &new.kind, &address)
         .await?
         .ok_or(AppError::field("name", "taken"))?;
-    let created = compound_of(db, id).await?;
-    audit_change(db, actor, "compound", Some(id), None, &created, "").await?;
+    let created = work
+        .places()
+        .compound(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit_change(&mut work, actor, "compound", Some(id), None, &created, "").await?;
+    work.commit().await?;
     Ok(created)
 }
 
@@ -330,13 +351,19 @@ pub async fn add_building(
     let mut c = Checks::default();
     let name = c.text("name", &new.name, 40);
     c.finish()?;
-    let id = db
+    let mut work = db.begin().await?;
+    let id = work
         .places()
         .insert_building(compound_id, &name)
         .await?
         .ok_or(AppError::field("name", "taken"))?;
-    let building = db.places().building(id).await?.ok_or(AppError::NotFound)?;
-    audit_change(db, actor, "building", Some(id), None, &building, "").await?;
+    let building = work
+        .places()
+        .building(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit_change(&mut work, actor, "building", Some(id), None, &building, "").await?;
+    work.commit().await?;
     Ok(building)
 }
 
@@ -371,8 +398,9 @@ pub async fn add_dwelling(
     let entrance = c.optional_text("entrance", new.entrance.as_deref(), 20);
     let area = check_dwelling(&mut c, &new.fields);
     c.finish()?;
+    let mut work = db.begin().await?;
     let area = area.ok_or(AppError::field("area_m2", "invalid_area"))?;
-    let id = db
+    let id = work
         .places()
         .insert_dwelling(&crate::db::places::NewDwelling {
             compound_id: compound.id,
@@ -386,8 +414,13 @@ pub async fn add_dwelling(
         })
         .await?
         .ok_or(AppError::field("number", "taken"))?;
-    let dwelling = db.places().dwelling(id).await?.ok_or(AppError::NotFound)?;
-    audit_change(db, actor, "dwelling", Some(id), None, &dwelling, "").await?;
+    let dwelling = work
+        .places()
+        .dwelling(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit_change(&mut work, actor, "dwelling", Some(id), None, &dwelling, "").await?;
+    work.commit().await?;
     Ok(dwelling)
 }
 
@@ -438,8 +471,9 @@ pub async fn add_resident(
         c.fail(f, e);
     }
     c.finish()?;
+    let mut work = db.begin().await?;
     let period = period.map_err(|(f, e)| AppError::field(f, e))?;
-    let (person, holding) = db
+    let (person, holding) = work
         .places()
         .insert_resident(
             &name,
@@ -454,13 +488,23 @@ pub async fn add_resident(
     // The log keeps masked values: it must not become a second copy of personal data.
     let masked = serde_json::json!({"name": name, "phone": phone.as_deref().map(mask_phone),
         "id_number": id_number.as_deref().map(mask_id_number)});
-    audit_change(db, actor, "person", Some(person), None, &masked, "").await?;
-    let holding = db
+    audit_change(&mut work, actor, "person", Some(person), None, &masked, "").await?;
+    let holding = work
         .places()
         .holding(holding)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit_change(db, actor, "holding", Some(holding.id), None, &holding, "").await?;
+    audit_change(
+        &mut work,
+        actor,
+        "holding",
+        Some(holding.id),
+        None,
+        &holding,
+        "",
+    )
+    .await?;
+    work.commit().await?;
     Ok(holding)
 }
 
@@ -491,15 +535,30 @@ pub async fn edit_compound(
         .optional_text("address", edit.address.as_deref(), 200)
         .unwrap_or_default();
     c.finish()?;
-    if !db
+    let mut work = db.begin().await?;
+    if !work
         .places()
         .update_compound(id, &name, &edit.kind, &address)
         .await?
     {
         return Err(AppError::field("name", "taken"));
     }
-    let after = compound_of(db, id).await?;
-    audit_change(db, actor, "compound", Some(id), Some(&before), &after, "").await?;
+    let after = work
+        .places()
+        .compound(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit_change(
+        &mut work,
+        actor,
+        "compound",
+        Some(id),
+        Some(&before),
+        &after,
+        "",
+    )
+    .await?;
+    work.commit().await?;
     Ok(after)
 }
 
@@ -539,8 +598,9 @@ pub async fn add_holding(
         c.fail(f, e);
     }
     c.finish()?;
+    let mut work = db.begin().await?;
     let period = period.map_err(|(f, e)| AppError::field(f, e))?;
-    for (since, until) in db
+    for (since, until) in work
         .places()
         .holdings_alike(dwelling_id, new.person_id, &new.relation)
         .await?
@@ -552,7 +612,7 @@ pub async fn add_holding(
         }
     }
     let until = period.to_text();
-    let id = db
+    let id = work
         .places()
         .insert_holding(
             dwelling_id,
@@ -562,8 +622,9 @@ pub async fn add_holding(
             until.as_deref(),
         )
         .await?;
-    let holding = db.places().holding(id).await?.ok_or(AppError::NotFound)?;
-    audit_change(db, actor, "holding", Some(id), None, &holding, "").await?;
+    let holding = work.places().holding(id).await?.ok_or(AppError::NotFound)?;
+    audit_change(&mut work, actor, "holding", Some(id), None, &holding, "").await?;
+    work.commit().await?;
     Ok(holding)
 }
 
@@ -595,10 +656,21 @@ pub async fn end_holding(
     let until = period
         .to_text()
         .ok_or(AppError::field("until", "required"))?;
-    if !db.places().end_holding(id, &until).await? {
+    let mut work = db.begin().await?;
+    if !work.places().end_holding(id, &until).await? {
         return Err(AppError::field("until", "already_ended"));
     }
-    let after = db.places().holding(id).await?.ok_or(AppError::NotFound)?;
-    audit_change(db, actor, "holding", Some(id), Some(&before), &after, "").await?;
+    let after = work.places().holding(id).await?.ok_or(AppError::NotFound)?;
+    audit_change(
+        &mut work,
+        actor,
+        "holding",
+        Some(id),
+        Some(&before),
+        &after,
+        "",
+    )
+    .await?;
+    work.commit().await?;
     Ok(after)
 }

@@ -104,6 +104,7 @@ pub async fn create_team(db: &Db, actor: &Actor, new: &TeamNew) -> AppResult<Tea
         }
     };
     c.finish()?;
+    let mut work = db.begin().await?;
     let regions = regions.ok_or(AppError::field("compound_id", "unknown"))?;
     actor.require(Action::EditTeam, &Target::Region(regions))?;
     let squads: Vec<(&str, String)> = SquadKind::ALL
@@ -115,13 +116,14 @@ pub async fn create_team(db: &Db, actor: &Actor, new: &TeamNew) -> AppResult<Tea
             (k.as_str(), format!("{label}分队"))
         })
         .collect();
-    let id = db
+    let id = work
         .teams()
         .insert_team(&name, new.community_id, new.compound_id, &address, &squads)
         .await?
         .ok_or(AppError::field("name", "taken"))?;
-    let team = db.teams().team(id).await?.ok_or(AppError::NotFound)?;
-    super::audit_change(db, actor, "team", Some(id), None, &team, "").await?;
+    let team = work.teams().team(id).await?.ok_or(AppError::NotFound)?;
+    super::audit_change(&mut work, actor, "team", Some(id), None, &team, "").await?;
+    work.commit().await?;
     view_team(db, actor, id).await
 }
 
@@ -144,11 +146,12 @@ pub async fn remove_member(
     if db.teams().mediations_of_member(member_id).await? > 0 {
         return Err(AppError::field("member_id", "mediates"));
     }
-    if !db.teams().delete_member(team_id, member_id).await? {
+    let mut work = db.begin().await?;
+    if !work.teams().delete_member(team_id, member_id).await? {
         return Err(AppError::NotFound);
     }
     let gone = serde_json::json!({"team_id": team_id, "person_id": before.person_id, "name": before.name, "title": before.title});
-    db.audit()
+    work.audit()
         .record(AuditRecord {
             actor_user_id: Some(actor.user_id),
             action: "delete",
@@ -159,6 +162,7 @@ pub async fn remove_member(
             reason: "",
         })
         .await?;
+    work.commit().await?;
     view_team(db, actor, team_id).await
 }
 
@@ -177,10 +181,11 @@ pub async fn remove_field(
         .into_iter()
         .find(|f| f.id == field_id)
         .ok_or(AppError::NotFound)?;
-    if !db.teams().delete_field(team_id, field_id).await? {
+    let mut work = db.begin().await?;
+    if !work.teams().delete_field(team_id, field_id).await? {
         return Err(AppError::NotFound);
     }
-    db.audit()
+    work.audit()
         .record(AuditRecord {
             actor_user_id: Some(actor.user_id),
             action: "delete",
@@ -191,6 +196,7 @@ pub async fn remove_field(
             reason: "",
         })
         .await?;
+    work.commit().await?;
     view_team(db, actor, team_id).await
 }
 
@@ -230,7 +236,8 @@ pub async fn add_member(
         c.fail("home_organisation_id", "unknown");
     }
     c.finish()?;
-    let id = db
+    let mut work = db.begin().await?;
+    let id = work
         .teams()
         .add_team_member(
             team_id,
@@ -241,7 +248,7 @@ pub async fn add_member(
             new.title.trim(),
         )
         .await?;
-    db.audit().record(AuditRecord {
+    work.audit().record(AuditRecord {
         actor_user_id: Some(actor.user_id),
         action: "create",
         entity: "team_member",
@@ -251,6 +258,7 @@ pub async fn add_member(
         reason: "",
     })
     .await?;
+    work.commit().await?;
     view_team(db, actor, team_id).await
 }
 
@@ -300,8 +308,9 @@ pub async fn add_squad(
         c.fail("kind", "invalid");
     }
     c.finish()?;
-    let id = db.teams().insert_squad(team_id, &new.kind, &name).await?;
-    db.audit()
+    let mut work = db.begin().await?;
+    let id = work.teams().insert_squad(team_id, &new.kind, &name).await?;
+    work.audit()
         .record(audit_create(
             actor,
             "squad",
@@ -309,6 +318,7 @@ pub async fn add_squad(
             serde_json::json!({"team_id": team_id, "kind": new.kind, "name": name}),
         ))
         .await?;
+    work.commit().await?;
     view_team(db, actor, team_id).await
 }
 
@@ -358,7 +368,8 @@ pub async fn add_field(
         c.fail("building_id", "unknown");
     }
     c.finish()?;
-    let id = db
+    let mut work = db.begin().await?;
+    let id = work
         .teams()
         .add_field(
             new.member_id,
@@ -367,13 +378,14 @@ pub async fn add_field(
             new.building_id,
         )
         .await?;
-    db.audit().record(audit_create(
+    work.audit().record(audit_create(
         actor,
         "responsibility_field",
         id,
         serde_json::json!({"member_id": new.member_id, "squad_id": new.squad_id, "compound_id": new.compound_id, "building_id": new.building_id}),
     ))
     .await?;
+    work.commit().await?;
     view_team(db, actor, team_id).await
 }
 
@@ -396,8 +408,11 @@ pub async fn add_squad_member(
     if db.teams().team_of_member(new.member_id).await? != Some(team_id) {
         return Err(AppError::field("member_id", "unknown"));
     }
-    db.teams().add_squad_member(squad_id, new.member_id).await?;
-    db.audit()
+    let mut work = db.begin().await?;
+    work.teams()
+        .add_squad_member(squad_id, new.member_id)
+        .await?;
+    work.audit()
         .record(audit_create(
             actor,
             "squad_member",
@@ -405,6 +420,7 @@ pub async fn add_squad_member(
             serde_json::json!({"squad_id": squad_id, "member_id": new.member_id}),
         ))
         .await?;
+    work.commit().await?;
     view_team(db, actor, team_id).await
 }
 
@@ -436,10 +452,11 @@ pub async fn set_building_leader(
     {
         return Err(AppError::field("person_id", "not_in_building"));
     }
-    db.teams()
+    let mut work = db.begin().await?;
+    work.teams()
         .set_building_leader(building_id, set.person_id)
         .await?;
-    db.audit()
+    work.audit()
         .record(AuditRecord {
             actor_user_id: Some(actor.user_id),
             action: "update",
@@ -450,6 +467,7 @@ pub async fn set_building_leader(
             reason: "",
         })
         .await?;
+    work.commit().await?;
     db.places()
         .building(building_id)
         .await?

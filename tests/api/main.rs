@@ -3,6 +3,7 @@
 mod access;
 mod accounts;
 mod admin_accounts;
+mod atomicity;
 mod bad_input;
 mod browser;
 mod case_config;

@@ -34,6 +34,10 @@ pub struct Me {
     pub grants: Vec<GrantRow>,
 }
 
+/// Show the signed-in account
+///
+/// Any signed-in user (session cookie or API token): their user id, username, display name,
+/// linked person and role grants. 401 without a valid credential.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = ApiError)))]
 async fn me(actor: Actor) -> Json<Me> {
     Json(Me {
@@ -62,6 +66,10 @@ pub struct AccountQuery {
     pub limit: Option<i64>,
 }
 
+/// List accounts
+///
+/// Administrators only (`ManageUsers`; 403 otherwise). One keyset page of accounts with their
+/// grants, filtered by `q`; 422 when `q` is over 40 characters or `limit` is out of range.
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts", params(AccountQuery),
     responses((status = 200, body = AccountPage), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 async fn list(
@@ -81,6 +89,11 @@ async fn list(
     ))
 }
 
+/// Create an account
+///
+/// Administrators only (`ManageUsers`; 403 otherwise); optionally linked to a person; audited,
+/// never with the password. 422 names each bad field: username invalid or taken, password
+/// refused, unknown `person_id`, `locale` other than zh-CN or en.
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = AccountInput,
     responses((status = 201, body = Account), (status = 403, body = ApiError), (status = 422, description = "`fields` names each bad field (username taken, password too short …)", body = ApiError)))]
 async fn create(
@@ -94,6 +107,10 @@ async fn create(
     ))
 }
 
+/// Show one account
+///
+/// Administrators only (`ManageUsers`; 403 otherwise): the account with its role grants. 404 when
+/// there is no such account.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "accounts", params(("id" = i64, Path)),
     responses((status = 200, body = Account), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 async fn one(
@@ -104,6 +121,11 @@ async fn one(
     Ok(Json(accounts::view(&s.db, &actor, id).await?))
 }
 
+/// Change an account
+///
+/// Administrators only (`ManageUsers`; 403 otherwise): disable or enable it, set a new password,
+/// link a person (0 unlinks); audited. 404 unknown account; 422 when nothing is to change, on a
+/// bad password or person, or when disabling oneself or the last administrator.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "accounts", params(("id" = i64, Path)), request_body = AccountPatch,
     responses((status = 200, body = Account), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 async fn update(
@@ -117,6 +139,11 @@ async fn update(
     Ok(Json(a))
 }
 
+/// Grant a role to an account
+///
+/// Administrators only (`ManageUsers`; 403 otherwise): a role within a scope (global, region,
+/// compound, building, organisation or team); audited. 404 unknown account; 422 on an invalid
+/// role, scope or pair of them, an unknown `scope_id`, a team they are not in, or a repeat grant.
 #[utoipa::path(post, path = "/api/v1/users/{id}/grants", tag = "accounts", params(("id" = i64, Path)), request_body = GrantInput,
     responses((status = 201, body = Account), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 async fn grant_add(
@@ -130,6 +157,10 @@ async fn grant_add(
     Ok((StatusCode::CREATED, Json(a)))
 }
 
+/// Revoke a role grant
+///
+/// Administrators only (`ManageUsers`; 403 otherwise): removes the grant, audits it and returns
+/// the account it belonged to. 404 unknown grant; 422 `last_admin` for the last administrator.
 #[utoipa::path(delete, path = "/api/v1/grants/{id}", tag = "accounts", params(("id" = i64, Path)),
     responses((status = 200, description = "The account the grant belonged to", body = Account), (status = 403, body = ApiError), (status = 404, body = ApiError),
               (status = 422, description = "`last_admin`: the last administrator keeps the role", body = ApiError)))]

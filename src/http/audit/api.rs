@@ -21,7 +21,12 @@ pub struct AuditParams {
     pub limit: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "accounts", params(AuditParams),
+/// Read the audit log
+///
+/// Administrators only (`ViewAudit`; 403 otherwise): one keyset page of entries, newest first,
+/// each with who acted, on what, the states before and after, and the reason. 422 when `limit`
+/// is out of range.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
     responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ApiError)))]
 async fn audit(
     State(s): State<AppState>,

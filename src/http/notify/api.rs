@@ -22,7 +22,11 @@ pub struct Inbox {
     pub items: Vec<NotificationRow>,
 }
 
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "inbox", params(PageParams),
+/// List the caller's notifications
+///
+/// Any signed-in user, their own inbox only: the unread count and one page of notifications,
+/// newest first. 422 when `limit` is out of range.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notify", params(PageParams),
     responses((status = 200, body = Inbox)))]
 async fn notifications(
     State(s): State<AppState>,
@@ -52,7 +56,11 @@ pub struct Marked {
     pub unread: i64,
 }
 
-#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "inbox", request_body = MarkRead, responses((status = 200, body = Marked)))]
+/// Mark notifications read
+///
+/// Any signed-in user, their own only: one notification (`id`) or, without it, all of them.
+/// Returns how many were marked and how many are still unread.
+#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "notify", request_body = MarkRead, responses((status = 200, body = Marked)))]
 async fn notifications_read(
     State(s): State<AppState>,
     actor: Actor,

@@ -33,7 +33,12 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/contracts", tag = "directory", params(("id" = i64, Path)), request_body = dir::ContractNew,
+/// Add a property contract
+///
+/// Needs `EditOrganisation` over the compound's regions (district officials, administrators;
+/// 403). The organisation must be a property company and the period must not overlap another
+/// contract of the compound (422). 404 unknown organisation. Audited.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/contracts", tag = "organisations", params(("id" = i64, Path)), request_body = dir::ContractNew,
     responses((status = 200, body = dir::OrganisationView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 async fn contract_add(
     State(s): State<AppState>,
@@ -44,7 +49,12 @@ async fn contract_add(
     Ok(Json(dir::add_contract(&s.db, &actor, id, &new).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/contracts/{id}/end", tag = "directory", params(("id" = i64, Path)), request_body = dir::ContractEnd,
+/// End a property contract
+///
+/// Needs `EditOrganisation` over the company's regions (district officials, administrators;
+/// 403). Sets its last day; 422 when already ended or the date is invalid; 404 unknown contract.
+/// Audited.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/end", tag = "organisations", params(("id" = i64, Path)), request_body = dir::ContractEnd,
     responses((status = 200, description = "The company's organisation view", body = dir::OrganisationView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 async fn contract_end(
     State(s): State<AppState>,
@@ -55,7 +65,12 @@ async fn contract_end(
     Ok(Json(dir::end_contract(&s.db, &actor, id, &end).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/committee-members/{id}/end", tag = "directory", params(("id" = i64, Path)), request_body = dir::TermEnd,
+/// End a committee member's term
+///
+/// Needs `EditOrganisation` over the committee's regions (district officials, administrators;
+/// 403). Sets the member's last day; 422 when already ended or the date is invalid; 404 unknown
+/// member. Audited.
+#[utoipa::path(post, path = "/api/v1/committee-members/{id}/end", tag = "organisations", params(("id" = i64, Path)), request_body = dir::TermEnd,
     responses((status = 200, description = "The committee's organisation view", body = dir::OrganisationView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 async fn committee_term_end(
     State(s): State<AppState>,
@@ -68,7 +83,12 @@ async fn committee_term_end(
     ))
 }
 
-#[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "directory", params(("id" = i64, Path)), request_body = dir::OrganisationEdit,
+/// Change an organisation
+///
+/// Needs `EditOrganisation` over its regions (district officials, administrators; 403): name,
+/// phone and, for departments and police stations, the matters they own (cases are routed by
+/// them). 404 unknown; 422 on a bad field or a taken name. Audited.
+#[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "organisations", params(("id" = i64, Path)), request_body = dir::OrganisationEdit,
     responses((status = 200, body = dir::OrganisationView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 async fn organisation_patch(
     State(s): State<AppState>,
@@ -81,7 +101,12 @@ async fn organisation_patch(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/committee", tag = "directory", params(("id" = i64, Path)), request_body = dir::CommitteeMemberNew,
+/// Add a member to an owners' committee
+///
+/// Needs `EditOrganisation` over the committee's regions (district officials, administrators;
+/// 403): a known person with position and term. 422 when it is not an owners' committee or a
+/// field is bad; 404 unknown organisation. Audited.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/committee", tag = "organisations", params(("id" = i64, Path)), request_body = dir::CommitteeMemberNew,
     responses((status = 200, body = dir::OrganisationView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 async fn committee_member_add(
     State(s): State<AppState>,
@@ -94,7 +119,11 @@ async fn committee_member_add(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/organisations", tag = "directory", params(PageParams), responses((status = 200, body = Vec<Organisation>)))]
+/// List organisations
+///
+/// Any signed-in user (public-service information): property companies, owners' committees,
+/// departments, police stations and offices, by id. 422 when `limit` is out of range.
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(PageParams), responses((status = 200, body = Vec<Organisation>)))]
 async fn organisations(
     State(s): State<AppState>,
     actor: Actor,
@@ -105,7 +134,11 @@ async fn organisations(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "directory", params(("id" = i64, Path)),
+/// Show one organisation
+///
+/// Any signed-in user: its matters, property contracts and committee members, and whether the
+/// caller may edit it (`can_edit`). 404 unknown organisation.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
     responses((status = 200, body = dir::OrganisationView), (status = 404, body = ApiError)))]
 async fn organisation(
     State(s): State<AppState>,
@@ -115,7 +148,12 @@ async fn organisation(
     Ok(Json(dir::view_organisation(&s.db, &actor, id).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/organisations", tag = "directory", request_body = dir::OrganisationNew,
+/// Create an organisation
+///
+/// Needs `EditOrganisation` over the region given (district officials, administrators; 403).
+/// 422 names each bad field (kind, name, unknown region or compound); 409 when one of that kind
+/// and name exists. Audited.
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", request_body = dir::OrganisationNew,
     responses((status = 201, body = Organisation), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 async fn organisation_create(
     State(s): State<AppState>,

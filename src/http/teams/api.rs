@@ -35,7 +35,12 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[utoipa::path(post, path = "/api/v1/teams", tag = "directory", request_body = crate::services::teams::TeamNew,
+/// Create a Red Butler team
+///
+/// Needs `EditTeam` over the compound or community it serves (community staff, district
+/// officials, administrators; 403). Created with its four standing squads; 422 on a bad or taken
+/// name or place. Audited.
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", request_body = crate::services::teams::TeamNew,
     responses((status = 201, description = "The new team with its four standing squads", body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 async fn team_create(
     State(s): State<AppState>,
@@ -49,14 +54,21 @@ async fn team_create(
     Ok((axum::http::StatusCode::CREATED, Json(t)))
 }
 
-#[utoipa::path(get, path = "/api/v1/teams", tag = "directory", responses((status = 200, body = Vec<Team>)))]
+/// List the Red Butler teams
+///
+/// Any signed-in user (public-service information): every team, by id.
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<Team>)))]
 async fn teams(State(s): State<AppState>, actor: Actor) -> AppResult<Json<Vec<Team>>> {
     Ok(Json(
         crate::services::teams::list_teams(&s.db, &actor).await?,
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "directory", params(("id" = i64, Path)),
+/// Show a Red Butler team
+///
+/// Any signed-in user: its squads, members and fields of responsibility, and whether the caller
+/// may edit it (`can_edit`). 404 unknown team.
+#[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams", params(("id" = i64, Path)),
     responses((status = 200, body = crate::services::teams::TeamView), (status = 404, body = ApiError)))]
 async fn team(
     State(s): State<AppState>,
@@ -68,7 +80,12 @@ async fn team(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/teams/{id}/members", tag = "directory", params(("id" = i64, Path)), request_body = crate::services::teams::MemberNew,
+/// Add a member to a team
+///
+/// Needs `EditTeam` over the team's place (community staff, district officials, administrators;
+/// 403; 404 unknown team). 409 when the person is already a member; 422 on an unknown person or
+/// home organisation. Audited.
+#[utoipa::path(post, path = "/api/v1/teams/{id}/members", tag = "teams", params(("id" = i64, Path)), request_body = crate::services::teams::MemberNew,
     responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 async fn team_member_add(
     State(s): State<AppState>,
@@ -81,7 +98,11 @@ async fn team_member_add(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/teams/{id}/squads", tag = "directory", params(("id" = i64, Path)), request_body = crate::services::teams::SquadNew,
+/// Add a squad to a team
+///
+/// Needs `EditTeam` over the team's place (community staff, district officials, administrators;
+/// 403; 404 unknown team). 422 on a bad name or kind. Audited.
+#[utoipa::path(post, path = "/api/v1/teams/{id}/squads", tag = "teams", params(("id" = i64, Path)), request_body = crate::services::teams::SquadNew,
     responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 async fn team_squad_add(
     State(s): State<AppState>,
@@ -94,7 +115,11 @@ async fn team_squad_add(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/teams/{id}/squads/{squad}/members", tag = "directory",
+/// Put a team member in a squad
+///
+/// Needs `EditTeam` over the team's place (403). 404 when the squad is not the team's; 422 when
+/// the member is not; 409 when already in the squad. Audited.
+#[utoipa::path(post, path = "/api/v1/teams/{id}/squads/{squad}/members", tag = "teams",
     params(("id" = i64, Path), ("squad" = i64, Path)), request_body = crate::services::teams::SquadMemberNew,
     responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 async fn team_squad_member_add(
@@ -108,7 +133,11 @@ async fn team_squad_member_add(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/teams/{id}/fields", tag = "directory", params(("id" = i64, Path)), request_body = crate::services::teams::FieldNew,
+/// Give a member or a squad a field of responsibility
+///
+/// Needs `EditTeam` over the team's place (403; 404 unknown team): a compound or one building of
+/// it, for one member or one squad of the team. 422 names each bad field. Audited.
+#[utoipa::path(post, path = "/api/v1/teams/{id}/fields", tag = "teams", params(("id" = i64, Path)), request_body = crate::services::teams::FieldNew,
     responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 async fn team_field_add(
     State(s): State<AppState>,
@@ -121,7 +150,11 @@ async fn team_field_add(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{member}", tag = "directory", params(("id" = i64, Path), ("member" = i64, Path)),
+/// Remove a member from a team
+///
+/// Needs `EditTeam` over the team's place (403; 404 unknown team or member); their squad places
+/// and fields go with them. 422 `mediates` when they are the mediator of a mediation record.
+#[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{member}", tag = "teams", params(("id" = i64, Path), ("member" = i64, Path)),
     responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 404, body = ApiError),
               (status = 422, description = "`mediates`: the member is the mediator of a mediation record", body = ApiError)))]
 async fn team_member_remove(
@@ -134,7 +167,10 @@ async fn team_member_remove(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/teams/{id}/fields/{field}", tag = "directory", params(("id" = i64, Path), ("field" = i64, Path)),
+/// Remove a field of responsibility
+///
+/// Needs `EditTeam` over the team's place (403; 404 unknown team or field). Audited.
+#[utoipa::path(delete, path = "/api/v1/teams/{id}/fields/{field}", tag = "teams", params(("id" = i64, Path), ("field" = i64, Path)),
     responses((status = 200, body = crate::services::teams::TeamView), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 async fn team_field_remove(
     State(s): State<AppState>,
@@ -146,7 +182,12 @@ async fn team_field_remove(
     ))
 }
 
-#[utoipa::path(put, path = "/api/v1/buildings/{id}/leader", tag = "places", params(("id" = i64, Path)), request_body = crate::services::teams::LeaderSet,
+/// Appoint the leader of a building
+///
+/// Needs `EditPlace` at the building (property managers, community staff, administrators; 403;
+/// 404 unknown building). The person must live in the building (422 `not_in_building`); null
+/// leaves the post empty. Audited.
+#[utoipa::path(put, path = "/api/v1/buildings/{id}/leader", tag = "teams", params(("id" = i64, Path)), request_body = crate::services::teams::LeaderSet,
     responses((status = 200, body = Building), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 async fn building_leader_set(
     State(s): State<AppState>,

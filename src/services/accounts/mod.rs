@@ -73,6 +73,17 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<Account> {
     load(db, id).await
 }
 
+/// The account as a unit of work sees it (with the changes it made so far).
+async fn load_in(work: &mut crate::db::store::Work<'_>, id: i64) -> AppResult<Account> {
+    let account = work
+        .accounts()
+        .account(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let grants = work.accounts().grant_rows(id).await?;
+    Ok(Account { account, grants })
+}
+
 async fn load(db: &Db, id: i64) -> AppResult<Account> {
     let account = db.accounts().account(id).await?.ok_or(AppError::NotFound)?;
     let grants = db.accounts().grant_rows(id).await?;
@@ -122,15 +133,17 @@ pub async fn create(db: &Db, actor: &Actor, input: &AccountInput) -> AppResult<A
         }
     };
     c.finish()?;
+    let mut work = db.begin().await?;
     let hash =
         crate::services::accounts::credentials::hash_password(input.password.clone()).await?;
-    let id = db
+    let id = work
         .accounts()
         .insert_account(username, input.person_id, &hash, locale)
         .await?
         .ok_or(AppError::field("username", "taken"))?;
-    let created = load(db, id).await?;
-    audit_change(db, actor, "user", Some(id), None, &created, "").await?;
+    let created = load_in(&mut work, id).await?;
+    audit_change(&mut work, actor, "user", Some(id), None, &created, "").await?;
+    work.commit().await?;
     Ok(created)
 }
 
@@ -168,27 +181,38 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> Ap
         c.fail("disabled", "required");
     }
     c.finish()?;
+    let mut work = db.begin().await?;
     if let Some(d) = patch.disabled {
-        db.accounts().set_disabled(id, d).await?;
+        work.accounts().set_disabled(id, d).await?;
     }
     if let Some(p) = person {
-        db.accounts().set_account_person(id, p).await?;
+        work.accounts().set_account_person(id, p).await?;
     }
     if let Some(p) = &patch.password {
-        db.accounts()
+        work.accounts()
             .set_password(
                 id,
                 &crate::services::accounts::credentials::hash_password(p.clone()).await?,
             )
             .await?;
     }
-    let after = load(db, id).await?;
+    let after = load_in(&mut work, id).await?;
     let reason = if patch.password.is_some() {
         "password set by an administrator"
     } else {
         ""
     };
-    audit_change(db, actor, "user", Some(id), Some(&before), &after, reason).await?;
+    audit_change(
+        &mut work,
+        actor,
+        "user",
+        Some(id),
+        Some(&before),
+        &after,
+        reason,
+    )
+    .await?;
+    work.commit().await?;
     Ok(after)
 }
 
@@ -262,16 +286,17 @@ pub async fn add_grant(
         }
     }
     c.finish()?;
+    let mut work = db.begin().await?;
     let (Some(role), Some(scope)) = (role, scope) else {
         return Err(AppError::field("role", "invalid"));
     };
-    db.accounts()
+    work.accounts()
         .insert_grant_once(user_id, role, scope, input.scope_id)
         .await?
         .ok_or(AppError::field("role", "already_granted"))?;
-    let after = load(db, user_id).await?;
+    let after = load_in(&mut work, user_id).await?;
     audit_change(
-        db,
+        &mut work,
         actor,
         "user",
         Some(user_id),
@@ -280,6 +305,7 @@ pub async fn add_grant(
         "role granted",
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }
 
@@ -299,16 +325,17 @@ pub async fn revoke_grant(db: &Db, actor: &Actor, grant_id: i64) -> AppResult<Ac
         .await?
         .ok_or(AppError::NotFound)?;
     let before = load(db, grant.user_id).await?;
-    if !db
+    let mut work = db.begin().await?;
+    if !work
         .accounts()
         .delete_grant_keeping_an_admin(grant_id)
         .await?
     {
         return Err(AppError::field("role", "last_admin"));
     }
-    let after = load(db, grant.user_id).await?;
+    let after = load_in(&mut work, grant.user_id).await?;
     audit_change(
-        db,
+        &mut work,
         actor,
         "user",
         Some(grant.user_id),
@@ -317,5 +344,6 @@ pub async fn revoke_grant(db: &Db, actor: &Actor, grant_id: i64) -> AppResult<Ac
         "role revoked",
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }

@@ -16,10 +16,10 @@ pub async fn change_own(db: &Db, actor: &Actor, current: String, new: String) ->
         return Err(AppError::field("current", "wrong_password"));
     }
     credentials::check_new_password(&new).map_err(|c| AppError::field("new", c))?;
-    db.accounts()
-        .set_password(actor.user_id, &credentials::hash_password(new).await?)
-        .await?;
-    db.audit()
+    let hash = credentials::hash_password(new).await?;
+    let mut work = db.begin().await?;
+    work.accounts().set_password(actor.user_id, &hash).await?;
+    work.audit()
         .record(AuditRecord {
             actor_user_id: Some(actor.user_id),
             action: "update",
@@ -30,5 +30,6 @@ pub async fn change_own(db: &Db, actor: &Actor, current: String, new: String) ->
             reason: "",
         })
         .await?;
+    work.commit().await?;
     Ok(())
 }

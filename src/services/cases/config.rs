@@ -116,13 +116,24 @@ pub async fn create_category(db: &Db, actor: &Actor, input: &CategoryInput) -> A
     }
     checked_fields(db, &mut c, input).await?;
     c.finish()?;
-    let id = db
+    let mut work = db.begin().await?;
+    let id = work
         .cases()
         .insert_category(&fields(input), &code)
         .await?
         .ok_or(AppError::field("code", "taken"))?;
-    let created = db.cases().category(id).await?.ok_or(AppError::NotFound)?;
-    audit_change(db, actor, "case_category", Some(id), None, &created, "").await?;
+    let created = work.cases().category(id).await?.ok_or(AppError::NotFound)?;
+    audit_change(
+        &mut work,
+        actor,
+        "case_category",
+        Some(id),
+        None,
+        &created,
+        "",
+    )
+    .await?;
+    work.commit().await?;
     Ok(created)
 }
 
@@ -145,10 +156,11 @@ pub async fn update_category(
     }
     checked_fields(db, &mut c, input).await?;
     c.finish()?;
-    db.cases().update_category(id, &fields(input)).await?;
-    let after = db.cases().category(id).await?.ok_or(AppError::NotFound)?;
+    let mut work = db.begin().await?;
+    work.cases().update_category(id, &fields(input)).await?;
+    let after = work.cases().category(id).await?.ok_or(AppError::NotFound)?;
     audit_change(
-        db,
+        &mut work,
         actor,
         "case_category",
         Some(id),
@@ -157,6 +169,7 @@ pub async fn update_category(
         "",
     )
     .await?;
+    work.commit().await?;
     Ok(after)
 }
 
@@ -186,12 +199,23 @@ pub async fn update_sla(
         reply_seconds: input.reply_hours.saturating_mul(3600),
     };
     category::check_periods(periods).map_err(|(f, e)| AppError::field(f, e))?;
-    db.cases().update_sla_class(code, periods).await?;
+    let mut work = db.begin().await?;
+    work.cases().update_sla_class(code, periods).await?;
     let after = SlaClassRow {
         code: code.to_string(),
         sign_seconds: periods.sign_seconds,
         reply_seconds: periods.reply_seconds,
     };
-    audit_change(db, actor, "sla_class", None, Some(&before), &after, code).await?;
+    audit_change(
+        &mut work,
+        actor,
+        "sla_class",
+        None,
+        Some(&before),
+        &after,
+        code,
+    )
+    .await?;
+    work.commit().await?;
     Ok(after)
 }
