@@ -151,7 +151,8 @@ pub async fn close(db: &Db, actor: &Actor, id: i64, input: &CloseInput) -> AppRe
             )
         })
         .collect();
-    if !db
+    let mut work = db.begin().await?;
+    if !work
         .decisions()
         .close_decision(
             id,
@@ -166,7 +167,7 @@ pub async fn close(db: &Db, actor: &Actor, id: i64, input: &CloseInput) -> AppRe
         return Err(Refusal::AlreadyClosed.into());
     }
     audit(
-        db,
+        &mut work,
         actor,
         "close",
         id,
@@ -174,6 +175,7 @@ pub async fn close(db: &Db, actor: &Actor, id: i64, input: &CloseInput) -> AppRe
             "passed": outcomes.iter().map(|o| (o.0, o.2)).collect::<Vec<_>>()}),
     )
     .await?;
+    work.commit().await?;
     if kind != DecisionKind::Coordination {
         db.decisions()
             .notify_decision(
@@ -275,16 +277,18 @@ pub async fn follow_up(
         Vec::new(),
     )
     .await?;
-    if !db.decisions().set_follow_up(id, item, created.id).await? {
+    let mut work = db.begin().await?;
+    if !work.decisions().set_follow_up(id, item, created.id).await? {
         return Err(AppError::Conflict("vote_follow_up_exists"));
     }
     audit(
-        db,
+        &mut work,
         actor,
         "follow_up",
         id,
         serde_json::json!({"item": item, "case_id": created.id}),
     )
     .await?;
+    work.commit().await?;
     Ok(created.id)
 }

@@ -172,12 +172,13 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
         items,
         invited,
     };
-    let id = db
+    let mut work = db.begin().await?;
+    let id = work
         .decisions()
         .insert_decision(&new, crate::db::now())
         .await?;
     audit(
-        db,
+        &mut work,
         actor,
         "create",
         id,
@@ -185,6 +186,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
             "opens_at": new.opens_at, "closes_at": new.closes_at, "items": new.items, "invited": new.invited}),
     )
     .await?;
+    work.commit().await?;
     Ok(id)
 }
 
@@ -199,17 +201,19 @@ pub async fn notice(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
     let status = DecisionStatus::parse(&d.status).unwrap_or(DecisionStatus::Draft);
     let now = crate::db::now();
     crate::domain::decisions::check_notice(status, kind, now, d.opens_at, d.closes_at)?;
-    if !db.decisions().mark_noticed(id, now).await? {
+    let mut work = db.begin().await?;
+    if !work.decisions().mark_noticed(id, now).await? {
         return Err(Refusal::NotDraft.into());
     }
     audit(
-        db,
+        &mut work,
         actor,
         "notice",
         id,
         serde_json::json!({"noticed_at": now}),
     )
     .await?;
+    work.commit().await?;
     if kind != DecisionKind::Coordination {
         write_roll(db, &d, None, now).await?;
     }
@@ -248,17 +252,24 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
         // Once voting has opened the ballots must be counted, not thrown away.
         return Err(AppError::Conflict("vote_already_open"));
     }
-    if !db.decisions().cancel_decision(id, crate::db::now()).await? {
+    let mut work = db.begin().await?;
+    if !work
+        .decisions()
+        .cancel_decision(id, crate::db::now())
+        .await?
+    {
         return Err(Refusal::AlreadyClosed.into());
     }
     audit(
-        db,
+        &mut work,
         actor,
         "cancel",
         id,
         serde_json::json!({"status": "cancelled"}),
     )
-    .await
+    .await?;
+    work.commit().await?;
+    Ok(())
 }
 
 fn basis(kind: &str) -> RollBasis {

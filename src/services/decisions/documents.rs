@@ -50,7 +50,8 @@ pub async fn add_document(
     if db.decisions().documents(id).await?.len() >= MAX_DOCUMENTS {
         return Err(AppError::field("file", "too_many_documents"));
     }
-    let doc = db
+    let mut work = db.begin().await?;
+    let doc = work
         .decisions()
         .insert_document(
             id,
@@ -62,13 +63,14 @@ pub async fn add_document(
         )
         .await?;
     audit(
-        db,
+        &mut work,
         actor,
         "document",
         id,
         serde_json::json!({"document_id": doc, "name": name, "size": bytes.len()}),
     )
     .await?;
+    work.commit().await?;
     Ok(doc)
 }
 

@@ -93,14 +93,15 @@ pub async fn load(db: &Db, actor: &Actor, id: i64) -> AppResult<(DecisionRow, Co
 
 /// Convenor actions go to the audit log (ballots are on their own chain instead: the log would
 /// otherwise hold who voted how).
+/// The convenor's action in the audit log, in the unit of work of the change it records.
 async fn audit(
-    db: &Db,
+    work: &mut crate::db::store::Work<'_>,
     actor: &Actor,
     action: &str,
     id: i64,
     after: serde_json::Value,
 ) -> AppResult<()> {
-    db.audit()
+    work.audit()
         .record(crate::db::audit::AuditRecord {
             actor_user_id: Some(actor.user_id),
             action,
