@@ -194,14 +194,10 @@ pub async fn generate_cases(db: &Db, n: u64, show_progress: bool) -> anyhow::Res
             CaseStatus::InProgress => Some(reply_due),
             _ => None,
         };
-        let year = crate::domain::deadline::local(created)
-            .get(..4)
-            .unwrap_or("2026")
-            .to_string();
         let user = users[rng.usize(..users.len())];
         cases.push(vec![
             id.into(),
-            format!("YC-{year}-{id:06}").into(),
+            crate::domain::cases::case_number("YC", created, id).into(),
             KINDS[rng.usize(..KINDS.len())].into(),
             (*category).into(),
             CHANNELS[rng.usize(..CHANNELS.len())].into(),

@@ -35,11 +35,7 @@ pub struct NewCase {
 
 impl NewCase {
     pub fn number(&self, id: i64) -> String {
-        let year = crate::domain::deadline::local(self.now)
-            .get(..4)
-            .unwrap_or("0000")
-            .to_string();
-        format!("{}-{year}-{id:06}", self.prefix)
+        crate::domain::cases::case_number(&self.prefix, self.now, id)
     }
 }
 

@@ -49,16 +49,7 @@ pub struct NewBallot {
     pub voter_person_id: Option<i64>,
 }
 
-/// Why ballots were not stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CastFailure {
-    /// The decision is not open (any more).
-    NotOpen,
-    /// One of the heads voted already on that item.
-    Duplicate,
-    /// An item or the head is not part of this decision.
-    Unknown,
-}
+pub use crate::domain::decisions::acceptance::CastFailure;
 
 impl DecisionStore<'_> {
     /// Items (by position) a head has voted on already.
@@ -128,6 +119,52 @@ impl DecisionStore<'_> {
         let Some((length, mut prev)) = head else {
             return Ok(Err(CastFailure::NotOpen));
         };
+        // The same acceptance rule as the SQLite writer, on what this transaction sees (the
+        // decision's row is locked, so no ballot of this vote is stored meanwhile).
+        let keys: Vec<(i64, i64)> = ballots.iter().map(|b| (b.item, b.head)).collect();
+        let items: std::collections::HashSet<i64> =
+            sqlx::query_scalar("SELECT position FROM decision_items WHERE decision_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+        let heads = keys
+            .iter()
+            .map(|k| k.1.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let heads = if heads.is_empty() {
+            "0".to_string()
+        } else {
+            heads
+        };
+        let on_roll: std::collections::HashSet<i64> = sqlx::query_scalar(&format!(
+            "SELECT head_no FROM roll_heads WHERE decision_id = $1 AND head_no IN ({heads})"
+        ))
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let voted: std::collections::HashSet<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT item_position, head_no FROM ballots WHERE decision_id = $1 AND head_no IN ({heads})"
+        ))
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let vote = crate::domain::decisions::acceptance::VoteState {
+            open: true,
+            closes_at: i64::MAX,
+            items: &items,
+            on_roll: &on_roll,
+            voted: &voted,
+        };
+        if let Err(refused) = crate::domain::decisions::acceptance::accept(&vote, &keys, now) {
+            return Ok(Err(refused));
+        }
         let mut seq = length - ballots.len() as i64;
         let mut seqs = Vec::with_capacity(ballots.len());
         for b in ballots {

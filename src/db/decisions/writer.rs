@@ -6,6 +6,7 @@
 //! request gets its own answer; a refused request never affects the others.
 use crate::db::bulk::Table;
 use crate::db::decisions::{CastFailure, NewBallot};
+use crate::domain::decisions::acceptance::{self, VoteState};
 use crate::domain::decisions::ballot_chain::{self, BallotRecord};
 use std::collections::HashSet;
 use tokio::sync::{mpsc, oneshot};
@@ -160,20 +161,16 @@ async fn write(
         let start_length = length;
         for &i in &mine {
             let job = &jobs[i];
-            let answer = if status != "open" || closes_at <= job.now {
-                Err(CastFailure::NotOpen)
-            } else if job
-                .ballots
-                .iter()
-                .any(|b| !items.contains(&b.item) || !on_roll.contains(&b.head))
-            {
-                Err(CastFailure::Unknown)
-            } else if job
-                .ballots
-                .iter()
-                .any(|b| voted.contains(&(b.item, b.head)))
-            {
-                Err(CastFailure::Duplicate)
+            let keys: Vec<(i64, i64)> = job.ballots.iter().map(|b| (b.item, b.head)).collect();
+            let vote = VoteState {
+                open: status == "open",
+                closes_at,
+                items: &items,
+                on_roll: &on_roll,
+                voted: &voted,
+            };
+            let answer = if let Err(refused) = acceptance::accept(&vote, &keys, job.now) {
+                Err(refused)
             } else {
                 let mut seqs = Vec::with_capacity(job.ballots.len());
                 for b in &job.ballots {

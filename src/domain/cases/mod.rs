@@ -321,6 +321,16 @@ impl Refusal {
     }
 }
 
+/// A case's number, e.g. `YC-2026-000123`: the prefix, the year (Asia/Shanghai) it was registered
+/// in and its id on six digits at least. The one rule for every way a case is registered.
+pub fn case_number(prefix: &str, registered_at: i64, id: i64) -> String {
+    let year = deadline::local(registered_at)
+        .get(..4)
+        .unwrap_or("0000")
+        .to_string();
+    format!("{prefix}-{year}-{id:06}")
+}
+
 /// The record of one accepted action (the service adds actor, note and time).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -329,4 +339,31 @@ pub struct Event {
     pub to: CaseStatus,
     /// The unit the case went to, for dispatch, transfer, escalation, return and reopening.
     pub unit: Option<Unit>,
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::case_number;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_year_is_the_year_in_shanghai() {
+        // 2026-12-31 16:00 UTC is already 2027-01-01 00:00 in Asia/Shanghai.
+        let new_year = 1_798_732_800;
+        assert_eq!(case_number("YC", new_year - 1, 7), "YC-2026-000007");
+        assert_eq!(case_number("YC", new_year, 7), "YC-2027-000007");
+    }
+
+    proptest! {
+        #[test]
+        fn a_number_names_its_prefix_year_and_id(id in 1i64..10_000_000, at in 1_600_000_000i64..2_000_000_000) {
+            let n = case_number("YC", at, id);
+            let parts: Vec<&str> = n.split('-').collect();
+            prop_assert_eq!(parts.len(), 3);
+            prop_assert_eq!(parts[0], "YC");
+            prop_assert_eq!(parts[1].len(), 4);
+            prop_assert!(parts[2].len() >= 6);
+            prop_assert_eq!(parts[2].parse::<i64>().unwrap(), id);
+        }
+    }
 }

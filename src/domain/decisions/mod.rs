@@ -1,6 +1,7 @@
 //! The life of an owners' decision (业主共同决定), a resident consultation or a coordination
 //! meeting: draft → noticed (公告, ≥ 15 days before voting opens) → open (roll frozen) → closed
 //! (result counted and published). Pure rules; the service stores what they allow.
+pub mod acceptance;
 pub mod ballot_chain;
 pub mod roll;
 pub mod vote;
