@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod cases;
 pub mod decisions;
 pub mod direct;
+pub mod group_commit;
 pub mod notify;
 pub mod open311;
 pub mod organisations;
@@ -228,13 +229,21 @@ impl Db {
 
     pub fn ballot_writer(&self) -> &decisions::writer::BallotWriter {
         self.ballot_writer.get_or_init(|| {
-            decisions::writer::BallotWriter::start(self.pool.clone(), self.write_lock.clone())
+            decisions::writer::BallotWriter::start(
+                decisions::writer::BallotBatch,
+                self.pool.clone(),
+                self.write_lock.clone(),
+            )
         })
     }
 
     pub fn case_writer(&self) -> &cases::writer::CaseWriter {
         self.case_writer.get_or_init(|| {
-            cases::writer::CaseWriter::start(self.pool.clone(), self.write_lock.clone())
+            cases::writer::CaseWriter::start(
+                cases::writer::CaseBatch,
+                self.pool.clone(),
+                self.write_lock.clone(),
+            )
         })
     }
 

@@ -1,4 +1,4 @@
-//! Group commit of ballots on SQLite (the same idea as `case_writer`). Ballots queue here; one
+//! Group commit of ballots on SQLite (see `db::group_commit`). Ballots queue here; one
 //! task takes whatever has queued (up to 64 requests), reads each decision's chain state once,
 //! checks every ballot in memory (open, item and head known, not voted yet, also not twice in
 //! the batch), appends the accepted ones to the hash chain in order, writes them with one
@@ -6,14 +6,15 @@
 //! request gets its own answer; a refused request never affects the others.
 use crate::db::bulk::Table;
 use crate::db::decisions::{CastFailure, NewBallot};
+use crate::db::group_commit::{Batch, GroupCommit};
 use crate::domain::decisions::acceptance::{self, VoteState};
 use crate::domain::decisions::ballot_chain::{self, BallotRecord};
 use std::collections::HashSet;
-use tokio::sync::{mpsc, oneshot};
+use std::future::Future;
 
-pub const MAX_BATCH: usize = 64;
+pub struct BallotBatch;
 
-type Answer = sqlx::Result<Result<Vec<i64>, CastFailure>>;
+pub type BallotWriter = GroupCommit<BallotBatch>;
 
 pub struct Job {
     pub decision: i64,
@@ -22,55 +23,17 @@ pub struct Job {
     pub now: i64,
 }
 
-pub struct BallotWriter {
-    tx: mpsc::Sender<(Job, oneshot::Sender<Answer>)>,
-}
+impl Batch for BallotBatch {
+    type Job = Job;
+    type Answer = Result<Vec<i64>, CastFailure>;
+    const RETRY_ALONE: bool = false;
 
-impl BallotWriter {
-    pub fn start(pool: sqlx::AnyPool, lock: std::sync::Arc<tokio::sync::Mutex<()>>) -> Self {
-        let (tx, rx) = mpsc::channel(1024);
-        tokio::spawn(run(pool, lock, rx));
-        Self { tx }
-    }
-
-    pub async fn submit(&self, job: Job) -> Answer {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send((job, reply))
-            .await
-            .map_err(|_| sqlx::Error::WorkerCrashed)?;
-        answer.await.map_err(|_| sqlx::Error::WorkerCrashed)?
-    }
-}
-
-async fn run(
-    pool: sqlx::AnyPool,
-    lock: std::sync::Arc<tokio::sync::Mutex<()>>,
-    mut rx: mpsc::Receiver<(Job, oneshot::Sender<Answer>)>,
-) {
-    while let Some(first) = rx.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => jobs.push(j),
-                Err(_) => break,
-            }
-        }
-        let (jobs, replies): (Vec<Job>, Vec<_>) = jobs.into_iter().unzip();
-        match write(&pool, &lock, &jobs).await {
-            Ok(answers) => {
-                for (reply, a) in replies.into_iter().zip(answers) {
-                    let _ = reply.send(Ok(a));
-                }
-            }
-            Err(e) => {
-                // Nothing was stored; every request hears why.
-                let msg = e.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(sqlx::Error::Protocol(msg.clone())));
-                }
-            }
-        }
+    fn write<'a>(
+        &'a self,
+        tx: &'a mut sqlx::Transaction<'static, sqlx::Any>,
+        jobs: &'a [Job],
+    ) -> impl Future<Output = sqlx::Result<Vec<Self::Answer>>> + Send + 'a {
+        write(tx, jobs)
     }
 }
 
@@ -82,12 +45,9 @@ fn id_list(v: impl Iterator<Item = i64>) -> String {
 }
 
 async fn write(
-    pool: &sqlx::AnyPool,
-    lock: &tokio::sync::Mutex<()>,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     jobs: &[Job],
 ) -> sqlx::Result<Vec<Result<Vec<i64>, CastFailure>>> {
-    let _writer = lock.lock().await;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut answers: Vec<Option<Result<Vec<i64>, CastFailure>>> = vec![None; jobs.len()];
     let mut rows = Table::new(
         "ballots",
@@ -117,7 +77,7 @@ async fn write(
             "SELECT status, closes_at, chain_length, chain_head FROM decisions WHERE id = $1",
         )
         .bind(d)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some((status, closes_at, mut length, mut head)) = state else {
             for &i in &mine {
@@ -129,7 +89,7 @@ async fn write(
             "SELECT position FROM decision_items WHERE decision_id = $1",
         )
         .bind(d)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?
         .into_iter()
         .collect();
@@ -141,7 +101,7 @@ async fn write(
             "SELECT head_no FROM roll_heads WHERE decision_id = $1 AND head_no IN ({heads})"
         ))
         .bind(d)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?
         .into_iter()
         .collect();
@@ -154,7 +114,7 @@ async fn write(
             "SELECT item_position, head_no FROM ballots WHERE decision_id = $1 AND item_position IN ({positions}) AND head_no IN ({heads})"
         ))
         .bind(d)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?
         .into_iter()
         .collect();
@@ -202,7 +162,7 @@ async fn write(
                         hash.as_str().into(),
                     ]);
                     if rows.is_full() {
-                        rows.flush(&mut tx).await?;
+                        rows.flush(tx).await?;
                     }
                     voted.insert((b.item, b.head));
                     seqs.push(length);
@@ -217,12 +177,11 @@ async fn write(
                 .bind(length)
                 .bind(&head)
                 .bind(d)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
     }
-    rows.flush(&mut tx).await?;
-    tx.commit().await?;
+    rows.flush(tx).await?;
     Ok(answers
         .into_iter()
         .map(|a| a.unwrap_or(Err(CastFailure::NotOpen)))
