@@ -68,7 +68,12 @@ impl Db {
     /// Start a unit of work.
     pub async fn begin(&self) -> sqlx::Result<Work<'_>> {
         let lock = self.writer().await;
-        let tx = self.pool.begin().await?;
+        // SQLite: IMMEDIATE takes the file's write lock at once, so that a work which reads
+        // and then writes never finds its snapshot outdated by a write of another connection.
+        let tx = match self.backend {
+            super::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            super::Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Work {
             db: self,
             tx,
