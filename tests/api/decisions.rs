@@ -645,7 +645,16 @@ async fn owners_only_one_vote_per_head_and_a_sale_passes_the_vote_on() {
         .id_of("SELECT person_id FROM users WHERE username = 'luojiangyan'")
         .await;
     let rented = app.id_of(&format!("SELECT MIN(d.id) FROM dwellings d JOIN holdings h ON h.dwelling_id = d.id AND h.relation = 'owner' WHERE d.compound_id = {guoshui}")).await;
-    exec(&app, &format!("INSERT INTO holdings (dwelling_id, person_id, relation, since) VALUES ({rented}, {luo_person}, 'tenant', '2020-01-01')")).await;
+    // The community office keeps who holds which flat (through the product, as it would).
+    let office = app.token("liwenjing").await;
+    let (s, v) = post(
+        &app,
+        &office,
+        &format!("/api/v1/dwellings/{rented}/holdings"),
+        json!({"person_id": luo_person, "relation": "tenant", "since": "2020-01-01"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
     let (s, v) = post(
         &app,
         &butler,
@@ -673,8 +682,23 @@ async fn owners_only_one_vote_per_head_and_a_sale_passes_the_vote_on() {
         .await;
     let flat = app.id_of(&format!("SELECT MIN(dwelling_id) FROM holdings WHERE person_id = {peng_person} AND relation = 'owner'")).await;
     let yesterday = deadline::local_date(redbutler::db::now() - DAY);
-    exec(&app, &format!("UPDATE holdings SET until = '{yesterday}' WHERE dwelling_id = {flat} AND person_id = {peng_person}")).await;
-    exec(&app, &format!("INSERT INTO holdings (dwelling_id, person_id, relation, since) VALUES ({flat}, {luo_person}, 'owner', '{yesterday}')")).await;
+    let sold = app.id_of(&format!("SELECT id FROM holdings WHERE dwelling_id = {flat} AND person_id = {peng_person} AND relation = 'owner'")).await;
+    let (s, v) = post(
+        &app,
+        &office,
+        &format!("/api/v1/holdings/{sold}/end"),
+        json!({"until": yesterday}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = post(
+        &app,
+        &office,
+        &format!("/api/v1/dwellings/{flat}/holdings"),
+        json!({"person_id": luo_person, "relation": "owner", "since": yesterday}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
     // The vote already cast stands; the new owner votes on the rest; the seller no longer does.
     let (s, v) = post(
         &app,
