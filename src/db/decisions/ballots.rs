@@ -129,15 +129,9 @@ impl DecisionStore<'_> {
                 .await?
                 .into_iter()
                 .collect();
-        let heads = keys
-            .iter()
-            .map(|k| k.1.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        let heads = if heads.is_empty() {
-            "0".to_string()
-        } else {
-            heads
+        let heads = match super::writer::id_list(keys.iter().map(|k| k.1)) {
+            l if l.is_empty() => "0".to_string(),
+            l => l,
         };
         let on_roll: std::collections::HashSet<i64> = sqlx::query_scalar(&format!(
             "SELECT head_no FROM roll_heads WHERE decision_id = $1 AND head_no IN ({heads})"

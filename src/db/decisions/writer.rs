@@ -37,7 +37,8 @@ impl Batch for BallotBatch {
     }
 }
 
-fn id_list(v: impl Iterator<Item = i64>) -> String {
+/// Distinct ids as a comma-separated list for `IN (…)` (integers only, so nothing to escape).
+pub(crate) fn id_list(v: impl Iterator<Item = i64>) -> String {
     let mut ids: Vec<i64> = v.collect();
     ids.sort_unstable();
     ids.dedup();

@@ -9,7 +9,7 @@ pub mod password;
 
 use super::{Checks, audit_change, page_limit};
 use crate::db::Db;
-use crate::db::accounts::{AccountRow, GrantRow};
+use crate::db::accounts::{AccountRow, AccountStore, GrantRow};
 use crate::domain::access::{Action, Target};
 use crate::domain::accounts::{check_grant, check_username};
 use crate::domain::kinds::{OrgKind, Role, ScopeKind};
@@ -70,23 +70,14 @@ pub async fn list(
 
 pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<Account> {
     actor.require(Action::ManageUsers, &Target::System)?;
-    load(db, id).await
+    load(&mut db.accounts(), id).await
 }
 
-/// The account as a unit of work sees it (with the changes it made so far).
-async fn load_in(work: &mut crate::db::store::Work<'_>, id: i64) -> AppResult<Account> {
-    let account = work
-        .accounts()
-        .account(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let grants = work.accounts().grant_rows(id).await?;
-    Ok(Account { account, grants })
-}
-
-async fn load(db: &Db, id: i64) -> AppResult<Account> {
-    let account = db.accounts().account(id).await?.ok_or(AppError::NotFound)?;
-    let grants = db.accounts().grant_rows(id).await?;
+/// An account with its grants, from the pool (`db.accounts()`) or as a unit of work sees it
+/// with its changes so far (`work.accounts()`).
+async fn load(store: &mut AccountStore<'_>, id: i64) -> AppResult<Account> {
+    let account = store.account(id).await?.ok_or(AppError::NotFound)?;
+    let grants = store.grant_rows(id).await?;
     Ok(Account { account, grants })
 }
 
@@ -141,7 +132,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &AccountInput) -> AppResult<A
         .insert_account(username, input.person_id, &hash, locale)
         .await?
         .ok_or(AppError::field("username", "taken"))?;
-    let created = load_in(&mut work, id).await?;
+    let created = load(&mut work.accounts(), id).await?;
     audit_change(&mut work, actor, "user", Some(id), None, &created, "").await?;
     work.commit().await?;
     Ok(created)
@@ -159,7 +150,7 @@ pub struct AccountPatch {
 
 pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> AppResult<Account> {
     actor.require(Action::ManageUsers, &Target::System)?;
-    let before = load(db, id).await?;
+    let before = load(&mut db.accounts(), id).await?;
     let mut c = Checks::default();
     if let Some(p) = &patch.password {
         check_password(&mut c, "password", p);
@@ -196,7 +187,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> Ap
             )
             .await?;
     }
-    let after = load_in(&mut work, id).await?;
+    let after = load(&mut work.accounts(), id).await?;
     let reason = if patch.password.is_some() {
         "password set by an administrator"
     } else {
@@ -234,7 +225,7 @@ pub async fn add_grant(
     input: &GrantInput,
 ) -> AppResult<Account> {
     actor.require(Action::ManageUsers, &Target::System)?;
-    let before = load(db, user_id).await?;
+    let before = load(&mut db.accounts(), user_id).await?;
     let mut c = Checks::default();
     let role = Role::parse(input.role.trim());
     let scope = ScopeKind::parse(input.scope_kind.trim());
@@ -294,7 +285,7 @@ pub async fn add_grant(
         .insert_grant_once(user_id, role, scope, input.scope_id)
         .await?
         .ok_or(AppError::field("role", "already_granted"))?;
-    let after = load_in(&mut work, user_id).await?;
+    let after = load(&mut work.accounts(), user_id).await?;
     audit_change(
         &mut work,
         actor,
@@ -324,7 +315,7 @@ pub async fn revoke_grant(db: &Db, actor: &Actor, grant_id: i64) -> AppResult<Ac
         .grant(grant_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = load(db, grant.user_id).await?;
+    let before = load(&mut db.accounts(), grant.user_id).await?;
     let mut work = db.begin().await?;
     if !work
         .accounts()
@@ -333,7 +324,7 @@ pub async fn revoke_grant(db: &Db, actor: &Actor, grant_id: i64) -> AppResult<Ac
     {
         return Err(AppError::field("role", "last_admin"));
     }
-    let after = load_in(&mut work, grant.user_id).await?;
+    let after = load(&mut work.accounts(), grant.user_id).await?;
     audit_change(
         &mut work,
         actor,
