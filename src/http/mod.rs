@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 pub mod ctx;
 pub mod decisions;
+pub mod form;
 pub mod home;
 pub mod imports;
 pub mod notify;

@@ -61,8 +61,3 @@ pub(crate) fn opt_number(value: &str, field: &str) -> AppResult<Option<i64>> {
         v => form_number(v, field).map(Some),
     }
 }
-
-/// An optional text field of a form: blank is none.
-pub(crate) fn form_optional(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.trim().is_empty())
-}

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod actor;
 pub mod cases;
 pub mod decisions;
+pub mod input;
 pub mod notify;
 pub mod open311;
 pub mod organisations;

@@ -212,6 +212,8 @@ pub async fn update_organisation(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ContractEnd {
     /// The last day the company manages the compound, YYYY-MM-DD.
+    #[serde(default)]
+    #[schema(required = true)]
     pub ends_on: String,
 }
 
@@ -267,6 +269,8 @@ pub async fn end_contract(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TermEnd {
     /// The member's last day on the committee, YYYY-MM-DD.
+    #[serde(default)]
+    #[schema(required = true)]
     pub term_to: String,
 }
 
@@ -337,8 +341,11 @@ async fn organisation_regions(db: &Db, org: &Organisation) -> AppResult<[i64; 4]
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ContractNew {
+    #[serde(deserialize_with = "crate::services::input::int")]
     pub compound_id: i64,
     /// First day, e.g. 2026-01-01.
+    #[serde(default)]
+    #[schema(required = true)]
     pub starts_on: String,
     /// Last day; absent for an open-ended contract.
     pub ends_on: Option<String>,
@@ -421,9 +428,14 @@ pub async fn add_contract(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CommitteeMemberNew {
+    #[serde(deserialize_with = "crate::services::input::int")]
     pub person_id: i64,
     /// 主任, 副主任, 委员 …
+    #[serde(default)]
+    #[schema(required = true)]
     pub position: String,
+    #[serde(default)]
+    #[schema(required = true)]
     pub term_from: String,
     pub term_to: Option<String>,
 }

@@ -89,6 +89,8 @@ pub async fn unmask_person(db: &Db, actor: &Actor, id: i64, reason: &str) -> App
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PersonEdit {
+    #[serde(default)]
+    #[schema(required = true)]
     pub name: String,
     /// Absent keeps the stored number; empty clears it.
     pub phone: Option<String>,

@@ -200,12 +200,19 @@ pub async fn view_dwelling(db: &Db, actor: &Actor, id: i64) -> AppResult<Dwellin
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DwellingEdit {
+    #[serde(deserialize_with = "crate::services::input::int")]
     pub floor: i64,
     /// residential | commercial | parking | storage
+    #[serde(default)]
+    #[schema(required = true)]
     pub use_kind: String,
     /// Square metres with at most two decimals, e.g. "89.50".
+    #[serde(default)]
+    #[schema(required = true)]
     pub area_m2: String,
     /// register | survey | contract
+    #[serde(default)]
+    #[schema(required = true)]
     pub area_source: String,
 }
 
@@ -337,6 +344,8 @@ pub async fn add_compound(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BuildingNew {
     /// e.g. "11栋"; unique within the compound.
+    #[serde(default)]
+    #[schema(required = true)]
     pub name: String,
 }
 
@@ -370,11 +379,38 @@ pub async fn add_building(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DwellingNew {
     /// e.g. "1-302"; unique within the building.
+    #[serde(default)]
+    #[schema(required = true)]
     pub number: String,
     /// The entrance (单元), created when new; none for a building with one.
     pub entrance: Option<String>,
-    #[serde(flatten)]
-    pub fields: DwellingEdit,
+    /// The floor and the other fields of [`DwellingEdit`], written beside the number (not nested:
+    /// a form reader then names a bad field exactly).
+    #[serde(deserialize_with = "crate::services::input::int")]
+    pub floor: i64,
+    /// residential | commercial | parking | storage
+    #[serde(default)]
+    #[schema(required = true)]
+    pub use_kind: String,
+    /// Square metres with at most two decimals, e.g. "89.50".
+    #[serde(default)]
+    #[schema(required = true)]
+    pub area_m2: String,
+    /// register | survey | contract
+    #[serde(default)]
+    #[schema(required = true)]
+    pub area_source: String,
+}
+
+impl DwellingNew {
+    fn edit(&self) -> DwellingEdit {
+        DwellingEdit {
+            floor: self.floor,
+            use_kind: self.use_kind.clone(),
+            area_m2: self.area_m2.clone(),
+            area_source: self.area_source.clone(),
+        }
+    }
 }
 
 pub async fn add_dwelling(
@@ -396,7 +432,7 @@ pub async fn add_dwelling(
     let mut c = Checks::default();
     let number = c.text("number", &new.number, 20);
     let entrance = c.optional_text("entrance", new.entrance.as_deref(), 20);
-    let area = check_dwelling(&mut c, &new.fields);
+    let area = check_dwelling(&mut c, &new.edit());
     c.finish()?;
     let mut work = db.begin().await?;
     let area = area.ok_or(AppError::field("area_m2", "invalid_area"))?;
@@ -407,10 +443,10 @@ pub async fn add_dwelling(
             building_id,
             entrance: entrance.as_deref(),
             number: &number,
-            floor: new.fields.floor,
-            use_kind: new.fields.use_kind.trim(),
+            floor: new.floor,
+            use_kind: new.use_kind.trim(),
             area_centi_m2: area.centi(),
-            area_source: new.fields.area_source.trim(),
+            area_source: new.area_source.trim(),
         })
         .await?
         .ok_or(AppError::field("number", "taken"))?;
@@ -426,13 +462,19 @@ pub async fn add_dwelling(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResidentNew {
+    #[serde(default)]
+    #[schema(required = true)]
     pub name: String,
     pub phone: Option<String>,
     /// 18-character resident ID number; one person per number.
     pub id_number: Option<String>,
     /// owner | co_owner | tenant | family
+    #[serde(default)]
+    #[schema(required = true)]
     pub relation: String,
     /// First day, YYYY-MM-DD.
+    #[serde(default)]
+    #[schema(required = true)]
     pub since: String,
 }
 
@@ -512,8 +554,12 @@ pub async fn add_resident(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CompoundEdit {
+    #[serde(default)]
+    #[schema(required = true)]
     pub name: String,
     /// owner_occupied | public_rental | mixed
+    #[serde(default)]
+    #[schema(required = true)]
     pub kind: String,
     pub address: Option<String>,
 }
@@ -565,10 +611,15 @@ pub async fn edit_compound(
 /// A person's new link to a dwelling. (Developers' unsold units come with the import.)
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct HoldingNew {
+    #[serde(deserialize_with = "crate::services::input::int")]
     pub person_id: i64,
     /// owner | co_owner | tenant | family
+    #[serde(default)]
+    #[schema(required = true)]
     pub relation: String,
     /// First day, e.g. 2026-01-31.
+    #[serde(default)]
+    #[schema(required = true)]
     pub since: String,
     /// Last day; absent while it lasts.
     pub until: Option<String>,
@@ -631,6 +682,8 @@ pub async fn add_holding(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct HoldingEnd {
     /// Last day of the holding, e.g. the day of a sale or a move.
+    #[serde(default)]
+    #[schema(required = true)]
     pub until: String,
 }
 

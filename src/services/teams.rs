@@ -202,11 +202,13 @@ pub async fn remove_field(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MemberNew {
+    #[serde(deserialize_with = "crate::services::input::int")]
     pub person_id: i64,
+    #[serde(default, deserialize_with = "crate::services::input::opt_int")]
     pub home_organisation_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::services::input::flag")]
     pub party_member: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::services::input::flag")]
     pub volunteer: bool,
     #[serde(default)]
     pub title: String,
@@ -291,7 +293,11 @@ fn audit_create<'a>(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SquadNew {
     /// party_building | policy_publicity | property_services | dispute_mediation | custom
+    #[serde(default)]
+    #[schema(required = true)]
     pub kind: String,
+    #[serde(default)]
+    #[schema(required = true)]
     pub name: String,
 }
 

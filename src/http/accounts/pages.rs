@@ -4,6 +4,7 @@ use crate::domain::kinds::{Role, ScopeKind};
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::ctx::Ctx;
+use crate::http::form::PageForm;
 use crate::http::pages::{id_of, opt_number, render};
 use crate::http::session::Actor;
 use crate::services::accounts::{
@@ -50,25 +51,11 @@ async fn users_page(
     render(UsersPage { ctx, q, v })
 }
 
-#[derive(Deserialize)]
-struct CreateForm {
-    username: String,
-    password: String,
-    person_id: Option<String>,
-    locale: Option<String>,
-}
-
 async fn user_create(
     State(state): State<AppState>,
     actor: Actor,
-    Form(f): Form<CreateForm>,
+    PageForm(input): PageForm<AccountInput>,
 ) -> AppResult<Redirect> {
-    let input = AccountInput {
-        username: f.username,
-        password: f.password,
-        person_id: opt_number(f.person_id.as_deref().unwrap_or(""), "person_id")?,
-        locale: f.locale,
-    };
     let a = accounts::create(&state.db, &actor, &input).await?;
     Ok(Redirect::to(&format!("/admin/users/{}", a.account.id)))
 }
@@ -138,25 +125,13 @@ async fn user_update(
     Ok(Redirect::to(&format!("/admin/users/{id}")))
 }
 
-#[derive(Deserialize)]
-struct GrantForm {
-    role: String,
-    scope_kind: String,
-    scope_id: Option<String>,
-}
-
 async fn grant_add(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<GrantForm>,
+    PageForm(input): PageForm<GrantInput>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let input = GrantInput {
-        role: f.role,
-        scope_kind: f.scope_kind,
-        scope_id: opt_number(f.scope_id.as_deref().unwrap_or(""), "scope_id")?,
-    };
     accounts::add_grant(&state.db, &actor, id, &input).await?;
     state.actors.forget_user(id);
     Ok(Redirect::to(&format!("/admin/users/{id}")))

@@ -2,15 +2,15 @@
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::ctx::Ctx;
-use crate::http::pages::form_number;
+use crate::http::form::PageForm;
 use crate::http::pages::{id_of, render};
 use crate::http::session::Actor;
 use crate::services::cases::config::{CaseConfig, CategoryInput, SlaInput};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -52,26 +52,21 @@ async fn config_page(
     render(ConfigPage { ctx, v })
 }
 
+/// The category as the service reads it, except that `active` is a checkbox here: absent when
+/// unticked (the API's default for an absent `active` is "yes").
 #[derive(Deserialize)]
 struct CategoryForm {
-    code: Option<String>,
-    name_zh: String,
-    name_en: String,
-    handler: String,
-    sla_class: String,
-    /// A checkbox: present when ticked.
-    active: Option<String>,
+    #[serde(flatten)]
+    input: CategoryInput,
+    #[serde(default, deserialize_with = "crate::services::input::flag")]
+    active: bool,
 }
 
 impl CategoryForm {
     fn input(self) -> CategoryInput {
         CategoryInput {
-            code: self.code,
-            name_zh: self.name_zh,
-            name_en: self.name_en,
-            handler: self.handler,
-            sla_class: self.sla_class,
-            active: self.active.is_some(),
+            active: self.active,
+            ..self.input
         }
     }
 }
@@ -79,7 +74,7 @@ impl CategoryForm {
 async fn category_create(
     State(state): State<AppState>,
     actor: Actor,
-    Form(f): Form<CategoryForm>,
+    PageForm(f): PageForm<CategoryForm>,
 ) -> AppResult<Redirect> {
     crate::services::cases::config::create_category(&state.db, &actor, &f.input()).await?;
     Ok(Redirect::to("/admin/case-config"))
@@ -89,7 +84,7 @@ async fn category_update(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<CategoryForm>,
+    PageForm(f): PageForm<CategoryForm>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
     let mut input = f.input();
@@ -98,22 +93,12 @@ async fn category_update(
     Ok(Redirect::to("/admin/case-config"))
 }
 
-#[derive(Deserialize)]
-struct SlaForm {
-    sign_minutes: String,
-    reply_hours: String,
-}
-
 async fn sla_update(
     State(state): State<AppState>,
     actor: Actor,
     Path(code): Path<String>,
-    Form(f): Form<SlaForm>,
+    PageForm(input): PageForm<SlaInput>,
 ) -> AppResult<Redirect> {
-    let input = SlaInput {
-        sign_minutes: form_number(&f.sign_minutes, "sign_minutes")?,
-        reply_hours: form_number(&f.reply_hours, "reply_hours")?,
-    };
     crate::services::cases::config::update_sla(&state.db, &actor, &code, &input).await?;
     Ok(Redirect::to("/admin/case-config"))
 }

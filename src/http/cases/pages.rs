@@ -6,6 +6,7 @@ use crate::domain::cases::{CaseKind, Channel, Rating};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::ctx::Ctx;
+use crate::http::form::PageForm;
 use crate::http::pages::{id_of, opt_number, render};
 use crate::http::session::Actor;
 use crate::services::cases::{self, ActionInput, CaseInput, CaseView, PublicIssue, QueueParams};
@@ -411,23 +412,13 @@ async fn issues_page(
 
 // ---------------------------------------------------------------- mediation forms
 
-#[derive(Deserialize)]
-struct MediationForm {
-    mediator_member_id: String,
-    parties: String,
-}
-
 async fn mediation_submit(
     State(s): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<MediationForm>,
+    PageForm(input): PageForm<cases::MediationInput>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let input = cases::MediationInput {
-        mediator_member_id: opt_number(&f.mediator_member_id, "mediator_member_id")?.unwrap_or(0),
-        parties: f.parties,
-    };
     cases::set_mediation(&s.db, &actor, id, &input).await?;
     Ok(Redirect::to(&format!("/cases/{id}#mediation")))
 }
@@ -436,7 +427,7 @@ async fn session_submit(
     State(s): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<cases::SessionInput>,
+    PageForm(f): PageForm<cases::SessionInput>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
     cases::add_session(&s.db, &actor, id, &f).await?;
@@ -447,7 +438,7 @@ async fn outcome_submit(
     State(s): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<cases::OutcomeInput>,
+    PageForm(f): PageForm<cases::OutcomeInput>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
     cases::record_outcome(&s.db, &actor, id, &f).await?;

@@ -3,8 +3,7 @@ use crate::db::organisations::Organisation;
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::ctx::Ctx;
-use crate::http::pages::form_number;
-use crate::http::pages::form_optional;
+use crate::http::form::PageForm;
 use crate::http::pages::id_of;
 use crate::http::pages::render;
 use crate::http::places::pages::PageQuery;
@@ -88,29 +87,19 @@ async fn organisation_page(
     render(OrganisationPage { ctx, v, compounds })
 }
 
-#[derive(Deserialize)]
-struct ContractForm {
-    compound_id: String,
-    starts_on: String,
-    ends_on: Option<String>,
-}
-
 async fn contract_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<ContractForm>,
+    PageForm(new): PageForm<dir::ContractNew>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let new = dir::ContractNew {
-        compound_id: form_number(&f.compound_id, "compound_id")?,
-        starts_on: f.starts_on,
-        ends_on: form_optional(f.ends_on),
-    };
     dir::add_contract(&state.db, &actor, id, &new).await?;
     Ok(Redirect::to(&format!("/organisations/{id}")))
 }
 
+/// The page's text area sends the matters one a line, and sends it blank to clear them, so this
+/// form keeps its own shape (a blank field elsewhere means "not given").
 #[derive(Deserialize)]
 struct OrganisationForm {
     name: String,
@@ -141,18 +130,12 @@ async fn organisation_submit(
     Ok(Redirect::to(&format!("/organisations/{id}")))
 }
 
-#[derive(Deserialize)]
-struct ContractEndForm {
-    ends_on: String,
-}
-
 async fn contract_end_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<ContractEndForm>,
+    PageForm(end): PageForm<dir::ContractEnd>,
 ) -> AppResult<Redirect> {
-    let end = dir::ContractEnd { ends_on: f.ends_on };
     let v = dir::end_contract(&state.db, &actor, id_of(&id)?, &end).await?;
     Ok(Redirect::to(&format!(
         "/organisations/{}",
@@ -160,18 +143,12 @@ async fn contract_end_submit(
     )))
 }
 
-#[derive(Deserialize)]
-struct TermEndForm {
-    term_to: String,
-}
-
 async fn committee_end_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<TermEndForm>,
+    PageForm(end): PageForm<dir::TermEnd>,
 ) -> AppResult<Redirect> {
-    let end = dir::TermEnd { term_to: f.term_to };
     let v = dir::end_committee_term(&state.db, &actor, id_of(&id)?, &end).await?;
     Ok(Redirect::to(&format!(
         "/organisations/{}",
@@ -179,27 +156,13 @@ async fn committee_end_submit(
     )))
 }
 
-#[derive(Deserialize)]
-struct CommitteeForm {
-    person_id: String,
-    position: String,
-    term_from: String,
-    term_to: Option<String>,
-}
-
 async fn committee_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<CommitteeForm>,
+    PageForm(new): PageForm<dir::CommitteeMemberNew>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let new = dir::CommitteeMemberNew {
-        person_id: form_number(&f.person_id, "person_id")?,
-        position: f.position,
-        term_from: f.term_from,
-        term_to: form_optional(f.term_to),
-    };
     dir::add_committee_member(&state.db, &actor, id, &new).await?;
     Ok(Redirect::to(&format!("/organisations/{id}")))
 }

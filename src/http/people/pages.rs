@@ -2,6 +2,7 @@
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::ctx::Ctx;
+use crate::http::form::PageForm;
 use crate::http::pages::id_of;
 use crate::http::pages::render;
 use crate::http::session::Actor;
@@ -58,27 +59,15 @@ async fn person_unmask(
     Ok(resp)
 }
 
-#[derive(Deserialize)]
-struct PersonForm {
-    name: String,
-    phone: Option<String>,
-    id_number: Option<String>,
-}
-
+/// On the page a blank box keeps the stored number (it is shown masked, never pre-filled); the
+/// form reader drops blank fields, which is what "absent" means to the service.
 async fn person_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<PersonForm>,
+    PageForm(edit): PageForm<people::PersonEdit>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    // On the page an empty box keeps the stored number (it is shown masked, never pre-filled).
-    let keep_if_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let edit = people::PersonEdit {
-        name: f.name,
-        phone: keep_if_empty(f.phone),
-        id_number: keep_if_empty(f.id_number),
-    };
     people::edit_person(&state.db, &actor, id, &edit).await?;
     Ok(Redirect::to(&format!("/people/{id}")))
 }

@@ -5,17 +5,16 @@ use crate::domain::kinds::{AreaSource, DwellingUse};
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::ctx::Ctx;
-use crate::http::pages::form_number;
-use crate::http::pages::form_optional;
+use crate::http::form::PageForm;
 use crate::http::pages::id_of;
 use crate::http::pages::render;
 use crate::http::session::Actor;
 use crate::services::places;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -95,26 +94,21 @@ async fn places_page(
     })
 }
 
+/// The new-compound form names its community in a field; the API has it in the path.
 #[derive(Deserialize)]
 struct NewCompoundForm {
-    community_id: String,
-    name: String,
-    kind: String,
-    address: Option<String>,
+    #[serde(deserialize_with = "crate::services::input::int")]
+    community_id: i64,
+    #[serde(flatten)]
+    compound: places::CompoundEdit,
 }
 
 async fn compound_create_submit(
     State(state): State<AppState>,
     actor: Actor,
-    Form(f): Form<NewCompoundForm>,
+    PageForm(f): PageForm<NewCompoundForm>,
 ) -> AppResult<Redirect> {
-    let community = form_number(&f.community_id, "community_id")?;
-    let new = places::CompoundEdit {
-        name: f.name,
-        kind: f.kind,
-        address: f.address,
-    };
-    let c = places::add_compound(&state.db, &actor, community, &new).await?;
+    let c = places::add_compound(&state.db, &actor, f.community_id, &f.compound).await?;
     Ok(Redirect::to(&format!("/compounds/{}", c.id)))
 }
 
@@ -143,145 +137,66 @@ async fn compound_page(
     })
 }
 
-#[derive(Deserialize)]
-struct CompoundForm {
-    name: String,
-    kind: String,
-    address: Option<String>,
-}
-
 async fn compound_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<CompoundForm>,
+    PageForm(edit): PageForm<places::CompoundEdit>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let edit = places::CompoundEdit {
-        name: f.name,
-        kind: f.kind,
-        address: f.address,
-    };
     places::edit_compound(&state.db, &actor, id, &edit).await?;
     Ok(Redirect::to(&format!("/compounds/{id}")))
-}
-
-#[derive(Deserialize)]
-struct BuildingForm {
-    name: String,
 }
 
 async fn building_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<BuildingForm>,
+    PageForm(new): PageForm<places::BuildingNew>,
 ) -> AppResult<Redirect> {
-    let new = places::BuildingNew { name: f.name };
     let b = places::add_building(&state.db, &actor, id_of(&id)?, &new).await?;
     Ok(Redirect::to(&format!("/buildings/{}", b.id)))
-}
-
-#[derive(Deserialize)]
-struct NewDwellingForm {
-    number: String,
-    entrance: Option<String>,
-    floor: String,
-    use_kind: String,
-    area_m2: String,
-    area_source: String,
 }
 
 async fn new_dwelling_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<NewDwellingForm>,
+    PageForm(new): PageForm<places::DwellingNew>,
 ) -> AppResult<Redirect> {
-    let new = places::DwellingNew {
-        number: f.number,
-        entrance: form_optional(f.entrance),
-        fields: places::DwellingEdit {
-            floor: form_number(&f.floor, "floor")?,
-            use_kind: f.use_kind,
-            area_m2: f.area_m2,
-            area_source: f.area_source,
-        },
-    };
     let d = places::add_dwelling(&state.db, &actor, id_of(&id)?, &new).await?;
     Ok(Redirect::to(&format!("/dwellings/{}", d.id)))
-}
-
-#[derive(Deserialize)]
-struct ResidentForm {
-    name: String,
-    phone: Option<String>,
-    id_number: Option<String>,
-    relation: String,
-    since: String,
 }
 
 async fn resident_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<ResidentForm>,
+    PageForm(new): PageForm<places::ResidentNew>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let new = places::ResidentNew {
-        name: f.name,
-        phone: f.phone,
-        id_number: f.id_number,
-        relation: f.relation,
-        since: f.since,
-    };
     places::add_resident(&state.db, &actor, id, &new).await?;
     Ok(Redirect::to(&format!("/dwellings/{id}")))
-}
-
-#[derive(Deserialize)]
-struct HoldingForm {
-    person_id: String,
-    relation: String,
-    since: String,
-    until: Option<String>,
 }
 
 async fn holding_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<HoldingForm>,
+    PageForm(new): PageForm<places::HoldingNew>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let new = places::HoldingNew {
-        person_id: form_number(&f.person_id, "person_id")?,
-        relation: f.relation,
-        since: f.since,
-        until: form_optional(f.until),
-    };
     places::add_holding(&state.db, &actor, id, &new).await?;
     Ok(Redirect::to(&format!("/dwellings/{id}")))
-}
-
-#[derive(Deserialize)]
-struct HoldingEndForm {
-    until: String,
 }
 
 async fn holding_end_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<HoldingEndForm>,
+    PageForm(end): PageForm<places::HoldingEnd>,
 ) -> AppResult<Redirect> {
-    let h = places::end_holding(
-        &state.db,
-        &actor,
-        id_of(&id)?,
-        &places::HoldingEnd { until: f.until },
-    )
-    .await?;
+    let h = places::end_holding(&state.db, &actor, id_of(&id)?, &end).await?;
     Ok(Redirect::to(&format!("/dwellings/{}", h.dwelling_id)))
 }
 
@@ -347,28 +262,13 @@ async fn dwelling_page(
     })
 }
 
-#[derive(Deserialize)]
-struct DwellingForm {
-    floor: String,
-    use_kind: String,
-    area_m2: String,
-    area_source: String,
-}
-
 async fn dwelling_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<DwellingForm>,
+    PageForm(edit): PageForm<places::DwellingEdit>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let floor = form_number(&f.floor, "floor")?;
-    let edit = places::DwellingEdit {
-        floor,
-        use_kind: f.use_kind,
-        area_m2: f.area_m2,
-        area_source: f.area_source,
-    };
     places::edit_dwelling(&state.db, &actor, id, &edit).await?;
     Ok(Redirect::to(&format!("/dwellings/{id}")))
 }

@@ -4,6 +4,7 @@ use crate::domain::access::{Action, Target};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::ctx::Ctx;
+use crate::http::form::PageForm;
 use crate::http::pages::form_number;
 use crate::http::pages::id_of;
 use crate::http::pages::opt_number;
@@ -147,56 +148,25 @@ async fn team_page(
     })
 }
 
-#[derive(Deserialize)]
-struct MemberForm {
-    person_id: String,
-    title: Option<String>,
-    party_member: Option<String>,
-    volunteer: Option<String>,
-}
-
 async fn team_member_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<MemberForm>,
+    PageForm(new): PageForm<crate::services::teams::MemberNew>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    let person_id = form_number(&f.person_id, "person_id")?;
-    let new = crate::services::teams::MemberNew {
-        person_id,
-        home_organisation_id: None,
-        party_member: f.party_member.is_some(),
-        volunteer: f.volunteer.is_some(),
-        title: f.title.unwrap_or_default(),
-    };
     crate::services::teams::add_member(&state.db, &actor, id, &new).await?;
     Ok(Redirect::to(&format!("/teams/{id}")))
-}
-
-#[derive(Deserialize)]
-struct SquadForm {
-    kind: String,
-    name: String,
 }
 
 async fn team_squad_submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Form(f): Form<SquadForm>,
+    PageForm(new): PageForm<crate::services::teams::SquadNew>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
-    crate::services::teams::add_squad(
-        &state.db,
-        &actor,
-        id,
-        &crate::services::teams::SquadNew {
-            kind: f.kind,
-            name: f.name,
-        },
-    )
-    .await?;
+    crate::services::teams::add_squad(&state.db, &actor, id, &new).await?;
     Ok(Redirect::to(&format!("/teams/{id}")))
 }
 

@@ -83,9 +83,14 @@ async fn load(store: &mut AccountStore<'_>, id: i64) -> AppResult<Account> {
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct AccountInput {
+    #[serde(default)]
+    #[schema(required = true)]
     pub username: String,
+    #[serde(default)]
+    #[schema(required = true)]
     pub password: String,
     /// The person this account belongs to (they may then log in with their phone number too).
+    #[serde(default, deserialize_with = "crate::services::input::opt_int")]
     pub person_id: Option<i64>,
     /// zh-CN (default) or en: the language of their notifications.
     pub locale: Option<String>,
@@ -211,10 +216,15 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> Ap
 pub struct GrantInput {
     /// resident | building_leader | butler | property_staff | property_manager | committee_member
     /// | department_staff | community_staff | district_official | admin
+    #[serde(default)]
+    #[schema(required = true)]
     pub role: String,
     /// global | region | compound | building | organisation | team
+    #[serde(default)]
+    #[schema(required = true)]
     pub scope_kind: String,
     /// The region, compound, building, organisation or team; none for global.
+    #[serde(default, deserialize_with = "crate::services::input::opt_int")]
     pub scope_id: Option<i64>,
 }
 

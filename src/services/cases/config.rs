@@ -56,10 +56,18 @@ async fn handler_choices(db: &Db) -> AppResult<Vec<(String, String)>> {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct CategoryInput {
     pub code: Option<String>,
+    #[serde(default)]
+    #[schema(required = true)]
     pub name_zh: String,
+    #[serde(default)]
+    #[schema(required = true)]
     pub name_en: String,
     /// property_company | team | squad:<kind> | organisation:<id>
+    #[serde(default)]
+    #[schema(required = true)]
     pub handler: String,
+    #[serde(default)]
+    #[schema(required = true)]
     pub sla_class: String,
     #[serde(default = "yes")]
     pub active: bool,
@@ -176,7 +184,9 @@ pub async fn update_category(
 /// An SLA class's periods as an administrator sends them: minutes to sign for, hours to reply.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SlaInput {
+    #[serde(deserialize_with = "crate::services::input::int")]
     pub sign_minutes: i64,
+    #[serde(deserialize_with = "crate::services::input::int")]
     pub reply_hours: i64,
 }
 

@@ -20,15 +20,22 @@ pub struct MediationView {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct MediationInput {
     /// A Red Butler team member of a dispute-mediation squad.
+    #[serde(deserialize_with = "crate::services::input::int")]
     pub mediator_member_id: i64,
     /// Who the parties are (free text: names or households).
+    #[serde(default)]
+    #[schema(required = true)]
     pub parties: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct SessionInput {
     /// The date, `2026-11-20`.
+    #[serde(default)]
+    #[schema(required = true)]
     pub held_on: String,
+    #[serde(default)]
+    #[schema(required = true)]
     pub attendees: String,
     #[serde(default)]
     pub notes: String,
@@ -37,6 +44,8 @@ pub struct SessionInput {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct OutcomeInput {
     /// agreement | referral | withdrawn
+    #[serde(default)]
+    #[schema(required = true)]
     pub outcome: String,
     /// The agreement's text (required for an agreement), or why.
     #[serde(default)]
