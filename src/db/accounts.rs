@@ -104,6 +104,15 @@ impl AccountStore<'_> {
         .await
     }
 
+    pub async fn set_locale(&mut self, user_id: i64, locale: &str) -> sqlx::Result<()> {
+        sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+            .bind(locale)
+            .bind(user_id)
+            .execute(&mut *self.h.conn().await?)
+            .await?;
+        Ok(())
+    }
+
     pub async fn set_password(&mut self, user_id: i64, password_hash: &str) -> sqlx::Result<()> {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)

@@ -1,8 +1,9 @@
 //! The interface behind which e-mail or SMS hang off the inbox: a channel gets every new
 //! notification once, in its recipient's language; a failed batch is offered again.
-use crate::cases::post;
+use crate::cases::{post, send_json};
 use crate::helpers::*;
 use redbutler::services::notify::{Channel, Outgoing, SpoolFile, delivery_pass, start};
+use reqwest::Method;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -64,11 +65,26 @@ async fn a_channel_gets_each_new_notification_once_and_a_failed_batch_again() {
             "SELECT user_id FROM notifications WHERE id > {start_at} ORDER BY id LIMIT 1"
         ))
         .await;
-    sqlx::query("UPDATE users SET locale = 'en' WHERE id = $1")
-        .bind(english)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    let admin = app.token("admin").await;
+    let (status, _) = send_json(
+        &app,
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/users/{english}"),
+        json!({"locale": "en"}),
+    )
+    .await;
+    assert_eq!(status, 200, "an administrator sets the user's language");
+    let (status, body) = send_json(
+        &app,
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/users/{english}"),
+        json!({"locale": "fr"}),
+    )
+    .await;
+    assert_eq!(status, 422, "an unknown language is refused: {body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "locale");
 
     // The gateway is down: nothing is lost, the cursor stays.
     assert_eq!(

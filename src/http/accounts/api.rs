@@ -124,7 +124,7 @@ async fn one(
 /// Change an account
 ///
 /// Administrators only (`ManageUsers`; 403 otherwise): disable or enable it, set a new password,
-/// link a person (0 unlinks); audited. 404 unknown account; 422 when nothing is to change, on a
+/// link a person (0 unlinks), set the language of their notifications (`zh-CN`, `en`); audited. 404 unknown account; 422 when nothing is to change, on a
 /// bad password or person, or when disabling oneself or the last administrator.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "accounts", params(("id" = i64, Path)), request_body = AccountPatch,
     responses((status = 200, body = Account), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]

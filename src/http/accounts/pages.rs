@@ -90,6 +90,7 @@ struct UpdateForm {
     what: String,
     password: Option<String>,
     person_id: Option<String>,
+    locale: Option<String>,
 }
 
 async fn user_update(
@@ -116,6 +117,10 @@ async fn user_update(
             person_id: Some(
                 opt_number(f.person_id.as_deref().unwrap_or(""), "person_id")?.unwrap_or(0),
             ),
+            ..Default::default()
+        },
+        "locale" => AccountPatch {
+            locale: Some(f.locale.unwrap_or_default()),
             ..Default::default()
         },
         _ => return Err(crate::error::AppError::field("what", "invalid")),

@@ -120,14 +120,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &AccountInput) -> AppResult<A
     }
     check_password(&mut c, "password", &input.password);
     check_person(db, &mut c, input.person_id).await?;
-    let locale = match input.locale.as_deref().map(str::trim) {
-        None | Some("") | Some("zh-CN") => "zh-CN",
-        Some("en") => "en",
-        Some(_) => {
-            c.fail("locale", "invalid");
-            ""
-        }
-    };
+    let locale = locale_of(&mut c, input.locale.as_deref());
     c.finish()?;
     let mut work = db.begin().await?;
     let hash =
@@ -151,6 +144,20 @@ pub struct AccountPatch {
     pub password: Option<String>,
     /// Link to a person; 0 unlinks.
     pub person_id: Option<i64>,
+    /// zh-CN or en: the language of their notifications.
+    pub locale: Option<String>,
+}
+
+/// The stored locale for what a form or body says: blank is Chinese, the default.
+fn locale_of(c: &mut Checks, given: Option<&str>) -> &'static str {
+    match given.map(str::trim) {
+        None | Some("") | Some("zh-CN") => "zh-CN",
+        Some("en") => "en",
+        Some(_) => {
+            c.fail("locale", "invalid");
+            ""
+        }
+    }
 }
 
 pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> AppResult<Account> {
@@ -173,7 +180,12 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> Ap
             c.fail("disabled", "last_admin");
         }
     }
-    if patch.disabled.is_none() && patch.password.is_none() && patch.person_id.is_none() {
+    let locale = patch.locale.as_deref().map(|l| locale_of(&mut c, Some(l)));
+    if patch.disabled.is_none()
+        && patch.password.is_none()
+        && patch.person_id.is_none()
+        && patch.locale.is_none()
+    {
         c.fail("disabled", "required");
     }
     c.finish()?;
@@ -183,6 +195,9 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> Ap
     }
     if let Some(p) = person {
         work.accounts().set_account_person(id, p).await?;
+    }
+    if let Some(l) = locale {
+        work.accounts().set_locale(id, l).await?;
     }
     if let Some(p) = &patch.password {
         work.accounts()
