@@ -27,6 +27,13 @@ impl Actor {
         access::allowed(&self.grants, action, target)
     }
 
+    /// Whether any grant lets the actor take `action` somewhere (for refusing before validating).
+    pub fn can_anywhere(&self, action: Action) -> bool {
+        self.grants
+            .iter()
+            .any(|g| access::role_permits(g.role, action))
+    }
+
     /// Deny by default: Ok only when allowed.
     pub fn require(&self, action: Action, target: &Target) -> Result<(), AppError> {
         if self.can(action, target) {
@@ -34,6 +41,18 @@ impl Actor {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+
+    /// The units whose cases the actor works by a grant: the organisations their grants are
+    /// scoped to (a department's staff work the cases transferred to it). Membership of a team or
+    /// squad routes cases and notifications to a person but gives no standing on a case: that
+    /// comes from a grant in scope (issue 13).
+    pub fn working_units(&self) -> Vec<crate::domain::cases::Unit> {
+        self.units
+            .iter()
+            .filter(|u| u.kind == crate::domain::cases::UnitKind::Organisation)
+            .copied()
+            .collect()
     }
 
     /// The organisations among the actor's units (a department's staff answer its requests).

@@ -77,6 +77,10 @@ pub async fn create_organisation(
     actor: &Actor,
     new: &OrganisationNew,
 ) -> AppResult<Organisation> {
+    // Permission before validation (the place-specific check follows once the region is known).
+    if !actor.can_anywhere(Action::EditOrganisation) {
+        return Err(AppError::Forbidden);
+    }
     let mut c = Checks::default();
     let name = c.text("name", &new.name, 100);
     if OrgKind::parse(&new.kind).is_none() {

@@ -63,6 +63,10 @@ pub struct TeamNew {
 /// property services, dispute mediation); custom squads are added afterwards.
 pub async fn create_team(db: &Db, actor: &Actor, new: &TeamNew) -> AppResult<TeamView> {
     use crate::domain::kinds::{RegionLevel, SquadKind};
+    // Permission before validation (the place-specific check follows once the place is known).
+    if !actor.can_anywhere(Action::EditTeam) {
+        return Err(AppError::Forbidden);
+    }
     let mut c = Checks::default();
     let name = c.text("name", &new.name, 60);
     let address = c
@@ -339,6 +343,16 @@ pub struct FieldNew {
     pub building_id: Option<i64>,
 }
 
+/// Where the team works: its compound, or the compounds of its community.
+fn area_of(team: &Team) -> Option<crate::domain::access::TeamArea> {
+    use crate::domain::access::TeamArea;
+    match (team.compound_id, team.community_id) {
+        (Some(c), _) => Some(TeamArea::Compound(c)),
+        (None, Some(r)) => Some(TeamArea::Community(r)),
+        (None, None) => None,
+    }
+}
+
 /// Gives a member or a squad a field of responsibility (责任田): a compound or one building of it.
 pub async fn add_field(
     db: &Db,
@@ -346,7 +360,12 @@ pub async fn add_field(
     team_id: i64,
     new: &FieldNew,
 ) -> AppResult<TeamView> {
-    require_team_edit(db, actor, team_id).await?;
+    let team = require_team_edit(db, actor, team_id).await?;
+    let compound = db.places().compound(new.compound_id).await?;
+    // The field's compound must lie in the editor's own reach (not only the team's): 403.
+    if let Some(k) = &compound {
+        actor.require(Action::EditTeam, &Target::Place(k.place(new.building_id)))?;
+    }
     let mut c = Checks::default();
     match (new.member_id, new.squad_id) {
         (Some(m), None) => {
@@ -361,8 +380,12 @@ pub async fn add_field(
         }
         _ => c.fail("member_id", "one_of_member_or_squad"),
     }
-    if db.places().compound(new.compound_id).await?.is_none() {
-        c.fail("compound_id", "unknown");
+    match &compound {
+        None => c.fail("compound_id", "unknown"),
+        Some(k) if !area_of(&team).is_some_and(|a| a.contains(&k.place(None))) => {
+            c.fail("compound_id", "outside_team")
+        }
+        Some(_) => {}
     }
     if let Some(b) = new.building_id
         && db

@@ -430,7 +430,7 @@ async fn s6_a_building_leader_raises_a_concern_that_a_butler_resolves() {
     let case_url = c.current_url().await.unwrap().to_string();
     log_out(&c).await;
 
-    log_in(&c, &app.base, "luojiangyan").await;
+    log_in(&c, &app.base, "zhengkairui").await;
     home_text(&c).await;
     c.goto(&case_url).await.unwrap();
     case_action(&c, "sign_for", None).await;
@@ -582,7 +582,7 @@ async fn s2_parking_is_escalated_and_the_bureau_answers_in_the_browser() {
     wait_text(&c, "#case-unit", "兴龙湖社区红管家工作站").await;
     log_out(&c).await;
 
-    log_in(&c, &app.base, "jiangyong").await;
+    log_in(&c, &app.base, "luojiangyan").await;
     home_text(&c).await;
     c.goto(&case_url).await.unwrap();
     case_action(&c, "sign_for", None).await;

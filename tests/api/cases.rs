@@ -28,7 +28,7 @@ pub(crate) async fn post(app: &TestApp, token: &str, path: &str, body: Value) ->
     send_json(app, token, Method::POST, path, body).await
 }
 
-async fn act(app: &TestApp, token: &str, case: i64, body: Value) -> Value {
+pub(crate) async fn act(app: &TestApp, token: &str, case: i64, body: Value) -> Value {
     let (status, v) = post(
         app,
         token,
@@ -266,7 +266,7 @@ async fn s1_a_repeat_report_is_merged_and_both_reporters_are_told() {
 async fn s2_parking_is_escalated_and_the_landscaping_bureau_answers_its_own_request() {
     let app = spawn_demo().await;
     let manager = app.token("zhengkairui").await;
-    let butler = app.token("jiangyong").await;
+    let butler = app.token("luojiangyan").await;
     let bureau = app.token("liuyuan").await;
     let resident = app.token("pengdaye").await;
     let guoshui = compound(&app, "国税佳苑").await;
@@ -504,7 +504,9 @@ async fn s3_a_petition_is_accepted_extended_once_and_answered() {
 async fn s6_a_building_leader_raises_a_wellbeing_concern_for_a_neighbour() {
     let app = spawn_demo().await;
     let leader = app.token("wangxinglian").await;
-    let butler = app.token("luojiangyan").await;
+    // 郑开锐 (property manager and butler) works cases at 凤栖阁 by his grants; 罗江燕's field is
+    // 国税佳苑, so her membership of the team that owns the concern gives her no standing.
+    let butler = app.token("zhengkairui").await;
     let fengqige = compound(&app, "凤栖阁").await;
     let b8 = building(&app, "凤栖阁", "8栋").await;
     let b3 = building(&app, "凤栖阁", "3栋").await;
@@ -649,7 +651,7 @@ async fn bad_case_input_is_refused_and_changes_nothing() {
     // Transitions out of order and unknown actions.
     let (_, c) = post(&app, &zhang, "/api/v1/cases", json!({"kind": "complaint", "category": "other", "compound_id": fengqige, "description": "x"})).await;
     let id = c["id"].as_i64().unwrap();
-    let butler = app.token("luojiangyan").await;
+    let butler = app.token("zhengkairui").await;
     let events = app
         .count(&format!(
             "SELECT COUNT(*) FROM case_events WHERE case_id = {id}"
@@ -778,7 +780,10 @@ pub(crate) async fn put(app: &TestApp, token: &str, path: &str, body: Value) -> 
 async fn a_dispute_is_mediated_by_the_mediation_squad_to_a_recorded_outcome() {
     let app = spawn_demo().await;
     let zhang = app.token("zhangshiying").await;
-    let mediator = app.token("pengdaye").await;
+    // The butler of 凤栖阁 building 8 works the case (a grant there); 彭大爷 of the mediation squad
+    // is named the mediator. Squad membership alone gives no standing on the case (issue 13).
+    let mediator = app.token("wangxinglian").await;
+    let member_only = app.token("pengdaye").await;
     let fengqige = compound(&app, "凤栖阁").await;
     let (_, c) = post(
         &app,
@@ -794,8 +799,9 @@ async fn a_dispute_is_mediated_by_the_mediation_squad_to_a_recorded_outcome() {
     let (status, empty) = get(&app, &mediator, &path).await;
     assert_eq!(status, 200, "{empty}");
     assert!(empty["mediation"].is_null());
-    // The reporter does not run the mediation.
+    // The reporter does not run the mediation, nor a squad member without a grant there.
     assert_eq!(get(&app, &zhang, &path).await.0, 403);
+    assert_eq!(get(&app, &member_only, &path).await.0, 404);
     let not_mediator = app
         .id_of("SELECT tm.id FROM team_members tm JOIN people p ON p.id = tm.person_id WHERE p.name = '郑开锐'")
         .await;

@@ -1463,3 +1463,87 @@ async fn documents_are_checked_by_content_and_shown_to_whoever_sees_the_vote() {
         404
     );
 }
+
+/// Issue 13 §1: the convenor's powers are the convening committee's. A butler and community
+/// staff have a general right to convene at 国税佳苑, but not over the committee's vote: they do
+/// not see its draft, cannot send its notice, cancel it, key paper or proxy ballots, read its roll
+/// or progress, or close it. The committee member can; so can an administrator.
+#[tokio::test]
+async fn convenor_actions_belong_to_the_convening_committee() {
+    let app = spawn_demo().await;
+    let committee = app.token("pengdaye").await;
+    let outsiders = [app.token("luojiangyan").await, app.token("liwenjing").await];
+    let (s, v) = parking_vote(&app, &committee, 17, false).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    for t in &outsiders {
+        let (s, _) = get(&app, t, &format!("/api/v1/decisions/{id}")).await;
+        assert_eq!(s, 404, "the committee's draft is hidden");
+        let (_, list) = get(&app, t, "/api/v1/decisions").await;
+        assert!(
+            list.as_array().unwrap().iter().all(|d| d["id"] != id),
+            "nor listed: {list}"
+        );
+        for path in ["notice", "cancel"] {
+            let (s, _) = post(
+                &app,
+                t,
+                &format!("/api/v1/decisions/{id}/{path}"),
+                json!({}),
+            )
+            .await;
+            assert!(s == 403 || s == 404, "{path} by an outsider: {s}");
+        }
+    }
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/notice"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    travel(&app, id, 18 * 86_400).await;
+    for t in &outsiders {
+        let (s, v) = get(&app, t, &format!("/api/v1/decisions/{id}")).await;
+        assert_eq!(s, 200, "a noticed vote is public in the compound: {v}");
+        assert_eq!(v["rights"]["manage"], false);
+        for path in ["roll", "progress"] {
+            let (s, _) = get(&app, t, &format!("/api/v1/decisions/{id}/{path}")).await;
+            assert_eq!(s, 403, "{path}");
+        }
+        let (s, _) = paper(&app, t, id, 1, 1, "agree").await;
+        assert_eq!(s, 403, "paper ballot keyed by an outsider");
+        let (s, _) = post(
+            &app,
+            t,
+            &format!("/api/v1/decisions/{id}/ballots"),
+            json!({"channel": "proxy", "head": 2, "proxy_reference": "made-up",
+                   "choices": [{"item": 1, "choice": "agree"}]}),
+        )
+        .await;
+        assert_eq!(s, 403, "proxy ballot keyed by an outsider");
+        for path in ["cancel", "close"] {
+            let (s, _) = post(
+                &app,
+                t,
+                &format!("/api/v1/decisions/{id}/{path}"),
+                json!({"report": "x"}),
+            )
+            .await;
+            assert_eq!(s, 403, "{path} by an outsider");
+        }
+    }
+    let (_, v) = get(&app, &committee, &format!("/api/v1/decisions/{id}")).await;
+    assert_eq!(v["status"], "open", "nothing the outsiders did took effect");
+    assert_eq!(v["rights"]["manage"], true);
+    let (s, _) = paper(&app, &committee, id, 1, 1, "agree").await;
+    assert_eq!(s, 201, "the convenor keys a paper ballot");
+    let (s, v) = get(
+        &app,
+        &app.token("admin").await,
+        &format!("/api/v1/decisions/{id}/progress"),
+    )
+    .await;
+    assert_eq!(s, 200, "an administrator may: {v}");
+}

@@ -244,3 +244,38 @@ pub fn field_error(e: &serde_json::Value) -> (&str, &str) {
         e["error"]["fields"][0]["code"].as_str().unwrap_or(""),
     )
 }
+
+impl TestApp {
+    /// A second community beside the demo's, under the same sub-district, with one compound
+    /// created through the API. Regions have no product operation (they come with the
+    /// district's import), so the region row is set up directly. Returns (community, compound).
+    pub async fn other_community(&self, name: &str) -> (i64, i64) {
+        let sub = self
+            .id_of("SELECT parent_id FROM regions WHERE name = '兴龙湖社区'")
+            .await;
+        let community: i64 = sqlx::query_scalar(
+            "INSERT INTO regions (parent_id, level, name, code) VALUES ($1, 'community', $2, $3) RETURNING id",
+        )
+        .bind(sub)
+        .bind(name)
+        .bind(format!("T{}", name.len() * 7919 + sub as usize))
+        .fetch_one(&self.db.pool)
+        .await
+        .unwrap();
+        let admin = self.token("admin").await;
+        let r = self
+            .api(
+                &admin,
+                reqwest::Method::POST,
+                &format!("/api/v1/regions/{community}/compounds"),
+            )
+            .await
+            .json(&serde_json::json!({"name": format!("{name}小区"), "kind": "owner_occupied"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "compound created");
+        let c: serde_json::Value = r.json().await.unwrap();
+        (community, c["id"].as_i64().unwrap())
+    }
+}

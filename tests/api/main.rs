@@ -15,3 +15,4 @@ mod helpers;
 mod notify;
 mod open311;
 mod schema;
+mod security;

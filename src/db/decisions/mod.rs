@@ -30,6 +30,9 @@ pub struct DecisionRow {
     pub description: String,
     pub place: String,
     pub convenor: String,
+    /// The owners' committee that convenes; none when someone convenes on its behalf (then
+    /// `created_by` is the convenor).
+    pub convenor_organisation_id: Option<i64>,
     pub created_by: i64,
     pub origin_case_id: Option<i64>,
     pub status: String,
@@ -51,7 +54,7 @@ pub struct DecisionRow {
     pub created_at: i64,
 }
 
-const DECISION_COLUMNS: &str = "id, compound_id, kind, mode, title, description, place, convenor, created_by, origin_case_id, \
+const DECISION_COLUMNS: &str = "id, compound_id, kind, mode, title, description, place, convenor, convenor_organisation_id, created_by, origin_case_id, \
     status, opens_at, closes_at, noticed_at, frozen_at, closed_at, published_at, roll_digest, roll_heads, roll_area, \
     units_without_owner, chain_length, chain_head, closing_report, attendance, attending_organisations, created_at";
 
@@ -89,6 +92,7 @@ pub struct NewDecision {
     pub description: String,
     pub place: String,
     pub convenor: String,
+    pub convenor_organisation_id: Option<i64>,
     pub created_by: i64,
     pub origin_case_id: Option<i64>,
     pub opens_at: i64,
@@ -105,7 +109,7 @@ impl DecisionStore<'_> {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO decisions (compound_id, kind, mode, title, description, place, convenor, created_by, origin_case_id, \
-             status, opens_at, closes_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $12) RETURNING id",
+             status, opens_at, closes_at, created_at, convenor_organisation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $12, $13) RETURNING id",
         )
         .bind(d.compound_id)
         .bind(&d.kind)
@@ -119,6 +123,7 @@ impl DecisionStore<'_> {
         .bind(d.opens_at)
         .bind(d.closes_at)
         .bind(now)
+        .bind(d.convenor_organisation_id)
         .fetch_one(&mut *tx)
         .await?;
         for (i, (title, matter)) in d.items.iter().enumerate() {
@@ -164,11 +169,13 @@ impl DecisionStore<'_> {
 
     /// Decisions newest first: noticed ones in the places the viewer sees (`seen`, a
     /// `PlaceScope::sql` condition) or addressed to their departments, and drafts too where they
-    /// convene (`convened`).
+    /// convene (`convened`) for the convening body: `convenor` is (the user, the owners'
+    /// committees they sit on), or none for an administrator.
     pub async fn decisions_list(
         &mut self,
         seen: Option<&str>,
         convened: Option<&str>,
+        convenor: Option<(i64, &[i64])>,
         invited_orgs: &[i64],
         before: i64,
         limit: i64,
@@ -182,15 +189,26 @@ impl DecisionStore<'_> {
                 .collect::<Vec<_>>()
                 .join(",")
         };
+        let list = |ids: &[i64]| match ids {
+            [] => "0".to_string(),
+            ids => ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+        };
+        let body = match convenor {
+            None => "1 = 1".to_string(),
+            Some((user, committees)) => format!(
+                "((x.convenor_organisation_id IS NULL AND x.created_by = {user}) OR x.convenor_organisation_id IN ({}))",
+                list(committees)
+            ),
+        };
         let scope = format!(
-            "((x.status <> 'draft' AND ({} OR x.id IN (SELECT decision_id FROM decision_invitations WHERE organisation_id IN ({orgs})))) OR {})",
+            "((x.status <> 'draft' AND ({} OR x.id IN (SELECT decision_id FROM decision_invitations WHERE organisation_id IN ({orgs})))) OR ({} AND {body}))",
             seen.unwrap_or("1 = 0"),
             convened.unwrap_or("1 = 0"),
         );
         sqlx::query_as(&format!(
             "SELECT x.id, x.compound_id, x.compound_name, x.kind, x.title, x.status, x.opens_at, x.closes_at FROM ( \
              SELECT d.id, d.compound_id, c.name AS compound_name, d.kind, d.title, d.status, d.opens_at, d.closes_at, \
-             c.community_id, c.subdistrict_id, c.district_id, c.city_id FROM decisions d JOIN compounds c ON c.id = d.compound_id \
+             d.created_by, d.convenor_organisation_id, c.community_id, c.subdistrict_id, c.district_id, c.city_id FROM decisions d JOIN compounds c ON c.id = d.compound_id \
              WHERE ($1 = 0 OR d.id < $1)) x WHERE {scope} ORDER BY x.id DESC LIMIT $2"
         ))
         .bind(before)

@@ -12,7 +12,7 @@ use super::Checks;
 use crate::db::Db;
 use crate::db::cases::{CaseRow, Category, CoordinationRow};
 use crate::db::places::Compound;
-use crate::domain::access::{Action, Target};
+use crate::domain::access::Target;
 use crate::domain::cases::{Unit, UnitKind};
 use crate::domain::deadline::{self, SlaPeriods};
 use crate::error::{AppError, AppResult};
@@ -52,7 +52,7 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
-    /// Works on it: a member of the owning unit or a case worker for its place.
+    /// Works on it: a case worker for its place by a grant, or staff of the owning organisation.
     Worker,
     /// Reported it (or a building leader who reported it for a neighbour).
     Reporter,
@@ -71,10 +71,7 @@ async fn standing(
     asked: Option<&[CoordinationRow]>,
 ) -> AppResult<Option<Standing>> {
     let place = Target::Place(compound.place(row.building_id));
-    if actor.can(Action::HandleCases, &place) {
-        return Ok(Some(Standing::Worker));
-    }
-    if row.owner().is_some_and(|o| actor.units.contains(&o)) {
+    if crate::domain::access::works_case(&actor.grants, &place, row.owner()) {
         return Ok(Some(Standing::Worker));
     }
     if row.reporter_user_id == Some(actor.user_id) || row.registered_by == Some(actor.user_id) {

@@ -36,7 +36,8 @@ pub async fn queue(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<CasePag
     serde_json::from_str(&json).map_err(|e| AppError::Internal(e.into()))
 }
 
-/// The queue: cases the actor's units own and cases in the places where the actor works cases;
+/// The queue: cases owned by the organisations the actor works for by a grant, and cases in the
+/// places where the actor works cases;
 /// or (`show=mine`) the cases the actor reported. One page, as the JSON of a [`CasePage`]
 /// serialised by the database.
 pub async fn queue_json(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<String> {
@@ -46,7 +47,7 @@ pub async fn queue_json(db: &Db, actor: &Actor, p: &QueueParams) -> AppResult<St
     match show {
         "mine" => f.reporter = Some(actor.user_id),
         "open" | "all" | "overdue" => {
-            f.units = actor.units.clone();
+            f.units = actor.working_units();
             f.places = place_scope(db, actor, Action::HandleCases).await?;
             f.open_only = show != "all";
             if show == "overdue" {

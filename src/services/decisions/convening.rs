@@ -10,7 +10,7 @@ use crate::domain::decisions::ballot_chain::{self};
 use crate::domain::decisions::roll::{self, RollBasis};
 use crate::domain::decisions::vote_files::{self, RollRow};
 use crate::domain::decisions::{DecisionKind, DecisionMode, DecisionStatus, Refusal};
-use crate::domain::kinds::{CompoundKind, Role};
+use crate::domain::kinds::CompoundKind;
 use crate::error::{AppError, AppResult};
 use crate::services::actor::Actor;
 use serde::Deserialize;
@@ -51,6 +51,13 @@ pub struct DecisionInput {
 }
 
 pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<i64> {
+    // Permission before validation: someone who may not convene anywhere learns nothing more.
+    let compound = db.places().compound(input.compound_id).await?;
+    if !actor.can_anywhere(Action::ConveneDecisions)
+        || compound.as_ref().is_some_and(|c| !may_convene(actor, c))
+    {
+        return Err(AppError::Forbidden);
+    }
     let mut ch = Checks::default();
     let kind = DecisionKind::parse(input.kind.trim());
     if kind.is_none() {
@@ -108,7 +115,6 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
         };
         items.push((t, matter));
     }
-    let compound = db.places().compound(input.compound_id).await?;
     if compound.is_none() {
         ch.fail("compound_id", "unknown");
     }
@@ -132,9 +138,6 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
     else {
         return Err(AppError::BadRequest("unreachable".into()));
     };
-    if !may_convene(actor, &compound) {
-        return Err(AppError::Forbidden);
-    }
     let public_rental = CompoundKind::parse(&compound.kind) == Some(CompoundKind::PublicRental);
     if kind == DecisionKind::Assembly && public_rental {
         // 公租房 has tenants, not owners: a resident consultation instead (RULES.md §1).
@@ -143,19 +146,16 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
     // The owners' committee convenes an owners' decision; the Red Butler team or the community
     // office only where there is none, on its behalf.
     let committee = db.decisions().committee_of(compound.id).await?;
-    let member_of_committee = committee.as_ref().is_some_and(|(cid, _)| {
-        actor
-            .grant_rows
-            .iter()
-            .any(|g| g.role == Role::CommitteeMember.as_str() && g.scope_id == Some(*cid))
-    });
-    let convenor = match (&committee, kind) {
-        (Some((_, name)), _) if member_of_committee => name.clone(),
+    let member_of_committee = committee
+        .as_ref()
+        .is_some_and(|(cid, _)| committees_of(actor).contains(cid));
+    let (convenor, convenor_organisation_id) = match (&committee, kind) {
+        (Some((cid, name)), _) if member_of_committee => (name.clone(), Some(*cid)),
         (Some(_), DecisionKind::Assembly) if !actor.is_admin() => {
             return Err(AppError::Conflict("vote_committee_convenes"));
         }
-        (Some((_, name)), DecisionKind::Assembly) => name.clone(),
-        _ => format!("{}（代为召集）", actor.display_name),
+        (Some((cid, name)), DecisionKind::Assembly) => (name.clone(), Some(*cid)),
+        _ => (format!("{}（代为召集）", actor.display_name), None),
     };
     let new = NewDecision {
         compound_id: compound.id,
@@ -165,6 +165,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
         description,
         place,
         convenor,
+        convenor_organisation_id,
         created_by: actor.user_id,
         origin_case_id: input.origin_case_id,
         opens_at,

@@ -59,8 +59,26 @@ pub struct Rights {
     pub invited: bool,
 }
 
+/// Whether the actor acts for the body that convened this decision: a member of the convening
+/// owners' committee, or the person who convened on its behalf where there was none (and
+/// administrators). A general right on the compound is not enough (RULES.md §1: the committee
+/// convenes).
+pub(crate) fn acts_for_convenor(actor: &Actor, d: &DecisionRow) -> bool {
+    use crate::domain::access::{Convenor, acts_for};
+    let convenor = match d.convenor_organisation_id {
+        Some(org) => Convenor::Committee(org),
+        None => Convenor::OnBehalf { user: d.created_by },
+    };
+    acts_for(actor.user_id, &actor.grants, convenor)
+}
+
+/// The owners' committees the actor sits on (by their committee-member grants).
+fn committees_of(actor: &Actor) -> Vec<i64> {
+    crate::domain::access::committees(&actor.grants)
+}
+
 async fn rights(db: &Db, actor: &Actor, d: &DecisionRow, c: &Compound) -> AppResult<Rights> {
-    let manage = may_convene(actor, c);
+    let manage = may_convene(actor, c) && acts_for_convenor(actor, d);
     let orgs = actor.organisations();
     let invited = !orgs.is_empty()
         && db
@@ -124,11 +142,13 @@ pub async fn list(
 ) -> AppResult<Vec<crate::db::decisions::DecisionLine>> {
     let seen = crate::services::cases::place_scope(db, actor, Action::ViewPlace).await?;
     let convened = crate::services::cases::place_scope(db, actor, Action::ConveneDecisions).await?;
+    let committees = committees_of(actor);
     Ok(db
         .decisions()
         .decisions_list(
             seen.sql().as_deref(),
             convened.sql().as_deref(),
+            (!actor.is_admin()).then_some((actor.user_id, committees.as_slice())),
             &actor.organisations(),
             before,
             limit,

@@ -1,0 +1,138 @@
+//! Issue 13: access follows who owns the action; throttle, tokens, redirects, CSV, roll.
+use crate::cases::{post, send_json};
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::json;
+
+/// Community staff cannot give a field of responsibility in a compound of another community,
+/// and no one can give a team a field outside the compounds it works for.
+#[tokio::test]
+async fn a_field_lies_in_the_editors_reach_and_the_teams_area() {
+    let app = spawn_demo().await;
+    let (_, elsewhere) = app.other_community("南山社区").await;
+    let staff = app.token("liwenjing").await;
+    let (team, member): (i64, i64) = sqlx::query_as(
+        "SELECT m.team_id, m.id FROM team_members m JOIN users u ON u.person_id = m.person_id WHERE u.username = 'luojiangyan'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let path = format!("/api/v1/teams/{team}/fields");
+    let before = app
+        .id_of("SELECT COUNT(*) FROM responsibility_fields")
+        .await;
+    let (s, body) = post(
+        &app,
+        &staff,
+        &path,
+        json!({"member_id": member, "compound_id": elsewhere}),
+    )
+    .await;
+    assert_eq!(s, 403, "another community's compound: {body}");
+    let admin = app.token("admin").await;
+    let (s, body) = post(
+        &app,
+        &admin,
+        &path,
+        json!({"member_id": member, "compound_id": elsewhere}),
+    )
+    .await;
+    assert_eq!(
+        (s, field_error(&body)),
+        (422, ("compound_id", "outside_team"))
+    );
+    assert_eq!(
+        app.id_of("SELECT COUNT(*) FROM responsibility_fields")
+            .await,
+        before,
+        "nothing given"
+    );
+    let guoshui = app
+        .id_of("SELECT id FROM compounds WHERE name = '国税佳苑'")
+        .await;
+    let (s, body) = post(
+        &app,
+        &staff,
+        &path,
+        json!({"member_id": member, "compound_id": guoshui}),
+    )
+    .await;
+    assert_eq!(s, 200, "inside both: {body}");
+}
+
+/// Being a member of a team or squad routes cases to a person but gives no standing on them:
+/// 张世英 (a resident of 凤栖阁, in the team's policy-publicity squad) does not read or annotate
+/// a complaint of a 国税佳苑 resident that the team owns; the butler whose field is 国税佳苑 does.
+#[tokio::test]
+async fn membership_is_not_a_grant() {
+    let app = spawn_demo().await;
+    let manager = app.token("zhengkairui").await;
+    let resident = app.token("pengdaye").await;
+    let member = app.token("zhangshiying").await;
+    let butler = app.token("luojiangyan").await;
+    let guoshui = app
+        .id_of("SELECT id FROM compounds WHERE name = '国税佳苑'")
+        .await;
+    let (s, c) = post(
+        &app,
+        &resident,
+        "/api/v1/cases",
+        json!({"kind": "complaint", "category": "parking",
+        "compound_id": guoshui, "description": "消防通道被车堵住。"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    crate::cases::act(&app, &manager, id, json!({"action": "sign_for"})).await;
+    let up = crate::cases::act(
+        &app,
+        &manager,
+        id,
+        json!({"action": "escalate", "level": "team", "note": "需团队协调"}),
+    )
+    .await;
+    assert_eq!(up["owner_name"], "兴龙湖社区红管家工作站");
+    let (s, _) = send_json(
+        &app,
+        &member,
+        Method::GET,
+        &format!("/api/v1/cases/{id}"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        s, 404,
+        "a squad member without a grant there does not see it"
+    );
+    let (s, _) = post(
+        &app,
+        &member,
+        &format!("/api/v1/cases/{id}/actions"),
+        json!({"action": "note", "note": "x", "internal": true}),
+    )
+    .await;
+    assert_eq!(s, 404, "nor annotates it");
+    let (_, q) = send_json(
+        &app,
+        &member,
+        Method::GET,
+        "/api/v1/cases?show=open",
+        json!(null),
+    )
+    .await;
+    assert!(
+        q["items"]
+            .as_array()
+            .is_none_or(|a| a.iter().all(|c| c["id"] != id)),
+        "nor finds it in a queue: {q}"
+    );
+    let (s, v) = send_json(
+        &app,
+        &butler,
+        Method::GET,
+        &format!("/api/v1/cases/{id}"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, 200, "the butler of 国税佳苑 works it: {v}");
+}
