@@ -41,8 +41,9 @@ pub enum AppError {
     Unreadable(StatusCode, String),
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// Too many tries: wait this many seconds.
     #[error("too many attempts")]
-    TooManyAttempts,
+    TooManyAttempts(i64),
     #[error("payload too large")]
     TooLarge,
     #[error(transparent)]
@@ -83,7 +84,7 @@ impl AppError {
             AppError::BadRequest(_) | AppError::Csrf => StatusCode::BAD_REQUEST,
             AppError::Unreadable(s, _) => *s,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -98,7 +99,7 @@ impl AppError {
             AppError::BadRequest(_) | AppError::Unreadable(..) => "bad_request",
             AppError::Csrf => "csrf",
             AppError::Conflict(c) => c,
-            AppError::TooManyAttempts => "too_many_attempts",
+            AppError::TooManyAttempts(_) => "too_many_attempts",
             AppError::TooLarge => "too_large",
             AppError::Internal(_) => "internal",
         }
@@ -133,7 +134,17 @@ impl IntoResponse for AppError {
                 _ => None,
             },
         };
+        let retry_after = match &self {
+            AppError::TooManyAttempts(wait) => Some(*wait),
+            _ => None,
+        };
         let mut resp = (info.status, info.code).into_response();
+        if let Some(w) = retry_after {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(w.max(1)),
+            );
+        }
         resp.extensions_mut().insert(info);
         resp
     }

@@ -492,34 +492,49 @@ impl AccountStore<'_> {
     }
 
     /// Failures recorded for a throttle key within the current window.
-    pub async fn throttle_failures(&mut self, key: &str, window_secs: i64) -> sqlx::Result<i64> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT failures, window_start FROM login_throttle WHERE throttle_key = $1",
-        )
-        .bind(key)
-        .fetch_optional(&mut *self.h.conn().await?)
-        .await?;
-        Ok(match row {
-            Some((f, start)) if start + window_secs > super::now() => f,
-            _ => 0,
-        })
+    /// A throttle key's (tries counted, time of the last try).
+    pub async fn throttle_row(&mut self, key: &str) -> sqlx::Result<Option<(i64, i64)>> {
+        sqlx::query_as("SELECT failures, window_start FROM login_throttle WHERE throttle_key = $1")
+            .bind(key)
+            .fetch_optional(&mut *self.h.conn().await?)
+            .await
     }
 
-    pub async fn throttle_record_failure(
+    /// Compare and set: moves a key from `old` (none: absent) to `new` (tries, last try) only
+    /// if nobody changed it meanwhile; false when someone did (the caller reads again).
+    pub async fn throttle_swap(
         &mut self,
         key: &str,
-        window_secs: i64,
-    ) -> sqlx::Result<()> {
-        let now = super::now();
+        old: Option<(i64, i64)>,
+        new: (i64, i64),
+    ) -> sqlx::Result<bool> {
+        let q = match old {
+            None => sqlx::query(
+                "INSERT INTO login_throttle (throttle_key, failures, window_start) VALUES ($1, $2, $3) \
+                 ON CONFLICT (throttle_key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(new.0)
+            .bind(new.1),
+            Some((f, at)) => sqlx::query(
+                "UPDATE login_throttle SET failures = $2, window_start = $3 \
+                 WHERE throttle_key = $1 AND failures = $4 AND window_start = $5",
+            )
+            .bind(key)
+            .bind(new.0)
+            .bind(new.1)
+            .bind(f)
+            .bind(at),
+        };
+        Ok(q.execute(&mut *self.h.conn().await?).await?.rows_affected() == 1)
+    }
+
+    /// Gives back one reserved try (a login that succeeded does not count against its address).
+    pub async fn throttle_release(&mut self, key: &str) -> sqlx::Result<()> {
         sqlx::query(
-            "INSERT INTO login_throttle (throttle_key, failures, window_start) VALUES ($1, 1, $2) \
-             ON CONFLICT (throttle_key) DO UPDATE SET \
-               failures = CASE WHEN login_throttle.window_start + $3 > $2 THEN login_throttle.failures + 1 ELSE 1 END, \
-               window_start = CASE WHEN login_throttle.window_start + $3 > $2 THEN login_throttle.window_start ELSE $2 END",
+            "UPDATE login_throttle SET failures = failures - 1 WHERE throttle_key = $1 AND failures > 0",
         )
         .bind(key)
-        .bind(now)
-        .bind(window_secs)
         .execute(&mut *self.h.conn().await?)
         .await?;
         Ok(())

@@ -23,6 +23,69 @@ pub fn check_username(u: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Login throttling: the first `free` tries of a key are free; after that each try waits a
+/// back-off that doubles from one minute up to [`FORGET_AFTER`]; failures older than that are
+/// forgotten. Nothing locks hard: the right password works once the wait is over.
+pub mod throttle {
+    /// Failures after this long without a try are forgotten (and the longest wait).
+    pub const FORGET_AFTER: i64 = 15 * 60;
+    /// Free tries per account (username and phone number are one account).
+    pub const ACCOUNT_FREE: i64 = 5;
+    /// Free tries per client address: a school or a NAT has many users behind one address.
+    pub const ADDRESS_FREE: i64 = 30;
+
+    /// Seconds to wait before the next try, after `failures` tries, the last `since_last` seconds
+    /// ago.
+    pub fn wait(failures: i64, since_last: i64, free: i64) -> i64 {
+        if since_last >= FORGET_AFTER || failures < free {
+            return 0;
+        }
+        let backoff = (60i64 << (failures - free).clamp(0, 4)).min(FORGET_AFTER);
+        (backoff - since_last.max(0)).max(0)
+    }
+
+    /// The failure count once one more try is reserved.
+    pub fn after_try(failures: i64, since_last: i64) -> i64 {
+        if since_last >= FORGET_AFTER {
+            1
+        } else {
+            failures + 1
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[test]
+        fn five_free_then_a_minute_doubling_to_fifteen() {
+            assert_eq!(wait(4, 0, ACCOUNT_FREE), 0);
+            assert_eq!(wait(5, 0, ACCOUNT_FREE), 60);
+            assert_eq!(wait(5, 59, ACCOUNT_FREE), 1);
+            assert_eq!(wait(5, 60, ACCOUNT_FREE), 0);
+            assert_eq!(wait(6, 0, ACCOUNT_FREE), 120);
+            assert_eq!(wait(9, 0, ACCOUNT_FREE), 900);
+            assert_eq!(wait(50, 0, ACCOUNT_FREE), 900);
+            assert_eq!(wait(50, 900, ACCOUNT_FREE), 0);
+            assert_eq!(after_try(50, 900), 1);
+        }
+
+        proptest! {
+            /// Never a hard lock: whatever the failures, waiting FORGET_AFTER always frees the key;
+            /// the wait never grows with time passing, and never exceeds FORGET_AFTER.
+            #[test]
+            fn waits_are_bounded_and_shrink(f in 0i64..10_000, t in 0i64..2_000, dt in 0i64..2_000) {
+                let w = wait(f, t, ACCOUNT_FREE);
+                prop_assert!((0..=FORGET_AFTER).contains(&w));
+                prop_assert!(wait(f, t + dt, ACCOUNT_FREE) <= w);
+                prop_assert_eq!(wait(f, FORGET_AFTER, ACCOUNT_FREE), 0);
+                prop_assert!(wait(f + 1, t, ACCOUNT_FREE) >= w, "more failures never wait less");
+            }
+        }
+    }
+}
+
 /// The scope kinds a role is granted within.
 pub fn scopes_for(role: Role) -> &'static [ScopeKind] {
     match role {

@@ -136,3 +136,75 @@ async fn membership_is_not_a_grant() {
     .await;
     assert_eq!(s, 200, "the butler of 国税佳苑 works it: {v}");
 }
+
+/// One login through the page, as a browser would: the status and the page.
+async fn try_login(base: String, login: String, password: &'static str) -> (u16, String) {
+    let client = client();
+    let page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("login", login.as_str()),
+            ("password", password),
+            ("_csrf", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+/// 40 simultaneous wrong passwords for one account are checked at most 5 times (the rest are
+/// refused before argon2 runs); the phone number is the same account; the page says how long to
+/// wait; once the back-off is over the right password works (no hard lock).
+#[tokio::test]
+async fn the_login_throttle_holds_under_concurrency_and_never_locks_out() {
+    let app = spawn_demo().await;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        set.spawn(try_login(
+            app.base.clone(),
+            "zhangshiying".into(),
+            "wrong-password",
+        ));
+    }
+    let mut checked = 0;
+    let mut refused = 0;
+    while let Some(r) = set.join_next().await {
+        match r.unwrap().0 {
+            401 => checked += 1,
+            429 => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(checked <= 5, "{checked} passwords checked");
+    assert_eq!(checked + refused, 40);
+    // The phone number is the same account: refused too, with the wait in words.
+    let phone: String = sqlx::query_scalar("SELECT phone FROM people WHERE name = '张世英'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let (s, page) = try_login(app.base.clone(), phone, redbutler::demo::DEMO_PASSWORD).await;
+    assert_eq!(s, 429);
+    assert!(page.contains("分钟后再试"), "says how long to wait");
+    // Another account from the same address still gets in.
+    assert!(app.login_with("yangmingli", PASSWORD).await.is_ok());
+    // The back-off passes (time travel: the last try 15 minutes ago): the right password works.
+    sqlx::query("UPDATE login_throttle SET window_start = window_start - 900 WHERE throttle_key LIKE 'user:%'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        app.login_with("zhangshiying", PASSWORD).await.is_ok(),
+        "no hard lock"
+    );
+}

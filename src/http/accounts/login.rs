@@ -112,15 +112,17 @@ async fn login_submit(
             );
             redirect_setting_cookie(&next, &cookie)
         }
-        Err(e @ (AppError::Unauthenticated | AppError::TooManyAttempts)) => {
-            let key = if matches!(e, AppError::TooManyAttempts) {
-                "login.throttled"
-            } else {
-                "login.failed"
+        Err(e @ (AppError::Unauthenticated | AppError::TooManyAttempts(_))) => {
+            let message = match e {
+                // Said in whole minutes, rounded up: "try again in 2 minutes".
+                AppError::TooManyAttempts(wait) => ctx
+                    .t("login.throttled")
+                    .replace("{minutes}", &((wait + 59) / 60).max(1).to_string()),
+                _ => ctx.t("login.failed"),
             };
             let status = e.status();
             let page = LoginPage {
-                error: Some(ctx.t(key)),
+                error: Some(message),
                 next,
                 login: f.login.chars().take(100).collect(),
                 ctx,

@@ -1,14 +1,34 @@
-//! Logging in and out: a login (username or linked phone number) and password checked with
-//! throttling per account (5 failures / 15 min) and per address (20 / 15 min), then a session.
+//! Logging in and out: a login (username or linked phone number) and password, throttled per
+//! account and per client address (see [`throttle`]), then a session.
 use super::credentials;
 use crate::db::Db;
+use crate::domain::accounts::throttle;
 use crate::error::{AppError, AppResult};
 
-const THROTTLE_WINDOW: i64 = 15 * 60;
-const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Reserves one try of `key` before the password is checked, atomically (compare and set), so
+/// simultaneous tries cannot all pass a check made before any of them is counted. Gives the
+/// seconds to wait when the key must wait.
+async fn reserve(db: &Db, key: &str, free: i64) -> AppResult<Result<(), i64>> {
+    for _ in 0..16 {
+        let now = crate::db::now();
+        let old = db.accounts().throttle_row(key).await?;
+        let (failures, since) = old.map_or((0, throttle::FORGET_AFTER), |(f, at)| (f, now - at));
+        let wait = throttle::wait(failures, since, free);
+        if wait > 0 {
+            return Ok(Err(wait));
+        }
+        let new = (throttle::after_try(failures, since), now);
+        if db.accounts().throttle_swap(key, old, new).await? {
+            return Ok(Ok(()));
+        }
+    }
+    // Sixteen lost races in a row: a storm of tries on one key; it waits like a throttled one.
+    Ok(Err(1))
+}
 
-/// Checks a login and password with throttling per account and per address; gives the user id.
+/// Checks a login and password; gives the user id. Every try is reserved against the account
+/// (username and phone number alike) and the client address before argon2 runs; a success
+/// clears the account and gives the address its try back.
 pub async fn check_login(db: &Db, login: &str, password: &str, addr: &str) -> AppResult<i64> {
     let login = login.trim();
     if login.is_empty()
@@ -18,22 +38,19 @@ pub async fn check_login(db: &Db, login: &str, password: &str, addr: &str) -> Ap
     {
         return Err(AppError::Unauthenticated);
     }
-    let account_key = format!("login:{login}");
-    let addr_key = format!("addr:{addr}");
-    if db
-        .accounts()
-        .throttle_failures(&account_key, THROTTLE_WINDOW)
-        .await?
-        >= MAX_FAILURES_PER_ACCOUNT
-        || db
-            .accounts()
-            .throttle_failures(&addr_key, THROTTLE_WINDOW)
-            .await?
-            >= MAX_FAILURES_PER_ADDRESS
-    {
-        return Err(AppError::TooManyAttempts);
-    }
     let user = db.accounts().user_by_login(login).await?;
+    let account_key = match &user {
+        Some(u) => format!("user:{}", u.id),
+        None => format!("login:{}", login.to_lowercase()),
+    };
+    let addr_key = format!("addr:{addr}");
+    if let Err(wait) = reserve(db, &addr_key, throttle::ADDRESS_FREE).await? {
+        return Err(AppError::TooManyAttempts(wait));
+    }
+    if let Err(wait) = reserve(db, &account_key, throttle::ACCOUNT_FREE).await? {
+        db.accounts().throttle_release(&addr_key).await?;
+        return Err(AppError::TooManyAttempts(wait));
+    }
     let ok = match &user {
         Some(u) if u.disabled == 0 => {
             credentials::verify_password(password.to_string(), u.password_hash.clone()).await
@@ -47,17 +64,10 @@ pub async fn check_login(db: &Db, login: &str, password: &str, addr: &str) -> Ap
     match (ok, user) {
         (true, Some(u)) => {
             db.accounts().throttle_clear(&account_key).await?;
+            db.accounts().throttle_release(&addr_key).await?;
             Ok(u.id)
         }
-        _ => {
-            db.accounts()
-                .throttle_record_failure(&account_key, THROTTLE_WINDOW)
-                .await?;
-            db.accounts()
-                .throttle_record_failure(&addr_key, THROTTLE_WINDOW)
-                .await?;
-            Err(AppError::Unauthenticated)
-        }
+        _ => Err(AppError::Unauthenticated),
     }
 }
 
