@@ -95,10 +95,60 @@ pub fn is_api_path(path: &str) -> bool {
 }
 
 /// A same-site path to go back to; anything else becomes `/`.
+/// Only a printable path of this site: it starts with one `/` (not `//` or `/\\`, which browsers
+/// read as another host) and holds only printable ASCII without a backslash: no white space or
+/// control character (browsers drop tabs and newlines, so `/<TAB>/evil.example` would become
+/// `//evil.example`) and nothing a `Location` header cannot carry (other text comes
+/// percent-encoded); at most 2,000 characters. Anything else is the home page.
 pub fn safe_back(back: Option<&str>) -> String {
     match back {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_string(),
+        Some(b)
+            if b.len() <= 2000
+                && b.starts_with('/')
+                && !b[1..].starts_with(['/', '\\'])
+                && b.chars().all(|c| c.is_ascii_graphic() && c != '\\') =>
+        {
+            b.to_string()
+        }
         _ => "/".into(),
+    }
+}
+
+#[cfg(test)]
+mod safe_back_tests {
+    use super::safe_back;
+    use proptest::prelude::*;
+
+    #[test]
+    fn off_site_and_odd_paths_go_home() {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example/",
+            "/\n/x",
+            "https://x",
+            "x",
+            "/ /x",
+            "",
+        ] {
+            assert_eq!(safe_back(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_back(Some("/cases/12?tab=1")), "/cases/12?tab=1");
+        assert_eq!(safe_back(Some("/places/%E5%87%A4")), "/places/%E5%87%A4");
+        assert_eq!(safe_back(None), "/");
+    }
+
+    proptest! {
+        #[test]
+        fn whatever_comes_in_the_answer_is_a_same_site_path(s in any::<String>()) {
+            let out = safe_back(Some(&s));
+            prop_assert!(out.starts_with('/'));
+            prop_assert!(!out.starts_with("//") && !out.starts_with("/\\"));
+            let browser_view: String = out.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+            prop_assert!(!browser_view.starts_with("//"));
+            prop_assert!(out.chars().all(|c| c.is_ascii_graphic()));
+            prop_assert!(axum::http::HeaderValue::from_str(&out).is_ok(), "a valid Location");
+        }
     }
 }
 

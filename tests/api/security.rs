@@ -208,3 +208,56 @@ async fn the_login_throttle_holds_under_concurrency_and_never_locks_out() {
         "no hard lock"
     );
 }
+
+/// `back=` and `next=` lead only to printable same-site paths; anything else to the home page,
+/// never off-site and never a 500.
+#[tokio::test]
+async fn redirects_stay_on_the_site() {
+    let app = spawn_demo().await;
+    let client = client();
+    for back in [
+        "/%09/evil.example/",
+        "//evil.example",
+        "/%5Cevil.example",
+        "https://evil.example",
+        "/%0d%0aSet-Cookie:x=1",
+        "/%E5%87%A4",
+    ] {
+        let r = client
+            .get(format!("{}/lang/en?back={back}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{back}");
+        assert_eq!(r.headers()["location"], "/", "{back}");
+    }
+    let r = client
+        .get(format!("{}/lang/en?back=/cases%3Fshow%3Dmine", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/cases?show=mine");
+    // Logging in with a poisoned next= still logs in, and lands at home.
+    let page = client
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let r = client
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("login", "zhangshiying"),
+            ("password", PASSWORD),
+            ("_csrf", &csrf),
+            ("next", "/\t/evil.example/\u{7}"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/");
+}
