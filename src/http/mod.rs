@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod cases;
+pub mod csv;
 pub mod ctx;
 pub mod decisions;
 pub mod form;

@@ -261,3 +261,34 @@ async fn redirects_stay_on_the_site() {
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/");
 }
+
+/// Every CSV export neutralises formulas: an unmask reason typed as a formula reaches the audit
+/// export as text.
+#[tokio::test]
+async fn csv_exports_neutralise_formulas() {
+    let app = spawn_demo().await;
+    let admin = app.token("admin").await;
+    let xiong = app
+        .id_of("SELECT id FROM people WHERE name = '熊婆婆'")
+        .await;
+    let (s, v) = post(
+        &app,
+        &admin,
+        &format!("/api/v1/people/{xiong}/unmask"),
+        json!({"reason": "=HYPERLINK(\"http://evil.example\",\"x\")"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let session = app.login("admin").await;
+    let r = session.get("/admin/audit.csv").await;
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("'=HYPERLINK"), "neutralised");
+    assert!(
+        !text.contains(",=HYPERLINK") && !text.contains(",\"=HYPERLINK"),
+        "no live formula"
+    );
+    assert!(text.contains("+08:00"), "local times");
+}

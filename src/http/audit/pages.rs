@@ -9,8 +9,7 @@ use crate::http::session::Actor;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
@@ -65,8 +64,7 @@ async fn audit_page(
 /// The whole audit log as CSV (UTF-8 with BOM so that Excel opens it in Chinese).
 async fn audit_csv(State(state): State<AppState>, actor: Actor) -> AppResult<Response> {
     actor.require(Action::ViewAudit, &Target::System)?;
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record([
+    let mut w = crate::http::csv::CsvExport::new(&[
         "id",
         "at",
         "actor",
@@ -76,16 +74,18 @@ async fn audit_csv(State(state): State<AppState>, actor: Actor) -> AppResult<Res
         "before",
         "after",
         "reason",
-    ])
-    .map_err(anyhow::Error::from)?;
+    ])?;
     let mut before = 0;
     loop {
         let page = state.db.audit().audit_entries(before, 1000).await?;
         for e in &page {
+            // Local time (Asia/Shanghai, to the second), like every time the product shows.
             let at = jiff::Timestamp::from_second(e.at)
-                .map(|t| t.to_string())
+                .ok()
+                .and_then(|t| t.in_tz("Asia/Shanghai").ok())
+                .map(|z| z.strftime("%Y-%m-%d %H:%M:%S%:z").to_string())
                 .unwrap_or_default();
-            w.write_record([
+            w.row([
                 e.id.to_string(),
                 at,
                 e.actor.clone().unwrap_or_default(),
@@ -95,24 +95,12 @@ async fn audit_csv(State(state): State<AppState>, actor: Actor) -> AppResult<Res
                 e.before_json.clone().unwrap_or_default(),
                 e.after_json.clone().unwrap_or_default(),
                 e.reason.clone(),
-            ])
-            .map_err(anyhow::Error::from)?;
+            ])?;
         }
         match page.last() {
             Some(l) if page.len() == 1000 => before = l.id,
             _ => break,
         }
     }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"audit.csv\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    w.into_response("audit.csv")
 }

@@ -532,8 +532,7 @@ async fn figures_csv(
     Query(p): Query<cases::PeriodParams>,
 ) -> AppResult<Response> {
     let f = cases::figures(&s.db, &actor, &p).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let header = [
+    let mut w = crate::http::csv::CsvExport::new(&[
         "group",
         "id",
         "name",
@@ -548,9 +547,7 @@ async fn figures_csv(
         "satisfied",
         "satisfaction_rate",
         "overdue",
-    ];
-    let fail = |e: csv::Error| AppError::Internal(e.into());
-    w.write_record(header).map_err(fail)?;
+    ])?;
     let sections = [
         vec![f.total.clone()],
         f.by_unit.clone(),
@@ -565,7 +562,7 @@ async fn figures_csv(
             "total" => ctx.t("figures.total"),
             _ => l.name.clone(),
         };
-        w.write_record([
+        w.row([
             l.group.clone(),
             l.id.to_string(),
             name,
@@ -580,29 +577,10 @@ async fn figures_csv(
             c.satisfied.to_string(),
             crate::domain::cases::rates::percent(l.rates.satisfaction_bp),
             c.overdue.to_string(),
-        ])
-        .map_err(fail)?;
+        ])?;
     }
-    let mut body = vec![0xEF, 0xBB, 0xBF]; // BOM: Excel opens UTF-8 Chinese correctly
-    body.extend(
-        w.into_inner()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?,
-    );
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"case-figures-{}.csv\"",
-                    f.period.label.replace("..", "_")
-                ),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    w.into_response(&format!(
+        "case-figures-{}.csv",
+        f.period.label.replace("..", "_")
+    ))
 }
