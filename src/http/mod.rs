@@ -115,44 +115,6 @@ pub fn safe_back(back: Option<&str>) -> String {
     }
 }
 
-#[cfg(test)]
-mod safe_back_tests {
-    use super::safe_back;
-    use proptest::prelude::*;
-
-    #[test]
-    fn off_site_and_odd_paths_go_home() {
-        for bad in [
-            "//evil.example",
-            "/\\evil.example",
-            "/\t/evil.example/",
-            "/\n/x",
-            "https://x",
-            "x",
-            "/ /x",
-            "",
-        ] {
-            assert_eq!(safe_back(Some(bad)), "/", "{bad:?}");
-        }
-        assert_eq!(safe_back(Some("/cases/12?tab=1")), "/cases/12?tab=1");
-        assert_eq!(safe_back(Some("/places/%E5%87%A4")), "/places/%E5%87%A4");
-        assert_eq!(safe_back(None), "/");
-    }
-
-    proptest! {
-        #[test]
-        fn whatever_comes_in_the_answer_is_a_same_site_path(s in any::<String>()) {
-            let out = safe_back(Some(&s));
-            prop_assert!(out.starts_with('/'));
-            prop_assert!(!out.starts_with("//") && !out.starts_with("/\\"));
-            let browser_view: String = out.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
-            prop_assert!(!browser_view.starts_with("//"));
-            prop_assert!(out.chars().all(|c| c.is_ascii_graphic()));
-            prop_assert!(axum::http::HeaderValue::from_str(&out).is_ok(), "a valid Location");
-        }
-    }
-}
-
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
@@ -311,5 +273,43 @@ async fn render_errors(req: Request, next: Next) -> Response {
     match askama::Template::render(&page) {
         Ok(html) => (info.status, Html(html)).into_response(),
         Err(_) => (info.status, info.code).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod safe_back_tests {
+    use super::safe_back;
+    use proptest::prelude::*;
+
+    #[test]
+    fn off_site_and_odd_paths_go_home() {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example/",
+            "/\n/x",
+            "https://x",
+            "x",
+            "/ /x",
+            "",
+        ] {
+            assert_eq!(safe_back(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_back(Some("/cases/12?tab=1")), "/cases/12?tab=1");
+        assert_eq!(safe_back(Some("/places/%E5%87%A4")), "/places/%E5%87%A4");
+        assert_eq!(safe_back(None), "/");
+    }
+
+    proptest! {
+        #[test]
+        fn whatever_comes_in_the_answer_is_a_same_site_path(s in any::<String>()) {
+            let out = safe_back(Some(&s));
+            prop_assert!(out.starts_with('/'));
+            prop_assert!(!out.starts_with("//") && !out.starts_with("/\\"));
+            let browser_view: String = out.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+            prop_assert!(!browser_view.starts_with("//"));
+            prop_assert!(out.chars().all(|c| c.is_ascii_graphic()));
+            prop_assert!(axum::http::HeaderValue::from_str(&out).is_ok(), "a valid Location");
+        }
     }
 }
