@@ -149,7 +149,17 @@ enum TokenAction {
         username: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Valid for this many days (default: until revoked).
+        #[arg(long)]
+        days: Option<i64>,
     },
+    /// List API tokens (of one user, or everyone's): id, user, name, expiry, state.
+    List {
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Revoke an API token by its id.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -158,7 +168,14 @@ enum Open311KeyAction {
     Create {
         #[arg(long)]
         name: String,
+        /// Valid for this many days (default: until revoked).
+        #[arg(long)]
+        days: Option<i64>,
     },
+    /// List the Open311 keys: id, name, expiry, state.
+    List,
+    /// Revoke an Open311 key by its id.
+    Revoke { id: i64 },
 }
 
 pub fn main() -> ExitCode {
@@ -353,20 +370,46 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Token {
-            action: TokenAction::Create { username, name },
-        } => {
+        Command::Token { action } => {
+            use crate::services::accounts::operator;
             let db = connect().await?;
-            let token =
-                crate::services::accounts::operator::create_token(&db, &username, &name).await?;
-            println!("{token}");
+            match action {
+                TokenAction::Create {
+                    username,
+                    name,
+                    days,
+                } => println!(
+                    "{}",
+                    operator::create_token(&db, &username, &name, days).await?
+                ),
+                TokenAction::List { username } => {
+                    for l in operator::list_tokens(&db, username.as_deref()).await? {
+                        println!("{l}");
+                    }
+                }
+                TokenAction::Revoke { id } => {
+                    operator::revoke_token(&db, id).await?;
+                    println!("token {id} revoked");
+                }
+            }
         }
-        Command::Open311Key {
-            action: Open311KeyAction::Create { name },
-        } => {
+        Command::Open311Key { action } => {
+            use crate::services::accounts::operator;
             let db = connect().await?;
-            let key = crate::services::open311::create_key(&db, &name).await?;
-            println!("{key}");
+            match action {
+                Open311KeyAction::Create { name, days } => {
+                    println!("{}", operator::create_key(&db, &name, days).await?)
+                }
+                Open311KeyAction::List => {
+                    for l in operator::list_keys(&db).await? {
+                        println!("{l}");
+                    }
+                }
+                Open311KeyAction::Revoke { id } => {
+                    operator::revoke_key(&db, id).await?;
+                    println!("key {id} revoked");
+                }
+            }
         }
         Command::Backup { to } => {
             let db = connect().await?;

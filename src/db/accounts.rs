@@ -20,6 +20,20 @@ pub struct UserRow {
     pub disabled: i64,
 }
 
+/// An API token or an Open311 key as administrators and owners see it (never the secret or its
+/// hash). For Open311 keys `user_id` is 0 and `username` empty.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Credential {
+    pub id: i64,
+    pub name: String,
+    pub user_id: i64,
+    pub username: String,
+    pub created_at: i64,
+    /// Unix seconds; none: until revoked.
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct GrantRow {
     pub id: i64,
@@ -116,11 +130,6 @@ impl AccountStore<'_> {
     pub async fn set_password(&mut self, user_id: i64, password_hash: &str) -> sqlx::Result<()> {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *self.h.conn().await?)
-            .await?;
-        // A changed password ends every other session and token holder's browser session.
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *self.h.conn().await?)
             .await?;
@@ -453,7 +462,8 @@ impl AccountStore<'_> {
     ) -> sqlx::Result<Option<UserRow>> {
         let sql = if api_token {
             format!(
-                "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.disabled = 0"
+                "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.disabled = 0 \
+                 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
             )
         } else {
             format!(
@@ -482,13 +492,99 @@ impl AccountStore<'_> {
         name: &str,
         token_hash: &str,
     ) -> sqlx::Result<i64> {
-        sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        self.insert_api_token_until(user_id, name, token_hash, None)
+            .await
+    }
+
+    /// A new API token (only its hash), valid until `expires_at` (none: until revoked).
+    pub async fn insert_api_token_until(
+        &mut self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        expires_at: Option<i64>,
+    ) -> sqlx::Result<i64> {
+        sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(user_id)
             .bind(name)
             .bind(token_hash)
             .bind(super::now())
+            .bind(expires_at)
             .fetch_one(&mut *self.h.conn().await?)
             .await
+    }
+
+    /// API tokens newest first, of one user or (none) of everyone; never their hashes.
+    pub async fn api_tokens(
+        &mut self,
+        user_id: Option<i64>,
+        before: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<Credential>> {
+        let user_filter = if user_id.is_some() {
+            "AND t.user_id = $3"
+        } else {
+            ""
+        };
+        sqlx::query_as(&format!(
+            "SELECT t.id, t.name, t.user_id, u.username, t.created_at, t.expires_at, t.revoked_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE ($1 = 0 OR t.id < $1) {user_filter} ORDER BY t.id DESC LIMIT $2"
+        ))
+        .bind(before)
+        .bind(limit)
+        .bind(user_id.unwrap_or(0))
+        .fetch_all(&mut *self.h.conn().await?)
+        .await
+    }
+
+    pub async fn api_token(&mut self, id: i64) -> sqlx::Result<Option<Credential>> {
+        sqlx::query_as(
+            "SELECT t.id, t.name, t.user_id, u.username, t.created_at, t.expires_at, t.revoked_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.h.conn().await?)
+        .await
+    }
+
+    /// Revokes one token; false when it was revoked already.
+    pub async fn revoke_api_token(&mut self, id: i64, now: i64) -> sqlx::Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *self.h.conn().await?)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Revokes every token of a user (a password change or reset); gives how many.
+    pub async fn revoke_user_tokens(&mut self, user_id: i64, now: i64) -> sqlx::Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *self.h.conn().await?)
+        .await?
+        .rows_affected())
+    }
+
+    /// Ends the user's sessions except `keep` (the hash of the session making the change).
+    pub async fn end_sessions_except(
+        &mut self,
+        user_id: i64,
+        keep: Option<&str>,
+    ) -> sqlx::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .execute(&mut *self.h.conn().await?)
+            .await?;
+        Ok(())
     }
 
     /// Failures recorded for a throttle key within the current window.

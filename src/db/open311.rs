@@ -98,10 +98,50 @@ impl Open311Store<'_> {
     }
 
     pub async fn open311_client(&mut self, key_hash: &str) -> sqlx::Result<Option<(i64, String)>> {
-        sqlx::query_as("SELECT id, name FROM open311_clients WHERE key_hash = $1")
-            .bind(key_hash)
-            .fetch_optional(&mut *self.h.conn().await?)
-            .await
+        sqlx::query_as(
+            "SELECT id, name FROM open311_clients WHERE key_hash = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2)",
+        )
+        .bind(key_hash)
+        .bind(super::now())
+        .fetch_optional(&mut *self.h.conn().await?)
+        .await
+    }
+
+    pub async fn set_open311_expiry(
+        &mut self,
+        id: i64,
+        expires_at: Option<i64>,
+    ) -> sqlx::Result<()> {
+        sqlx::query("UPDATE open311_clients SET expires_at = $1 WHERE id = $2")
+            .bind(expires_at)
+            .bind(id)
+            .execute(&mut *self.h.conn().await?)
+            .await?;
+        Ok(())
+    }
+
+    /// Open311 keys newest first (never their hashes).
+    pub async fn open311_keys(&mut self) -> sqlx::Result<Vec<crate::db::accounts::Credential>> {
+        sqlx::query_as(
+            "SELECT id, name, 0 AS user_id, '' AS username, created_at, expires_at, revoked_at \
+             FROM open311_clients ORDER BY id DESC LIMIT 500",
+        )
+        .fetch_all(&mut *self.h.conn().await?)
+        .await
+    }
+
+    /// Revokes one key; false when unknown or revoked already.
+    pub async fn revoke_open311_key(&mut self, id: i64, now: i64) -> sqlx::Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE open311_clients SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *self.h.conn().await?)
+        .await?
+        .rows_affected()
+            == 1)
     }
 }
 

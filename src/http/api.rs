@@ -14,6 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(crate::http::accounts::api::router())
+        .merge(crate::http::accounts::tokens::api_router())
         .merge(crate::http::places::api::router())
         .merge(crate::http::people::api::router())
         .merge(crate::http::organisations::api::router())
@@ -30,6 +31,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     for part in [
         crate::http::accounts::api::AccountsApi::openapi(),
+        crate::http::accounts::tokens::TokensApi::openapi(),
         crate::http::places::api::PlacesApi::openapi(),
         crate::http::people::api::PeopleApi::openapi(),
         crate::http::organisations::api::OrganisationsApi::openapi(),

@@ -22,19 +22,39 @@ pub fn router() -> Router<AppState> {
         .route("/large/{mode}", get(switch_large))
 }
 
-async fn switch_lang(Path(code): Path<String>, Query(q): Query<BackQuery>) -> AppResult<Response> {
+async fn switch_lang(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<BackQuery>,
+) -> AppResult<Response> {
     let locale = crate::http::ctx::Locale::parse(&code).ok_or(AppError::NotFound)?;
-    let c = set_cookie("rb_lang", locale.code(), Some(365 * 86400), "Lax", false);
+    let c = set_cookie(
+        "rb_lang",
+        locale.code(),
+        Some(365 * 86400),
+        "Lax",
+        s.config.secure_cookies,
+    );
     redirect_setting_cookie(&safe_back(q.back.as_deref()), &c)
 }
 
-async fn switch_large(Path(mode): Path<String>, Query(q): Query<BackQuery>) -> AppResult<Response> {
+async fn switch_large(
+    State(s): State<AppState>,
+    Path(mode): Path<String>,
+    Query(q): Query<BackQuery>,
+) -> AppResult<Response> {
     let v = match mode.as_str() {
         "on" => "1",
         "off" => "0",
         _ => return Err(AppError::NotFound),
     };
-    let c = set_cookie("rb_large", v, Some(365 * 86400), "Lax", false);
+    let c = set_cookie(
+        "rb_large",
+        v,
+        Some(365 * 86400),
+        "Lax",
+        s.config.secure_cookies,
+    );
     redirect_setting_cookie(&safe_back(q.back.as_deref()), &c)
 }
 

@@ -58,9 +58,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(css))
         .fallback(|| async { AppError::NotFound })
-        .layer(middleware::from_fn(csrf_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
         .layer(middleware::from_fn(render_errors))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             20 * 1024 * 1024,
         ))
@@ -115,9 +118,28 @@ pub fn safe_back(back: Option<&str>) -> String {
     }
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
+/// What every answer carries: no sniffing, no framing, same-origin referrers, a content security
+/// policy (scripts and everything else from this site only; the API explorer under `/api/docs`
+/// runs its own inline set-up and is left without), and behind HTTPS (`secure_cookies`) HSTS.
+async fn security_headers(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let docs = req.uri().path().starts_with("/api/docs");
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if !docs {
+        h.insert(
+            "content-security-policy",
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
+                 script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        );
+    }
+    if s.config.secure_cookies {
+        h.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
@@ -130,7 +152,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
 /// Double-submit CSRF protection for every state-changing request made with the browser session:
 /// the `_csrf` form field (or `X-CSRF-Token` header, or `_csrf` query parameter for uploads) must
 /// equal the `rb_csrf` cookie. Requests with a Bearer token carry no ambient authority and pass.
-async fn csrf_guard(req: Request, next: Next) -> Response {
+async fn csrf_guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -185,8 +207,21 @@ async fn csrf_guard(req: Request, next: Next) -> Response {
     }
     parts.extensions.insert(CsrfToken(token.clone()));
     let mut resp = next.run(Request::from_parts(parts, body)).await;
+    // A handler that rotated the token (login) has set the cookie itself.
+    let rotated = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(b"rb_csrf="));
     if existing.is_none()
-        && let Ok(v) = HeaderValue::from_str(&set_cookie("rb_csrf", &token, None, "Strict", false))
+        && !rotated
+        && let Ok(v) = HeaderValue::from_str(&set_cookie(
+            "rb_csrf",
+            &token,
+            None,
+            "Strict",
+            s.config.secure_cookies,
+        ))
     {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }

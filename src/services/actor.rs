@@ -16,6 +16,8 @@ pub struct Actor {
     pub grants: Vec<Grant>,
     pub grant_rows: Vec<GrantRow>,
     pub via_token: bool,
+    /// The hash of the credential (session cookie or API token) this request came with.
+    pub credential: String,
     /// The language the actor reads (per request; zh-CN unless asked otherwise).
     pub locale: crate::locale::Locale,
     /// The units (organisations, teams, squads) the user works for: cases they own are theirs.
@@ -145,6 +147,7 @@ pub async fn resolve(db: &Db, hash: &str, via_token: bool) -> AppResult<Option<A
     };
     let units = db.cases().user_units(user.id, user.person_id).await?;
     Ok(Some(Actor {
+        credential: hash.to_string(),
         units,
         user_id: user.id,
         username: user.username,

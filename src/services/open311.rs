@@ -226,17 +226,3 @@ pub async fn post_request(
         Err(e) => Err(internal(e)),
     }
 }
-
-/// A new API key for an Open311 client (a city app, a gateway); gives the key, of which only
-/// the hash is kept.
-pub async fn create_key(db: &Db, name: &str) -> anyhow::Result<String> {
-    let key = crate::services::accounts::credentials::new_token();
-    db.open311()
-        .insert_open311_client(
-            name,
-            &crate::services::accounts::credentials::token_hash(&key),
-            crate::db::now(),
-        )
-        .await?;
-    Ok(key)
-}

@@ -159,6 +159,16 @@ impl TestApp {
             .await
             .unwrap();
         if r.status() == 303 {
+            // The CSRF token rotates at login: the session's forms carry the new one.
+            let csrf = r
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find_map(|v| v.strip_prefix("rb_csrf="))
+                .and_then(|v| v.split(';').next())
+                .map(str::to_string)
+                .unwrap_or(csrf);
             Ok(Session {
                 client,
                 csrf,

@@ -292,3 +292,247 @@ async fn csv_exports_neutralise_formulas() {
     );
     assert!(text.contains("+08:00"), "local times");
 }
+
+async fn me(app: &TestApp, token: &str) -> u16 {
+    send_json(app, token, Method::GET, "/api/v1/me", json!(null))
+        .await
+        .0
+}
+
+/// API tokens are named, listed without their secret, expire and are revoked; only their owner
+/// or an administrator may revoke them; Open311 keys likewise (administrators).
+#[tokio::test]
+async fn tokens_and_keys_are_listed_expire_and_are_revoked() {
+    let app = spawn_demo().await;
+    let own = app.token("zhangshiying").await;
+    let (s, made) = post(
+        &app,
+        &own,
+        "/api/v1/tokens",
+        json!({"name": "我的手机", "expires_in_days": 30}),
+    )
+    .await;
+    assert_eq!(s, 201, "{made}");
+    let secret = made["secret"].as_str().unwrap().to_string();
+    let id = made["credential"]["id"].as_i64().unwrap();
+    assert_eq!(me(&app, &secret).await, 200, "the new token works");
+    let (_, list) = send_json(&app, &own, Method::GET, "/api/v1/tokens", json!(null)).await;
+    let text = list.to_string();
+    assert!(
+        text.contains("我的手机") && !text.contains(&secret),
+        "listed, never the secret"
+    );
+    // Someone else: may not list or revoke it.
+    let other = app.token("wangxinglian").await;
+    let zhang = app
+        .id_of("SELECT id FROM users WHERE username = 'zhangshiying'")
+        .await;
+    let (s, _) = send_json(
+        &app,
+        &other,
+        Method::GET,
+        &format!("/api/v1/tokens?user_id={zhang}"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = post(
+        &app,
+        &other,
+        &format!("/api/v1/tokens/{id}/revoke"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    assert_eq!(me(&app, &secret).await, 200);
+    // Bad lifetimes and names are refused.
+    for bad in [
+        json!({"name": "x", "expires_in_days": 0}),
+        json!({"name": "x", "expires_in_days": 5000}),
+        json!({"name": ""}),
+    ] {
+        let (s, e) = post(&app, &own, "/api/v1/tokens", bad.clone()).await;
+        assert_eq!(s, 422, "{bad}: {e}");
+    }
+    // Revoked by its owner: refused at once; a second revoke is a conflict.
+    let (s, v) = post(
+        &app,
+        &own,
+        &format!("/api/v1/tokens/{id}/revoke"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(me(&app, &secret).await, 401);
+    let (s, _) = post(
+        &app,
+        &own,
+        &format!("/api/v1/tokens/{id}/revoke"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 409);
+    // An expired token does not work (time travel: its expiry passed before its first use; a
+    // node that resolved it within the last 5 s may still accept it for those seconds).
+    let (_, made) = post(
+        &app,
+        &own,
+        "/api/v1/tokens",
+        json!({"name": "短期", "expires_in_days": 1}),
+    )
+    .await;
+    let short = made["secret"].as_str().unwrap().to_string();
+    sqlx::query("UPDATE api_tokens SET expires_at = 1 WHERE id = $1")
+        .bind(made["credential"]["id"].as_i64().unwrap())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(me(&app, &short).await, 401, "expired");
+    // Open311 keys: administrators only; a revoked key is refused by the Open311 endpoint.
+    let (s, _) = post(&app, &own, "/api/v1/open311-keys", json!({"name": "x"})).await;
+    assert_eq!(s, 403);
+    let admin = app.token("admin").await;
+    let (s, k) = post(
+        &app,
+        &admin,
+        "/api/v1/open311-keys",
+        json!({"name": "12345 热线", "expires_in_days": 365}),
+    )
+    .await;
+    assert_eq!(s, 201, "{k}");
+    let key = k["secret"].as_str().unwrap().to_string();
+    let services = |key: String| {
+        let base = app.base.clone();
+        async move {
+            client()
+                .post(format!("{base}/open311/v2/requests.json?api_key={key}"))
+                .form(&[("service_code", "nope"), ("description", "x")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_ne!(services(key.clone()).await, 403, "the key is accepted");
+    let (s, _) = post(
+        &app,
+        &admin,
+        &format!("/api/v1/open311-keys/{}/revoke", k["credential"]["id"]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(services(key).await, 403, "revoked");
+    // The page lists them for the administrator.
+    let page = app
+        .login("admin")
+        .await
+        .get("/admin/tokens")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("12345 热线") && page.contains("已吊销"));
+}
+
+/// A password change ends the user's other sessions and revokes their tokens at once (the session
+/// that changed it stays); an administrator's reset ends them all. The CSRF token rotates at
+/// login, and pages carry a content security policy.
+#[tokio::test]
+async fn a_password_change_ends_other_sessions_and_tokens_at_once() {
+    let app = spawn_demo().await;
+    let here = app.login("zhangshiying").await;
+    let there = app.login("zhangshiying").await;
+    let token = app.token("zhangshiying").await;
+    assert_eq!(there.get("/inbox").await.status(), 200);
+    assert_eq!(me(&app, &token).await, 200);
+    let r = here
+        .post_form(
+            "/password",
+            &[("current", PASSWORD), ("new", "a-new-password-1")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        here.get("/inbox").await.status(),
+        200,
+        "the changing session stays"
+    );
+    let r = there.get("/inbox").await;
+    assert!(
+        r.status() == 303 || r.status() == 401,
+        "the other session ended: {}",
+        r.status()
+    );
+    assert_eq!(me(&app, &token).await, 401, "tokens revoked");
+    // An administrator's reset ends every session.
+    let admin = app.token("admin").await;
+    let zhang = app
+        .id_of("SELECT id FROM users WHERE username = 'zhangshiying'")
+        .await;
+    let (s, _) = send_json(
+        &app,
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/users/{zhang}"),
+        json!({"password": "another-password-2"}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let r = here.get("/inbox").await;
+    assert!(
+        r.status() == 303 || r.status() == 401,
+        "reset ends it: {}",
+        r.status()
+    );
+    // The CSRF cookie changes at login.
+    let client = client();
+    let page = client
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    let before = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .find_map(|v| {
+            v.to_str()
+                .ok()
+                .filter(|v| v.starts_with("rb_csrf="))
+                .map(str::to_string)
+        })
+        .unwrap();
+    assert!(page.headers().contains_key("content-security-policy"));
+    let csrf = csrf_of(&page.text().await.unwrap());
+    let r = client
+        .post(format!("{}/login", app.base))
+        .header("cookie", format!("rb_csrf={csrf}"))
+        .form(&[
+            ("login", "wangxinglian"),
+            ("password", PASSWORD),
+            ("_csrf", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let after = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .find_map(|v| {
+            v.to_str()
+                .ok()
+                .filter(|v| v.starts_with("rb_csrf="))
+                .map(str::to_string)
+        })
+        .expect("a new CSRF cookie at login");
+    assert_ne!(before.split(';').next(), after.split(';').next());
+    assert!(
+        !r.headers().contains_key("strict-transport-security"),
+        "no HSTS over plain HTTP"
+    );
+}

@@ -101,16 +101,22 @@ async fn login_submit(
     let addr = client_addr(&state, &headers, peer);
     let next = safe_back(f.next.as_deref());
     let hours = state.config.session_hours;
-    match login::log_in(&state.db, &f.login, &f.password, &addr, &ctx.csrf, hours).await {
+    // The CSRF token rotates at login: the session is bound to a fresh one, so a token planted
+    // or read before logging in is worth nothing after.
+    let csrf = crate::services::accounts::credentials::new_token();
+    match login::log_in(&state.db, &f.login, &f.password, &addr, &csrf, hours).await {
         Ok(token) => {
-            let cookie = set_cookie(
-                "rb_session",
-                &token,
-                Some(hours * 3600),
-                "Lax",
-                state.config.secure_cookies,
+            let secure = state.config.secure_cookies;
+            let session = set_cookie("rb_session", &token, Some(hours * 3600), "Lax", secure);
+            let mut resp = redirect_setting_cookie(&next, &session)?;
+            resp.headers_mut().append(
+                axum::http::header::SET_COOKIE,
+                axum::http::HeaderValue::from_str(&set_cookie(
+                    "rb_csrf", &csrf, None, "Strict", secure,
+                ))
+                .map_err(anyhow::Error::from)?,
             );
-            redirect_setting_cookie(&next, &cookie)
+            Ok(resp)
         }
         Err(e @ (AppError::Unauthenticated | AppError::TooManyAttempts(_))) => {
             let message = match e {
@@ -172,5 +178,7 @@ async fn password_submit(
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Html<String>> {
     password::change_own(&state.db, &actor, f.current, f.new).await?;
+    // Ends at once on this node what the change revoked (other sessions, tokens).
+    state.actors.forget_user(actor.user_id);
     render(PasswordPage { ctx, done: true })
 }

@@ -2,10 +2,12 @@
 pub mod api;
 pub mod login;
 pub mod pages;
+pub mod tokens;
 
 /// The pages of this capability (its API is merged in `http::api`).
 pub fn pages() -> axum::Router<crate::http::AppState> {
     axum::Router::new()
         .merge(login::router())
         .merge(pages::router())
+        .merge(tokens::pages())
 }

@@ -102,5 +102,5 @@ async fn audit_csv(State(state): State<AppState>, actor: Actor) -> AppResult<Res
             _ => break,
         }
     }
-    w.into_response("audit.csv")
+    w.into_response("audit-log.csv")
 }

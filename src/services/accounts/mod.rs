@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod login;
 pub mod operator;
 pub mod password;
+pub mod tokens;
 
 use super::{Checks, audit_change, page_limit};
 use crate::db::Db;
@@ -205,6 +206,11 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &AccountPatch) -> Ap
                 id,
                 &crate::services::accounts::credentials::hash_password(p.clone()).await?,
             )
+            .await?;
+        // A reset ends every session of the account and revokes its tokens.
+        work.accounts().end_sessions_except(id, None).await?;
+        work.accounts()
+            .revoke_user_tokens(id, crate::db::now())
             .await?;
     }
     let after = load(&mut work.accounts(), id).await?;

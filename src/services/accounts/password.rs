@@ -1,5 +1,6 @@
 //! A user changes their own password: the current one is checked, the new one must meet the
-//! policy (8 to 128 characters); the change is audited, never the password or its hash.
+//! policy (8 to 128 characters); the change is audited, never the password or its hash. Every
+//! other session of the user ends and every API token is revoked, in the same transaction.
 use super::credentials;
 use crate::db::Db;
 use crate::db::audit::AuditRecord;
@@ -19,6 +20,13 @@ pub async fn change_own(db: &Db, actor: &Actor, current: String, new: String) ->
     let hash = credentials::hash_password(new).await?;
     let mut work = db.begin().await?;
     work.accounts().set_password(actor.user_id, &hash).await?;
+    let keep = (!actor.via_token).then_some(actor.credential.as_str());
+    work.accounts()
+        .end_sessions_except(actor.user_id, keep)
+        .await?;
+    work.accounts()
+        .revoke_user_tokens(actor.user_id, crate::db::now())
+        .await?;
     work.audit()
         .record(AuditRecord {
             actor_user_id: Some(actor.user_id),
