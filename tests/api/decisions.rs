@@ -579,6 +579,59 @@ async fn s2_the_owners_decide_the_parking_plan_lawfully_and_anyone_can_recount_i
         ver["roll_digest"], ver["roll_digest_recomputed"],
         "a changed roll is found: {ver}"
     );
+    assert_eq!(
+        ver["changed_heads"],
+        json!([1]),
+        "and its head named: {ver}"
+    );
+    exec(
+        &app,
+        &format!("UPDATE roll_heads SET area = area - 1 WHERE decision_id = {id} AND head_no = 1"),
+    )
+    .await;
+    // The three edits the ROLL.csv digest alone missed are found and their heads named.
+    let heads = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM roll_heads WHERE decision_id = {id}"
+        ))
+        .await;
+    assert!(heads >= 3);
+    for (sql, head) in [
+        // a dwelling moved from head 2 to head 3
+        (
+            format!("UPDATE roll_units SET head_no = 3 WHERE decision_id = {id} AND head_no = 2"),
+            vec![2, 3],
+        ),
+        // the designated voter of head 2 changed
+        (
+            format!(
+                "UPDATE roll_heads SET designated_person_id = (SELECT MAX(id) FROM people) WHERE decision_id = {id} AND head_no = 2"
+            ),
+            vec![2],
+        ),
+        // the kind of head 3 changed
+        (
+            format!(
+                "UPDATE roll_heads SET kind = 'developer' WHERE decision_id = {id} AND head_no = 3"
+            ),
+            vec![3],
+        ),
+    ] {
+        exec(&app, &sql).await;
+        let (_, ver) = get(&app, &committee, &format!("/api/v1/decisions/{id}/verify")).await;
+        assert_eq!(ver["roll_intact"], false, "{sql}: {ver}");
+        assert_eq!(ver["intact"], false);
+        let named: Vec<i64> = ver["changed_heads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_i64().unwrap())
+            .collect();
+        assert!(
+            head.iter().all(|h| named.contains(h)),
+            "{sql}: named {named:?}"
+        );
+    }
 }
 
 #[tokio::test]

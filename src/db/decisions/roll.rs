@@ -2,6 +2,7 @@
 //! and reading it by page, by owner and whole.
 use super::*;
 use crate::db::bulk::Table;
+use crate::domain::decisions::roll::StoredHead;
 use crate::domain::decisions::roll::{Roll, UnitHolders};
 use serde::Serialize;
 
@@ -109,9 +110,11 @@ impl DecisionStore<'_> {
                 "developer_id",
                 "units",
                 "area",
+                "fingerprint",
             ],
             self.db.backend,
         );
+        let mut fingerprints = Vec::with_capacity(roll.heads.len());
         let mut units = Table::new(
             "roll_units",
             &["decision_id", "dwelling_id", "head_no"],
@@ -124,6 +127,8 @@ impl DecisionStore<'_> {
         );
         for h in &roll.heads {
             let labels: Vec<&str> = h.units.iter().map(|u| u.1.as_str()).collect();
+            let fingerprint = crate::domain::decisions::roll::StoredHead::of(h).fingerprint();
+            fingerprints.push(fingerprint.clone());
             heads.push(vec![
                 id.into(),
                 h.no.into(),
@@ -132,6 +137,7 @@ impl DecisionStore<'_> {
                 h.developer.into(),
                 labels.join(";").into(),
                 h.area.into(),
+                fingerprint.into(),
             ]);
             for (d, _) in &h.units {
                 units.push(vec![id.into(), (*d).into(), h.no.into()]);
@@ -150,7 +156,7 @@ impl DecisionStore<'_> {
         }
         sqlx::query(
             "UPDATE decisions SET roll_digest = $1, roll_heads = $2, roll_area = $3, units_without_owner = $4, \
-             chain_head = $5 WHERE id = $6",
+             chain_head = $5, roll_full_digest = $7 WHERE id = $6",
         )
         .bind(digest)
         .bind(roll.total.heads)
@@ -158,6 +164,9 @@ impl DecisionStore<'_> {
         .bind(roll.units_without_owner)
         .bind(genesis)
         .bind(id)
+        .bind(crate::domain::decisions::roll::full_digest(
+            fingerprints.iter().map(String::as_str),
+        ))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -250,6 +259,77 @@ impl DecisionStore<'_> {
     }
 
     /// The whole frozen roll: (head_no, units, area).
+    /// The whole stored roll with each head's stored fingerprint (none for rolls frozen before
+    /// fingerprints), and the decision's digest of them: three queries, whatever the size.
+    pub async fn roll_stored(
+        &mut self,
+        id: i64,
+    ) -> sqlx::Result<(Vec<(StoredHead, Option<String>)>, Option<String>)> {
+        type Row = (
+            i64,
+            String,
+            Option<i64>,
+            Option<i64>,
+            String,
+            i64,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT head_no, kind, designated_person_id, developer_id, units, area, fingerprint \
+             FROM roll_heads WHERE decision_id = $1 ORDER BY head_no",
+        )
+        .bind(id)
+        .fetch_all(&mut *self.h.conn().await?)
+        .await?;
+        let units: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT head_no, dwelling_id FROM roll_units WHERE decision_id = $1 ORDER BY head_no, dwelling_id",
+        )
+        .bind(id)
+        .fetch_all(&mut *self.h.conn().await?)
+        .await?;
+        let voters: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT head_no, person_id FROM roll_voters WHERE decision_id = $1 ORDER BY head_no, person_id",
+        )
+        .bind(id)
+        .fetch_all(&mut *self.h.conn().await?)
+        .await?;
+        let digest: Option<String> =
+            sqlx::query_scalar("SELECT roll_full_digest FROM decisions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *self.h.conn().await?)
+                .await?
+                .flatten();
+        let group = |pairs: &[(i64, i64)]| {
+            let mut map: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+            for (h, v) in pairs {
+                map.entry(*h).or_default().push(*v);
+            }
+            map
+        };
+        let (mut units, mut voters) = (group(&units), group(&voters));
+        let heads = rows
+            .into_iter()
+            .map(|(no, kind, designated, developer, labels, area, fp)| {
+                let mut voters = voters.remove(&no).unwrap_or_default();
+                voters.dedup();
+                (
+                    StoredHead {
+                        no,
+                        kind,
+                        designated,
+                        developer,
+                        units: labels,
+                        area,
+                        dwellings: units.remove(&no).unwrap_or_default(),
+                        voters,
+                    },
+                    fp,
+                )
+            })
+            .collect();
+        Ok((heads, digest))
+    }
+
     pub async fn roll_all(&mut self, id: i64) -> sqlx::Result<Vec<(i64, String, i64)>> {
         sqlx::query_as(
             "SELECT head_no, units, area FROM roll_heads WHERE decision_id = $1 ORDER BY head_no",

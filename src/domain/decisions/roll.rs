@@ -59,6 +59,70 @@ pub struct Head {
     pub area: i64,
 }
 
+/// One head of a frozen roll as stored: every field that decides who votes for it and with
+/// what weight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredHead {
+    pub no: i64,
+    pub kind: String,
+    pub designated: Option<i64>,
+    pub developer: Option<i64>,
+    /// Unit labels as published in ROLL.csv (`;`-separated).
+    pub units: String,
+    pub area: i64,
+    /// The dwellings counted in this head, ascending.
+    pub dwellings: Vec<i64>,
+    /// Who may vote for it, ascending.
+    pub voters: Vec<i64>,
+}
+
+impl StoredHead {
+    pub fn of(h: &Head) -> Self {
+        let mut dwellings: Vec<i64> = h.units.iter().map(|u| u.0).collect();
+        dwellings.sort_unstable();
+        let mut voters = h.voters.clone();
+        voters.sort_unstable();
+        voters.dedup();
+        let labels: Vec<&str> = h.units.iter().map(|u| u.1.as_str()).collect();
+        StoredHead {
+            no: h.no,
+            kind: h.kind.as_str().to_string(),
+            designated: h.designated,
+            developer: h.developer,
+            units: labels.join(";"),
+            area: h.area,
+            dwellings,
+            voters,
+        }
+    }
+
+    /// SHA-256 of the head's canonical form (JSON array, fixed field order).
+    pub fn fingerprint(&self) -> String {
+        let canonical = serde_json::json!([
+            "redbutler-head/1",
+            self.no,
+            self.kind,
+            self.designated,
+            self.developer,
+            self.units,
+            self.area,
+            self.dwellings,
+            self.voters
+        ]);
+        super::ballot_chain::sha256_hex(canonical.to_string().as_bytes())
+    }
+}
+
+/// The digest of a whole roll: of its heads' fingerprints in head order.
+pub fn full_digest<'a>(fingerprints: impl IntoIterator<Item = &'a str>) -> String {
+    let mut text = String::from("redbutler-roll/2\n");
+    for f in fingerprints {
+        text.push_str(f);
+        text.push('\n');
+    }
+    super::ballot_chain::sha256_hex(text.as_bytes())
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Roll {
     pub heads: Vec<Head>,
@@ -184,6 +248,54 @@ impl Head {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn stored() -> impl Strategy<Value = StoredHead> {
+        (
+            1i64..50,
+            prop_oneof![Just("owner"), Just("co_owned"), Just("developer")],
+            proptest::option::of(1i64..9),
+            proptest::option::of(1i64..9),
+            1i64..100_000,
+            proptest::collection::vec(1i64..20, 1..4),
+            proptest::collection::vec(1i64..20, 0..4),
+        )
+            .prop_map(
+                |(no, kind, designated, developer, area, dwellings, voters)| StoredHead {
+                    no,
+                    kind: kind.into(),
+                    designated,
+                    developer,
+                    units: dwellings
+                        .iter()
+                        .map(|d| format!("1-{d}"))
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                    area,
+                    dwellings,
+                    voters,
+                },
+            )
+    }
+
+    proptest! {
+        /// Any change to a field that decides who votes or with what weight changes the head's
+        /// fingerprint (and so the roll's digest).
+        #[test]
+        fn every_deciding_field_is_fingerprinted(h in stored(), which in 0usize..7, bump in 1i64..5) {
+            let mut g = h.clone();
+            match which {
+                0 => g.kind = if h.kind == "owner" { "developer".into() } else { "owner".into() },
+                1 => g.designated = Some(h.designated.unwrap_or(0) + bump),
+                2 => g.developer = Some(h.developer.unwrap_or(0) + bump),
+                3 => g.area += bump,
+                4 => g.dwellings.push(100 + bump),
+                5 => g.voters.push(100 + bump),
+                _ => g.units.push_str(";x"),
+            }
+            prop_assert_ne!(h.fingerprint(), g.fingerprint());
+            prop_assert_ne!(full_digest([h.fingerprint().as_str()]), full_digest([g.fingerprint().as_str()]));
+        }
+    }
 
     fn unit(id: i64, area: i64, owners: &[(i64, bool)], developer: Option<i64>) -> UnitHolders {
         UnitHolders {

@@ -20,6 +20,12 @@ pub struct Verification {
     /// SHA-256 of the frozen roll as recorded, and as recomputed from the stored roll.
     pub roll_digest: String,
     pub roll_digest_recomputed: String,
+    /// Heads of the frozen roll whose stored fields (kind, designated voter, developer, units,
+    /// dwellings, voters, area) no longer match what was frozen.
+    pub changed_heads: Vec<i64>,
+    /// False when anything of the frozen roll changed (also when the heads cannot be named,
+    /// e.g. a head deleted or its fingerprint rewritten too).
+    pub roll_intact: bool,
     /// The chain's final hash as published.
     pub final_hash: String,
     pub faults: Vec<ChainFault>,
@@ -37,6 +43,18 @@ pub async fn verify_stored(db: &Db, id: i64) -> AppResult<Verification> {
     let roll = db.decisions().roll_all(id).await?;
     let rows = roll_rows(roll.iter().cloned());
     let recomputed = ballot_chain::sha256_hex(vote_files::write_roll(&rows).as_bytes());
+    let (heads, full) = db.decisions().roll_stored(id).await?;
+    let fingerprints: Vec<String> = heads.iter().map(|(h, _)| h.fingerprint()).collect();
+    let changed_heads: Vec<i64> = heads
+        .iter()
+        .zip(&fingerprints)
+        .filter(|((_, stored), now)| stored.as_ref().is_some_and(|s| s != *now))
+        .map(|((h, _), _)| h.no)
+        .collect();
+    let full_ok = full.is_none_or(|f| {
+        crate::domain::decisions::roll::full_digest(fingerprints.iter().map(String::as_str)) == f
+    });
+    let roll_intact = full_ok && changed_heads.is_empty() && recomputed == d.roll_digest;
     let genesis = ballot_chain::genesis(id, &d.roll_digest);
     let ballots = db.decisions().stored_ballots(id).await?;
     let final_hash = if d.chain_length == 0 && d.chain_head.is_empty() {
@@ -62,7 +80,9 @@ pub async fn verify_stored(db: &Db, id: i64) -> AppResult<Verification> {
         }
     }
     Ok(Verification {
-        intact: faults.is_empty() && tally_mismatches.is_empty() && recomputed == d.roll_digest,
+        intact: faults.is_empty() && tally_mismatches.is_empty() && roll_intact,
+        changed_heads,
+        roll_intact,
         ballots: ballots.len() as i64,
         roll_digest: d.roll_digest,
         roll_digest_recomputed: recomputed,
