@@ -128,6 +128,28 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+/// Creates the file if it is missing, and makes it readable and writable by its owner only
+/// (0600): the database and its backups hold personal data. SQLite gives its `-wal` and `-shm`
+/// files the database file's permissions.
+fn owner_only_file(path: &std::path::Path) -> anyhow::Result<()> {
+    let mut open = std::fs::OpenOptions::new();
+    open.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.mode(0o600);
+    }
+    open.open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("restricting {}", path.display()))?;
+    }
+    Ok(())
+}
+
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         install_default_drivers();
@@ -149,6 +171,9 @@ impl Db {
             {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            if !path.is_empty() && !path.contains(":memory:") && !url.contains("mode=memory") {
+                owner_only_file(std::path::Path::new(path))?;
             }
         }
         let max_connections = match (max_connections, backend) {
@@ -311,10 +336,13 @@ impl Db {
             target.display()
         );
         let path = target.to_str().context("backup path is not valid UTF-8")?;
+        // Created empty and readable by the owner only first; VACUUM INTO fills an empty file.
+        owner_only_file(target)?;
         sqlx::query("VACUUM INTO $1")
             .bind(path)
             .execute(&self.pool)
             .await?;
+        owner_only_file(target)?;
         Ok(())
     }
 

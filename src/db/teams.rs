@@ -33,7 +33,9 @@ pub struct TeamMember {
     pub name: String,
     pub home_organisation_id: Option<i64>,
     pub home_organisation: Option<String>,
-    pub party_member: i64,
+    /// 1 for a party member; none where the reader may not see party membership (only those
+    /// who edit the team do).
+    pub party_member: Option<i64>,
     pub volunteer: i64,
     pub title: String,
     /// Names of the member's squads, joined by "、".

@@ -59,13 +59,15 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(css))
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
+        // Inside the error renderer, so an oversized body gets the documented error (JSON on
+        // the API, a page elsewhere), not a bare 413.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            20 * 1024 * 1024,
+        ))
         .layer(middleware::from_fn(render_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            20 * 1024 * 1024,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -243,7 +245,13 @@ async fn render_errors(req: Request, next: Next) -> Response {
     let locale = ctx::locale_from_headers(req.headers());
     let large = cookie(req.headers(), "rb_large").as_deref() == Some("1");
     let is_get = req.method() == Method::GET;
-    let resp = next.run(req).await;
+    let mut resp = next.run(req).await;
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && resp.extensions().get::<ErrorInfo>().is_none()
+    {
+        // The body limit answered before any handler ran.
+        resp = AppError::TooLarge.into_response();
+    }
     let Some(info) = resp.extensions().get::<ErrorInfo>().cloned() else {
         return resp;
     };

@@ -38,11 +38,17 @@ async fn team_regions(db: &Db, team: &Team) -> AppResult<[i64; 4]> {
 pub async fn view_team(db: &Db, actor: &Actor, id: i64) -> AppResult<TeamView> {
     let team = db.teams().team(id).await?.ok_or(AppError::NotFound)?;
     let regions = team_regions(db, &team).await?;
+    let can_edit = actor.can(Action::EditTeam, &Target::Region(regions));
+    let mut members = db.teams().members_of(id).await?;
+    if !can_edit {
+        // Party membership is shown to those who run the team, not to every resident.
+        members.iter_mut().for_each(|m| m.party_member = None);
+    }
     Ok(TeamView {
         squads: db.teams().squads_of(id).await?,
-        members: db.teams().members_of(id).await?,
+        members,
         fields: db.teams().fields_of_team(id).await?,
-        can_edit: actor.can(Action::EditTeam, &Target::Region(regions)),
+        can_edit,
         team,
     })
 }

@@ -536,3 +536,77 @@ async fn a_password_change_ends_other_sessions_and_tokens_at_once() {
         "no HSTS over plain HTTP"
     );
 }
+
+/// Data at rest is the owner's only; an oversized body gets the documented JSON error; party
+/// membership is shown to those who run the team, not to every resident.
+#[tokio::test]
+async fn files_bodies_and_party_membership() {
+    let app = spawn_demo().await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let file = app
+            .database_url
+            .trim_start_matches("sqlite://")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        if app.database_url.starts_with("sqlite") {
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "the database file");
+            let backup = app.data_dir.path().join("backup.db");
+            app.db.backup_to(&backup).await.unwrap();
+            let mode = std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "the backup");
+        }
+    }
+    let token = app.token("admin").await;
+    let big = "x".repeat(21 * 1024 * 1024);
+    let r = app
+        .api(&token, Method::POST, "/api/v1/cases")
+        .await
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: serde_json::Value = r.json().await.expect("a JSON error");
+    assert_eq!(body["error"]["code"], "too_large");
+    let team = app.id_of("SELECT MIN(id) FROM teams").await;
+    let resident = app.token("zhangshiying").await;
+    let (_, v) = send_json(
+        &app,
+        &resident,
+        Method::GET,
+        &format!("/api/v1/teams/{team}"),
+        json!(null),
+    )
+    .await;
+    assert!(
+        v["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["party_member"].is_null()),
+        "{v}"
+    );
+    let staff = app.token("liwenjing").await;
+    let (_, v) = send_json(
+        &app,
+        &staff,
+        Method::GET,
+        &format!("/api/v1/teams/{team}"),
+        json!(null),
+    )
+    .await;
+    assert!(
+        v["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["party_member"] == 1),
+        "{v}"
+    );
+}
