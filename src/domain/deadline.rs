@@ -134,9 +134,28 @@ pub fn review_answer_due(requested: i64) -> i64 {
     end_of_day_after(requested, 30)
 }
 
-/// How close to a deadline a case counts as due soon: a quarter of its reply period, at most a day.
-pub fn due_soon_margin(sla: SlaPeriods) -> i64 {
-    (sla.reply_seconds / 4).min(86_400)
+/// How close to a deadline a case counts as due soon: a quarter of the period that deadline
+/// closes (signing for, or the reply; four days for the long legal periods), at most a day. A
+/// new case is never "due soon" in its first three quarters of the period.
+pub fn due_soon_margin(period_seconds: i64) -> i64 {
+    (period_seconds.max(0) / 4).min(86_400)
+}
+
+/// The period the current deadline closes: the signing period when it is the signing deadline,
+/// the reply period when it is the reply deadline, else (acceptance, review) four days.
+pub fn period_of_deadline(
+    next_due: i64,
+    sign_due: Option<i64>,
+    reply_due: Option<i64>,
+    sla: SlaPeriods,
+) -> i64 {
+    if sign_due == Some(next_due) {
+        sla.sign_seconds
+    } else if reply_due == Some(next_due) {
+        sla.reply_seconds
+    } else {
+        4 * 86_400
+    }
 }
 
 /// Render Unix seconds as local time, `2026-01-25 23:59`.

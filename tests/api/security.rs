@@ -610,3 +610,60 @@ async fn files_bodies_and_party_membership() {
         "{v}"
     );
 }
+
+/// A new case is not "due soon" in its first minute: its signing deadline is a day away and the
+/// warning comes a quarter of that period before it.
+#[tokio::test]
+async fn no_false_due_soon_alerts() {
+    let app = spawn_demo().await;
+    let zhang = app.token("zhangshiying").await;
+    let fengqige = app
+        .id_of("SELECT id FROM compounds WHERE name = '凤栖阁'")
+        .await;
+    let (s, c) = post(
+        &app,
+        &zhang,
+        "/api/v1/cases",
+        json!({"kind": "complaint", "category": "other",
+        "compound_id": fengqige, "description": "路灯坏了"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let (sign_due, sign_seconds): (i64, i64) =
+        sqlx::query_as("SELECT sign_due, sign_seconds FROM cases WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let soon = |app: &TestApp| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM notifications WHERE case_id = $1 AND kind = 'due_soon'",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let now = redbutler::db::now();
+    redbutler::services::cases::deadline_pass(&app.db, now + 60)
+        .await
+        .unwrap();
+    assert_eq!(
+        soon(&app).await,
+        0,
+        "not due soon a minute after it came in"
+    );
+    let margin = (sign_seconds / 4).min(86_400);
+    redbutler::services::cases::deadline_pass(&app.db, sign_due - margin - 60)
+        .await
+        .unwrap();
+    assert_eq!(soon(&app).await, 0, "nor just before the margin");
+    redbutler::services::cases::deadline_pass(&app.db, sign_due - margin + 60)
+        .await
+        .unwrap();
+    assert!(soon(&app).await > 0, "due soon inside the last quarter");
+}

@@ -139,13 +139,16 @@ impl CaseStore<'_> {
     }
 
     /// Cases with a deadline to announce now: overdue and not yet announced as overdue, or due
-    /// soon (within a quarter of the reply period, at most a day: see
-    /// `deadline::due_soon_margin`) and not yet announced as due soon. Earliest deadline first.
+    /// soon (within a quarter of the period that deadline closes, at most a day: the SQL form of
+    /// `deadline::due_soon_margin(deadline::period_of_deadline(..))`) and not yet announced as
+    /// due soon. Earliest deadline first.
     pub async fn cases_to_announce(&mut self, now: i64, limit: i64) -> sqlx::Result<Vec<CaseRow>> {
+        const PERIOD: &str = "(CASE WHEN next_due = sign_due THEN sign_seconds WHEN next_due = reply_due THEN reply_seconds ELSE 345600 END)";
         sqlx::query_as(&format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE next_due IS NOT NULL AND next_due < $1 + 86400 \
-             AND ((next_due <= $1 AND (overdue_for IS NULL OR overdue_for <> next_due)) \
-               OR (next_due > $1 AND next_due - (CASE WHEN reply_seconds / 4 < 86400 THEN reply_seconds / 4 ELSE 86400 END) <= $1 \
+            "SELECT {CASE_COLUMNS} FROM cases WHERE next_due IS NOT NULL AND (overdue_for IS NULL OR overdue_for <> next_due) \
+             AND next_due < $1 + 86400 \
+             AND (next_due <= $1 \
+               OR (next_due > $1 AND next_due - (CASE WHEN {PERIOD} / 4 < 86400 THEN {PERIOD} / 4 ELSE 86400 END) <= $1 \
                    AND (due_soon_for IS NULL OR due_soon_for <> next_due))) \
              ORDER BY next_due LIMIT $2"
         ))

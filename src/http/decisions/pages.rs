@@ -301,12 +301,24 @@ pub(crate) async fn notice_submit(
     Ok(back(id))
 }
 
+/// Cancelling is destructive: the page's form asks for a ticked confirmation (no JavaScript
+/// needed); without it nothing happens.
+#[derive(Deserialize)]
+struct ConfirmForm {
+    #[serde(default, deserialize_with = "crate::services::input::flag")]
+    confirm: bool,
+}
+
 async fn cancel_submit(
     State(s): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
+    crate::http::form::PageForm(f): crate::http::form::PageForm<ConfirmForm>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
+    if !f.confirm {
+        return Err(crate::error::AppError::field("confirm", "required"));
+    }
     svc::cancel(&s.db, &actor, id).await?;
     Ok(back(id))
 }
