@@ -435,6 +435,11 @@ async fn s6_a_building_leader_raises_a_concern_that_a_butler_resolves() {
     c.goto(&case_url).await.unwrap();
     case_action(&c, "sign_for", None).await;
     case_action(&c, "reply", Some("She is staying at her son's; all well.")).await;
+    // The follow-up call is made by someone other than the handler: community staff.
+    log_out(&c).await;
+    log_in(&c, &app.base, "liwenjing").await;
+    home_text(&c).await;
+    c.goto(&case_url).await.unwrap();
     click(&c, "#action-follow_up summary").await;
     click(&c, "#action-follow_up input[value=satisfied]").await;
     click(&c, "#action-follow_up button[type=submit]").await;
@@ -762,6 +767,25 @@ async fn s2_the_owners_decide_the_parking_plan_in_the_browser() {
         .await
         .unwrap();
     click(&c, "#vote-link").await;
+    // A neutral ballot: every choice has the same colours, border and size.
+    wait_for(&c, "#choose-agree").await;
+    let looks: serde_json::Value = c
+        .execute(
+            "return ['choose-agree','choose-disagree','choose-abstain'].map(id => { const s = getComputedStyle(document.getElementById(id)); const r = document.getElementById(id).getBoundingClientRect(); return [s.backgroundColor, s.color, s.borderColor, s.fontSize, Math.round(r.width), Math.round(r.height)].join('|'); })",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let looks: Vec<&str> = looks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        looks.iter().all(|l| *l == looks[0]),
+        "equal weight: {looks:?}"
+    );
     click(&c, "#choose-agree").await;
     wait_for(&c, "#chosen").await;
     click(&c, "#confirm-vote").await;
@@ -829,4 +853,70 @@ async fn s2_the_owners_decide_the_parking_plan_in_the_browser() {
 async fn log_out_from(c: &Client, base: &str) {
     c.goto(&format!("{base}/")).await.unwrap();
     log_out(c).await;
+}
+
+/// Found trying every journey at phone size: link-style buttons are visible (not white on
+/// white), and a 1,650-character word and a long URL do not widen the case page.
+#[tokio::test]
+async fn buttons_are_visible_and_long_words_wrap_at_phone_size() {
+    let app = spawn_demo().await;
+    let zhang = app.token("zhangshiying").await;
+    let fengqige = app
+        .id_of("SELECT id FROM compounds WHERE name = '凤栖阁'")
+        .await;
+    let long = format!(
+        "{} https://example.com/{}",
+        "x".repeat(1650),
+        "y".repeat(300)
+    );
+    let r = app
+        .api(&zhang, reqwest::Method::POST, "/api/v1/cases")
+        .await
+        .json(&serde_json::json!({"kind": "complaint", "category": "other", "compound_id": fengqige, "description": long}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let case: serde_json::Value = r.json().await.unwrap();
+    let (_driver, c) = browser().await;
+    log_in(&c, &app.base, "zhangshiying").await;
+    home_text(&c).await;
+    c.goto(&format!("{}/cases/{}", app.base, case["id"]))
+        .await
+        .unwrap();
+    wait_for(&c, "#case-status").await;
+    let widths: serde_json::Value = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (page, window) = (widths[0].as_f64().unwrap(), widths[1].as_f64().unwrap());
+    assert!(
+        page <= window + 1.0,
+        "the page is {page}px wide in a {window}px window"
+    );
+    // The butler's inbox has unread notifications with a 标为已读 button.
+    log_out(&c).await;
+    log_in(&c, &app.base, "zhengkairui").await;
+    home_text(&c).await;
+    c.goto(&format!("{}/inbox", app.base)).await.unwrap();
+    wait_for(&c, "main").await;
+    let colours: serde_json::Value = c
+        .execute(
+            "return Array.from(document.querySelectorAll('main button.link')).map(b => getComputedStyle(b).color)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let colours = colours.as_array().unwrap();
+    assert!(!colours.is_empty(), "there is a mark-read button");
+    assert!(
+        colours
+            .iter()
+            .all(|c| c.as_str() != Some("rgb(255, 255, 255)")),
+        "not white on white: {colours:?}"
+    );
+    c.close().await.unwrap();
 }

@@ -529,9 +529,22 @@ async fn s6_a_building_leader_raises_a_wellbeing_concern_for_a_neighbour() {
         json!({"action": "reply", "note": "联系到其子：熊婆婆住在儿子家，平安。"}),
     )
     .await;
-    act(
+    // The handler may not rate its own work; community staff make the follow-up call.
+    let (s, e) = post(
         &app,
         &butler,
+        &format!("/api/v1/cases/{id}/actions"),
+        json!({"action": "follow_up", "rating": "satisfied"}),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("follow_up_by_handler"))
+    );
+    let staff = app.token("liwenjing").await;
+    act(
+        &app,
+        &staff,
         id,
         json!({"action": "follow_up", "rating": "satisfied", "note": "电话回访王兴莲"}),
     )

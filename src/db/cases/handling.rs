@@ -186,3 +186,17 @@ pub struct TransitionExtra<'a> {
     /// (request id, answer) of an answered coordination request.
     pub answer: Option<(i64, &'a str)>,
 }
+
+impl super::CaseStore<'_> {
+    /// Who recorded the latest step of this kind on a case (e.g. who replied).
+    pub async fn last_actor_of(&mut self, case_id: i64, kind: &str) -> sqlx::Result<Option<i64>> {
+        Ok(sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT actor_user_id FROM case_events WHERE case_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(case_id)
+        .bind(kind)
+        .fetch_optional(&mut *self.h.conn().await?)
+        .await?
+        .flatten())
+    }
+}

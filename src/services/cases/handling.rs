@@ -266,6 +266,19 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
     if !permitted {
         return Err(AppError::Forbidden);
     }
+    // The follow-up call (回访) is made by someone other than the handling unit: a worker who
+    // replied, is assigned, or belongs to the owning unit may not rate their own work. The
+    // reporter rates for themselves.
+    if matches!(action, CaseAction::FollowUp { .. }) && standing == Worker {
+        let replied_by = db.cases().last_actor_of(id, "replied").await?;
+        let own_unit = row.owner().is_some_and(|o| actor.units.contains(&o));
+        if own_unit
+            || replied_by == Some(actor.user_id)
+            || row.assignee_user_id == Some(actor.user_id)
+        {
+            return Err(AppError::Conflict("follow_up_by_handler"));
+        }
+    }
     let internal = input.internal && standing == Worker;
     let (next, event) = crate::domain::cases::apply(&state, &action, now)?;
     if !db
