@@ -166,13 +166,13 @@ impl AccountStore<'_> {
         sqlx::query_as(
             "SELECT u.id, u.username, u.person_id, p.name AS person_name, u.locale, u.disabled, u.created_at \
              FROM users u LEFT JOIN people p ON p.id = u.person_id \
-             WHERE ($1 = '' OR u.username LIKE $2 ESCAPE '\\' OR p.name LIKE $3 ESCAPE '\\') AND ($4 = 0 OR u.id < $4) \
+             WHERE ($1 = '' OR u.username LIKE $2 ESCAPE '\\' OR p.name LIKE $3 ESCAPE '\\') AND u.id < $4 \
              ORDER BY u.id DESC LIMIT $5",
         )
         .bind(q)
         .bind(format!("{}%", like_escape(q)))
         .bind(format!("%{}%", like_escape(q)))
-        .bind(before)
+        .bind(crate::db::keyset(before))
         .bind(limit)
         .fetch_all(&mut *self.h.conn().await?)
         .await
@@ -529,9 +529,9 @@ impl AccountStore<'_> {
         sqlx::query_as(&format!(
             "SELECT t.id, t.name, t.user_id, u.username, t.created_at, t.expires_at, t.revoked_at \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE ($1 = 0 OR t.id < $1) {user_filter} ORDER BY t.id DESC LIMIT $2"
+             WHERE t.id < $1 {user_filter} ORDER BY t.id DESC LIMIT $2"
         ))
-        .bind(before)
+        .bind(crate::db::keyset(before))
         .bind(limit)
         .bind(user_id.unwrap_or(0))
         .fetch_all(&mut *self.h.conn().await?)

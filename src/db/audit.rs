@@ -62,9 +62,9 @@ impl AuditStore<'_> {
             "SELECT a.id, a.at, a.actor_user_id, u.username AS actor, a.action, a.entity, a.entity_id, a.before_json, \
                     a.after_json, a.reason \
              FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id \
-             WHERE ($1 = 0 OR a.id < $1) ORDER BY a.id DESC LIMIT $2",
+             WHERE a.id < $1 ORDER BY a.id DESC LIMIT $2",
         )
-        .bind(before)
+        .bind(crate::db::keyset(before))
         .bind(limit)
         .fetch_all(&mut *self.h.conn().await?)
         .await

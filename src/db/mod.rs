@@ -124,6 +124,12 @@ impl Default for CaseCaches {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// A keyset cursor for `id < $n`: 0 (the first page) reads from the top. Written as a plain
+/// range (never `$n = 0 OR id < $n`), so the planner walks the index from the cursor.
+pub fn keyset(before: i64) -> i64 {
+    if before <= 0 { i64::MAX } else { before }
+}
+
 pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }

@@ -68,10 +68,10 @@ impl NotifyStore<'_> {
     ) -> sqlx::Result<Vec<NotificationRow>> {
         sqlx::query_as(
             "SELECT n.id, n.case_id, c.number AS case_number, n.decision_id, d.title AS decision_title, n.kind, n.created_at, n.read_at \
-             FROM notifications n LEFT JOIN cases c ON c.id = n.case_id LEFT JOIN decisions d ON d.id = n.decision_id WHERE n.user_id = $1 AND ($2 = 0 OR n.id < $2) ORDER BY n.id DESC LIMIT $3",
+             FROM notifications n LEFT JOIN cases c ON c.id = n.case_id LEFT JOIN decisions d ON d.id = n.decision_id WHERE n.user_id = $1 AND n.id < $2 ORDER BY n.id DESC LIMIT $3",
         )
         .bind(user_id)
-        .bind(before)
+        .bind(crate::db::keyset(before))
         .bind(limit)
         .fetch_all(&mut *self.h.conn().await?)
         .await
@@ -138,9 +138,11 @@ impl NotifyStore<'_> {
         .await
     }
 
+    /// Unread notifications, counted up to 100 (the badge then says 99+): the cost
+    /// does not grow with a backlog of thousands.
     pub async fn unread_count(&mut self, user_id: i64) -> sqlx::Result<i64> {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE user_id = $1 AND read_at IS NULL LIMIT 100) x",
         )
         .bind(user_id)
         .fetch_one(&mut *self.h.conn().await?)

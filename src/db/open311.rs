@@ -15,17 +15,10 @@ impl Open311Store<'_> {
         f: &Open311Filter,
         limit: i64,
     ) -> sqlx::Result<Vec<Open311Row>> {
+        // The page's ids are picked first (filters, order and limit on the cases alone); the
+        // names and the per-case look-ups then run for those rows only.
         let mut sql = String::from(
-            "SELECT c.number, c.status, k.code AS service_code, k.name_zh AS service_name, c.description, \
-             c.description_public, c.compound_id, p.name AS compound_name, c.building_id, b.name AS building_name, \
-             c.public_area, c.created_at, (SELECT MAX(e.at) FROM case_events e WHERE e.case_id = c.id) AS updated_at, \
-             c.reply_due, CASE c.owner_kind WHEN 'organisation' THEN (SELECT o.name FROM organisations o WHERE o.id = c.owner_id) \
-             WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = c.owner_id) \
-             ELSE (SELECT q.name FROM squads q WHERE q.id = c.owner_id) END AS agency, \
-             (SELECT e.note FROM case_events e WHERE e.case_id = c.id AND e.kind = 'replied' AND e.internal = 0 \
-              ORDER BY e.id DESC LIMIT 1) AS status_notes \
-             FROM cases c JOIN case_categories k ON k.id = c.category_id JOIN compounds p ON p.id = c.compound_id \
-             LEFT JOIN buildings b ON b.id = c.building_id \
+            "SELECT c.id FROM cases c JOIN case_categories k ON k.id = c.category_id \
              WHERE c.kind <> 'petition' AND c.kind <> 'wellbeing'",
         );
         let mut n = 0;
@@ -66,6 +59,19 @@ impl Open311Store<'_> {
         }
         sql.push_str(&format!(" ORDER BY c.id DESC LIMIT {}", next()));
         ints.push(limit);
+        let sql = format!(
+            "SELECT c.number, c.status, k.code AS service_code, k.name_zh AS service_name, c.description, \
+             c.description_public, c.compound_id, p.name AS compound_name, c.building_id, b.name AS building_name, \
+             c.public_area, c.created_at, (SELECT MAX(e.at) FROM case_events e WHERE e.case_id = c.id) AS updated_at, \
+             c.reply_due, CASE c.owner_kind WHEN 'organisation' THEN (SELECT o.name FROM organisations o WHERE o.id = c.owner_id) \
+             WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = c.owner_id) \
+             ELSE (SELECT q.name FROM squads q WHERE q.id = c.owner_id) END AS agency, \
+             (SELECT e.note FROM case_events e WHERE e.case_id = c.id AND e.kind = 'replied' AND e.internal = 0 \
+              ORDER BY e.id DESC LIMIT 1) AS status_notes \
+             FROM ({sql}) page JOIN cases c ON c.id = page.id JOIN case_categories k ON k.id = c.category_id \
+             JOIN compounds p ON p.id = c.compound_id LEFT JOIN buildings b ON b.id = c.building_id \
+             ORDER BY c.id DESC"
+        );
         let mut q = sqlx::query_as(&sql);
         for t in texts {
             q = q.bind(t);

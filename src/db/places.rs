@@ -502,23 +502,7 @@ impl PlaceStore<'_> {
 impl PlaceStore<'_> {
     /// [city, district, sub-district, community] ids from a region up to the city (0 where absent).
     pub async fn region_chain(&mut self, region_id: i64) -> sqlx::Result<Option<[i64; 4]>> {
-        let all = self.regions().await?;
-        let mut chain = [0i64; 4];
-        let mut cur = all.iter().find(|r| r.id == region_id);
-        if cur.is_none() {
-            return Ok(None);
-        }
-        while let Some(r) = cur {
-            let slot = match r.level.as_str() {
-                "city" => 0,
-                "district" => 1,
-                "subdistrict" => 2,
-                _ => 3,
-            };
-            chain[slot] = r.id;
-            cur = r.parent_id.and_then(|p| all.iter().find(|x| x.id == p));
-        }
-        Ok(Some(chain))
+        Ok(region_chains(&self.regions().await?).remove(&region_id))
     }
 }
 
@@ -681,4 +665,32 @@ impl PlaceStore<'_> {
             last_id: row.try_get("last_id")?,
         })
     }
+}
+
+/// Every region's chain (city, district, sub-district, community ids; 0 where a level is
+/// missing), built in memory from one read of the regions: no query per region.
+pub fn region_chains(all: &[Region]) -> std::collections::HashMap<i64, [i64; 4]> {
+    let by_id: std::collections::HashMap<i64, &Region> = all.iter().map(|r| (r.id, r)).collect();
+    all.iter()
+        .map(|start| {
+            let mut chain = [0i64; 4];
+            let mut cur = Some(start);
+            let mut steps = 0;
+            while let Some(r) = cur {
+                let slot = match r.level.as_str() {
+                    "city" => 0,
+                    "district" => 1,
+                    "subdistrict" => 2,
+                    _ => 3,
+                };
+                chain[slot] = r.id;
+                steps += 1;
+                // A broken parent link (a cycle) cannot loop forever.
+                cur = (steps < 8)
+                    .then(|| r.parent_id.and_then(|p| by_id.get(&p).copied()))
+                    .flatten();
+            }
+            (start.id, chain)
+        })
+        .collect()
 }

@@ -727,3 +727,24 @@ pub async fn end_holding(
     work.commit().await?;
     Ok(after)
 }
+
+/// The communities where the actor may take `action` (offered in forms: add a compound, create
+/// a team), from one read of the regions.
+pub async fn communities_where(
+    db: &Db,
+    actor: &Actor,
+    action: Action,
+) -> AppResult<Vec<(i64, String)>> {
+    let regions = db.places().regions().await?;
+    let chains = crate::db::places::region_chains(&regions);
+    Ok(regions
+        .into_iter()
+        .filter(|r| r.level == "community")
+        .filter(|r| {
+            chains
+                .get(&r.id)
+                .is_some_and(|c| actor.can(action, &Target::Region(*c)))
+        })
+        .map(|r| (r.id, r.name))
+        .collect())
+}

@@ -166,10 +166,10 @@ impl CaseStore<'_> {
         sqlx::query_as(&format!(
             "SELECT r.id, r.case_id, r.organisation_id, o.name AS organisation, r.question, r.asked_at, r.due_at, \
              r.answer, r.answered_at FROM coordination_requests r JOIN organisations o ON o.id = r.organisation_id \
-             WHERE r.organisation_id IN ({}) AND ($1 = 0 OR r.id < $1) ORDER BY r.id DESC LIMIT $2",
+             WHERE r.organisation_id IN ({}) AND r.id < $1 ORDER BY r.id DESC LIMIT $2",
             ids.join(",")
         ))
-        .bind(before)
+        .bind(crate::db::keyset(before))
         .bind(limit)
         .fetch_all(&mut *self.h.conn().await?)
         .await

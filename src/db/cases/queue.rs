@@ -63,7 +63,7 @@ impl CaseStore<'_> {
         }
         let mut sql = format!(
             "SELECT id, number, kind, category_id, status, compound_id, building_id, owner_kind, owner_id, created_at, next_due \
-             FROM cases WHERE ({}) AND ($1 = 0 OR id < $1)",
+             FROM cases WHERE ({}) AND id < $1",
             scope.join(" OR ")
         );
         if f.open_only {
@@ -96,7 +96,7 @@ impl CaseStore<'_> {
             // Plain rows serialised here: SQLite's JSON functions cost more than the reading
             // (the same finding as for a compound's dwellings page).
             use crate::db::direct::Param;
-            let mut params = vec![Param::I(before)];
+            let mut params = vec![Param::I(crate::db::keyset(before))];
             params.extend(texts.iter().map(|t| Param::T(t)));
             params.push(Param::I(limit));
             let lines = crate::db::direct::rows(file, &sql, &params, |r| {
@@ -131,7 +131,7 @@ impl CaseStore<'_> {
                  COUNT(*) AS n, MIN(id) AS last_id FROM ({inner}) page"
             ),
         };
-        let mut q = sqlx::query_as(&sql).bind(before);
+        let mut q = sqlx::query_as(&sql).bind(crate::db::keyset(before));
         for t in texts {
             q = q.bind(t);
         }

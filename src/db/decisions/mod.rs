@@ -209,9 +209,9 @@ impl DecisionStore<'_> {
             "SELECT x.id, x.compound_id, x.compound_name, x.kind, x.title, x.status, x.opens_at, x.closes_at FROM ( \
              SELECT d.id, d.compound_id, c.name AS compound_name, d.kind, d.title, d.status, d.opens_at, d.closes_at, \
              d.created_by, d.convenor_organisation_id, c.community_id, c.subdistrict_id, c.district_id, c.city_id FROM decisions d JOIN compounds c ON c.id = d.compound_id \
-             WHERE ($1 = 0 OR d.id < $1)) x WHERE {scope} ORDER BY x.id DESC LIMIT $2"
+             WHERE d.id < $1) x WHERE {scope} ORDER BY x.id DESC LIMIT $2"
         ))
-        .bind(before)
+        .bind(crate::db::keyset(before))
         .bind(limit)
         .fetch_all(&mut *self.h.conn().await?)
         .await

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Serialize, ToSchema)]
 pub struct Inbox {
+    /// Unread notifications, counted up to 100 (100 means "100 or more").
     pub unread: i64,
     pub items: Vec<NotificationRow>,
 }
@@ -53,6 +54,7 @@ pub struct MarkRead {
 #[derive(Serialize, ToSchema)]
 pub struct Marked {
     pub marked: u64,
+    /// Still unread, counted up to 100 (100 means "100 or more").
     pub unread: i64,
 }
 

@@ -1,6 +1,6 @@
 //! Pages of places: compounds, buildings, dwellings and who holds them.
 use crate::db::places::Compound;
-use crate::domain::access::{Action, Target};
+use crate::domain::access::Action;
 use crate::domain::kinds::{AreaSource, DwellingUse};
 use crate::error::AppResult;
 use crate::http::AppState;
@@ -73,15 +73,7 @@ async fn places_page(
         })
         .collect();
     // Communities where this actor may add a compound.
-    let mut communities = Vec::new();
-    for r in &regions {
-        if r.level == "community"
-            && let Some(chain) = state.db.places().region_chain(r.id).await?
-            && actor.can(Action::EditPlace, &Target::Region(chain))
-        {
-            communities.push((r.id, r.name.clone()));
-        }
-    }
+    let communities = places::communities_where(&state.db, &actor, Action::EditPlace).await?;
     render(PlacesPage {
         ctx,
         rows,

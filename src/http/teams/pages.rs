@@ -58,13 +58,8 @@ async fn teams_page(
     let mut places = Vec::new();
     if may_create {
         // Only where this actor may create a team.
-        for r in state.db.places().regions().await? {
-            if r.level == "community"
-                && let Some(chain) = state.db.places().region_chain(r.id).await?
-                && actor.can(Action::EditTeam, &Target::Region(chain))
-            {
-                places.push((format!("community:{}", r.id), r.name));
-            }
+        for (id, name) in places::communities_where(&state.db, &actor, Action::EditTeam).await? {
+            places.push((format!("community:{id}"), name));
         }
         if let Some(filter) = places::visible_compounds(&actor) {
             for c in state.db.places().compounds(&filter, 0, 500).await? {
