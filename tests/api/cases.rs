@@ -1245,7 +1245,8 @@ async fn the_report_form_takes_up_to_three_real_photos_of_at_most_5_mb() {
 }
 
 /// On SQLite the figures are summed in Rust, not by a GROUP BY; on generated cases of every
-/// state both ways give the same cells. (On PostgreSQL both calls take the GROUP BY path.)
+/// state both ways give the same counts in every dimension. (On PostgreSQL both calls take the
+/// GROUPING SETS path.)
 #[tokio::test]
 async fn figure_cells_summed_in_rust_equal_the_group_by() {
     let app = spawn_demo().await;
@@ -1257,51 +1258,36 @@ async fn figure_cells_summed_in_rust_equal_the_group_by() {
         ..Default::default()
     };
     let now = redbutler::db::now();
-    let key = |c: &redbutler::db::cases::FigureCell| {
-        format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
-            c.owner_kind,
-            c.owner_id,
-            c.compound_id,
-            c.kind,
-            c.category_id,
-            c.channel,
-            c.total,
-            c.due_to_sign,
-            c.signed_in_time,
-            c.taken_on,
-            c.closed,
-            c.rated,
-            c.satisfied,
-            c.overdue
-        )
-    };
     let (from, to) = (0, i64::MAX);
-    let mut summed: Vec<String> = app
+    let summed = app
         .db
         .cases()
-        .case_figure_cells(&scope, from, to, now)
+        .case_figures(&scope, from, to, now)
         .await
-        .unwrap()
-        .iter()
-        .map(key)
-        .collect();
-    let mut grouped: Vec<String> = app
+        .unwrap();
+    let grouped = app
         .db
         .cases()
-        .case_figure_cells_grouped(&scope.sql().unwrap(), from, to, now)
+        .case_figures_grouped(&scope.sql().unwrap(), from, to, now)
         .await
-        .unwrap()
-        .iter()
-        .map(key)
-        .collect();
-    summed.sort();
-    grouped.sort();
-    assert!(summed.len() > 100, "{}", summed.len());
-    let total: i64 = summed
-        .iter()
-        .map(|k| k.split('|').nth(6).unwrap().parse::<i64>().unwrap())
-        .sum();
-    assert_eq!(total, 3000);
+        .unwrap();
+    assert!(
+        summed.by_compound.len() > 1 && summed.by_unit.len() > 1,
+        "{summed:?}"
+    );
+    for dim_total in [
+        summed.by_compound.values().map(|c| c.total).sum::<i64>(),
+        summed.by_kind.values().map(|c| c.total).sum::<i64>(),
+        summed.by_category.values().map(|c| c.total).sum::<i64>(),
+        summed.by_channel.values().map(|c| c.total).sum::<i64>(),
+        summed
+            .by_unit
+            .values()
+            .flat_map(|m| m.values())
+            .map(|c| c.total)
+            .sum::<i64>(),
+    ] {
+        assert_eq!(dim_total, 3000, "every dimension counts every case once");
+    }
     assert_eq!(summed, grouped);
 }

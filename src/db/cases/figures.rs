@@ -1,21 +1,23 @@
 //! Counting cases for the three rates and petitions per year, per place scope.
 use super::*;
+use crate::domain::cases::rates::CaseCounts;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 impl CaseStore<'_> {
-    /// Case counts of the cases registered in `[from, to)` for every combination of unit,
-    /// compound, kind, category and channel that occurs: one scan (of an index, for a district);
-    /// the service rolls them up.
-    pub async fn case_figure_cells(
+    /// Case counts of the cases registered in `[from, to)` per dimension (handling unit,
+    /// compound, kind, category, channel): one scan (of an index, for a district). The memory
+    /// follows the number of units, compounds and categories, never the number of cases.
+    pub async fn case_figures(
         &mut self,
         scope: &PlaceScope,
         from: i64,
         to: i64,
         now: i64,
-    ) -> sqlx::Result<Vec<FigureCell>> {
+    ) -> sqlx::Result<FigureDims> {
         let Some(scope) = scope.sql() else {
-            return Ok(Vec::new());
+            return Ok(FigureDims::default());
         };
         if let Some(file) = &self.db.sqlite_file {
             // SQLite sorts the rows for a GROUP BY (a month of a large district: 70,000 rows
@@ -27,40 +29,76 @@ impl CaseStore<'_> {
             // On a blocking thread, so that the service's two halves of a period run in parallel.
             let file = file.clone();
             return tokio::task::spawn_blocking(move || {
-                figure_cells_summed(&file, &rows, from, to, now)
+                figures_summed(&file, &rows, from, to, now)
             })
             .await
             .map_err(|e| sqlx::Error::Protocol(format!("figures: {e}")))?;
         }
-        self.case_figure_cells_grouped(&scope, from, to, now).await
+        self.case_figures_grouped(&scope, from, to, now).await
     }
 
-    /// [`Db::case_figure_cells`] summed by the database (PostgreSQL; on SQLite only for the test
-    /// that compares it with the summing in Rust).
-    pub async fn case_figure_cells_grouped(
+    /// [`Self::case_figures`] counted by the database: GROUPING SETS on PostgreSQL, five
+    /// GROUP BYs on SQLite (used there only by the test that compares it with the summing).
+    pub async fn case_figures_grouped(
         &mut self,
         scope: &str,
         from: i64,
         to: i64,
         now: i64,
-    ) -> sqlx::Result<Vec<FigureCell>> {
-        let sql = format!(
-            "SELECT owner_kind, owner_id, compound_id, kind, category_id, channel, COUNT(*) AS total, \
+    ) -> sqlx::Result<FigureDims> {
+        let sums = format!(
+            "COUNT(*) AS total, \
              SUM(CASE WHEN signed_in_time IS NOT NULL OR (sign_due IS NOT NULL AND sign_due < $3 AND {UNFINISHED}) THEN 1 ELSE 0 END) AS due_to_sign, \
              SUM(CASE WHEN signed_in_time = 1 THEN 1 ELSE 0 END) AS signed_in_time, \
              SUM(CASE WHEN status = 'withdrawn' OR status = 'not_accepted' OR status = 'merged' THEN 0 ELSE 1 END) AS taken_on, \
              SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END) AS closed, \
              SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
              SUM(CASE WHEN rating = 'satisfied' OR rating = 'basically_satisfied' THEN 1 ELSE 0 END) AS satisfied, \
-             SUM(CASE WHEN next_due IS NOT NULL AND next_due < $3 THEN 1 ELSE 0 END) AS overdue \
-             FROM cases WHERE created_at >= $1 AND created_at < $2 AND {scope} GROUP BY 1, 2, 3, 4, 5, 6"
+             SUM(CASE WHEN next_due IS NOT NULL AND next_due < $3 THEN 1 ELSE 0 END) AS overdue"
         );
-        sqlx::query_as(&sql)
+        let from_where =
+            format!("FROM cases WHERE created_at >= $1 AND created_at < $2 AND {scope}");
+        let sql = match self.db.backend {
+            crate::db::Backend::Postgres => format!(
+                "SELECT CAST(CASE WHEN GROUPING(owner_kind) = 0 THEN 0 WHEN GROUPING(compound_id) = 0 THEN 1 \
+                 WHEN GROUPING(kind) = 0 THEN 2 WHEN GROUPING(category_id) = 0 THEN 3 ELSE 4 END AS BIGINT) AS dim, \
+                 COALESCE(owner_kind, kind, channel) AS key_text, COALESCE(owner_id, compound_id, category_id) AS key_id, {sums} \
+                 {from_where} GROUP BY GROUPING SETS ((owner_kind, owner_id), (compound_id), (kind), (category_id), (channel))"
+            ),
+            crate::db::Backend::Sqlite => [
+                ("0", "owner_kind", "owner_id", "owner_kind, owner_id"),
+                ("1", "NULL", "compound_id", "compound_id"),
+                ("2", "kind", "NULL", "kind"),
+                ("3", "NULL", "category_id", "category_id"),
+                ("4", "channel", "NULL", "channel"),
+            ]
+            .iter()
+            .map(|(dim, text, id, by)| {
+                format!("SELECT {dim} AS dim, {text} AS key_text, {id} AS key_id, {sums} {from_where} GROUP BY {by}")
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL "),
+        };
+        let rows: Vec<DimRow> = sqlx::query_as(&sql)
             .bind(from)
             .bind(to)
             .bind(now)
             .fetch_all(&mut *self.h.conn().await?)
-            .await
+            .await?;
+        let mut out = FigureDims::default();
+        for r in rows {
+            let c = r.counts();
+            let text = r.key_text.unwrap_or_default();
+            let id = r.key_id.unwrap_or_default();
+            match r.dim {
+                0 => *out.by_unit.entry(text).or_default().entry(id).or_default() += c,
+                1 => *out.by_compound.entry(id).or_default() += c,
+                2 => *out.by_kind.entry(text).or_default() += c,
+                3 => *out.by_category.entry(id).or_default() += c,
+                _ => *out.by_channel.entry(text).or_default() += c,
+            }
+        }
+        Ok(out)
     }
 
     /// Names of organisations, teams, squads or compounds by id (`table` is one of those four).
@@ -146,18 +184,11 @@ impl PlaceScope {
     }
 }
 
-/// [`Db::case_figure_cells`] on SQLite: the rows read in index order and summed in a map, with
-/// the same rules as the SQL of the other path (a test compares the two).
-fn figure_cells_summed(
-    file: &str,
-    sql: &str,
-    from: i64,
-    to: i64,
-    now: i64,
-) -> sqlx::Result<Vec<FigureCell>> {
+/// [`CaseStore::case_figures`] on SQLite: the rows read in index order and summed per
+/// dimension, with the same rules as the SQL of the other path (a test compares the two).
+fn figures_summed(file: &str, sql: &str, from: i64, to: i64, now: i64) -> sqlx::Result<FigureDims> {
     use crate::db::direct::Param::I;
-    type Key = (String, i64, i64, String, i64, String);
-    let mut cells: std::collections::HashMap<Key, FigureCell> = std::collections::HashMap::new();
+    let mut out = FigureDims::default();
     crate::db::direct::for_each_row(file, sql, &[I(from), I(to)], |r| {
         let text = |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str()?) };
         let status = text(6)?;
@@ -166,67 +197,99 @@ fn figure_cells_summed(
         let rating = r.get_ref(9)?.as_str_or_null()?;
         let next_due: Option<i64> = r.get(10)?;
         let unfinished = !matches!(status, "closed" | "withdrawn" | "not_accepted" | "merged");
-        let key: Key = (
-            text(0)?.to_string(),
-            r.get(1)?,
-            r.get(2)?,
-            text(3)?.to_string(),
-            r.get(4)?,
-            text(5)?.to_string(),
-        );
-        let cell = cells.entry(key).or_insert_with_key(|k| FigureCell {
-            owner_kind: k.0.clone(),
-            owner_id: k.1,
-            compound_id: k.2,
-            kind: k.3.clone(),
-            category_id: k.4,
-            channel: k.5.clone(),
-            total: 0,
-            due_to_sign: 0,
-            signed_in_time: 0,
-            taken_on: 0,
-            closed: 0,
-            rated: 0,
-            satisfied: 0,
-            overdue: 0,
-        });
         let count = |b: bool| i64::from(b);
-        cell.total += 1;
-        cell.due_to_sign +=
-            count(signed_in_time.is_some() || (sign_due.is_some_and(|d| d < now) && unfinished));
-        cell.signed_in_time += count(signed_in_time == Some(1));
-        cell.taken_on += count(!matches!(status, "withdrawn" | "not_accepted" | "merged"));
-        cell.closed += count(status == "closed");
-        cell.rated += count(rating.is_some());
-        cell.satisfied += count(matches!(rating, Some("satisfied" | "basically_satisfied")));
-        cell.overdue += count(next_due.is_some_and(|d| d < now));
+        let c = CaseCounts {
+            total: 1,
+            due_to_sign: count(
+                signed_in_time.is_some() || (sign_due.is_some_and(|d| d < now) && unfinished),
+            ),
+            signed_in_time: count(signed_in_time == Some(1)),
+            taken_on: count(!matches!(status, "withdrawn" | "not_accepted" | "merged")),
+            closed: count(status == "closed"),
+            rated: count(rating.is_some()),
+            satisfied: count(matches!(rating, Some("satisfied" | "basically_satisfied"))),
+            overdue: count(next_due.is_some_and(|d| d < now)),
+        };
+        // Text keys are looked up borrowed: a string is allocated once per distinct value,
+        // not once per row.
+        fn add(map: &mut BTreeMap<String, CaseCounts>, key: &str, c: CaseCounts) {
+            match map.get_mut(key) {
+                Some(v) => *v += c,
+                None => {
+                    map.insert(key.to_string(), c);
+                }
+            }
+        }
+        let unit_kind = text(0)?;
+        let unit = match out.by_unit.get_mut(unit_kind) {
+            Some(m) => m,
+            None => out.by_unit.entry(unit_kind.to_string()).or_default(),
+        };
+        *unit.entry(r.get(1)?).or_default() += c;
+        *out.by_compound.entry(r.get(2)?).or_default() += c;
+        add(&mut out.by_kind, text(3)?, c);
+        *out.by_category.entry(r.get(4)?).or_default() += c;
+        add(&mut out.by_channel, text(5)?, c);
         Ok(())
     })?;
-    Ok(cells.into_values().collect())
+    Ok(out)
 }
 
-/// Counts of one combination of unit, compound, kind, category and channel.
+/// Case counts per dimension of the figures: handling unit (kind word → id), compound, kind,
+/// category and channel. Ordered maps, so two countings compare equal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FigureDims {
+    pub by_unit: BTreeMap<String, BTreeMap<i64, CaseCounts>>,
+    pub by_compound: BTreeMap<i64, CaseCounts>,
+    pub by_kind: BTreeMap<String, CaseCounts>,
+    pub by_category: BTreeMap<i64, CaseCounts>,
+    pub by_channel: BTreeMap<String, CaseCounts>,
+}
+
+impl FigureDims {
+    /// Adds another counting (e.g. the other half of a period).
+    pub fn merge(&mut self, o: FigureDims) {
+        for (k, m) in o.by_unit {
+            let mine = self.by_unit.entry(k).or_default();
+            for (id, c) in m {
+                *mine.entry(id).or_default() += c;
+            }
+        }
+        for (k, c) in o.by_compound {
+            *self.by_compound.entry(k).or_default() += c;
+        }
+        for (k, c) in o.by_kind {
+            *self.by_kind.entry(k).or_default() += c;
+        }
+        for (k, c) in o.by_category {
+            *self.by_category.entry(k).or_default() += c;
+        }
+        for (k, c) in o.by_channel {
+            *self.by_channel.entry(k).or_default() += c;
+        }
+    }
+}
+
+/// One row of the grouped counting: a dimension (0 unit, 1 compound, 2 kind, 3 category,
+/// 4 channel) and its key.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FigureCell {
-    pub owner_kind: String,
-    pub owner_id: i64,
-    pub compound_id: i64,
-    pub kind: String,
-    pub category_id: i64,
-    pub channel: String,
-    pub total: i64,
-    pub due_to_sign: i64,
-    pub signed_in_time: i64,
-    pub taken_on: i64,
-    pub closed: i64,
-    pub rated: i64,
-    pub satisfied: i64,
-    pub overdue: i64,
+struct DimRow {
+    dim: i64,
+    key_text: Option<String>,
+    key_id: Option<i64>,
+    total: i64,
+    due_to_sign: i64,
+    signed_in_time: i64,
+    taken_on: i64,
+    closed: i64,
+    rated: i64,
+    satisfied: i64,
+    overdue: i64,
 }
 
-impl FigureCell {
-    pub fn counts(&self) -> crate::domain::cases::rates::CaseCounts {
-        crate::domain::cases::rates::CaseCounts {
+impl DimRow {
+    fn counts(&self) -> CaseCounts {
+        CaseCounts {
             total: self.total,
             due_to_sign: self.due_to_sign,
             signed_in_time: self.signed_in_time,

@@ -95,22 +95,14 @@ pub struct Figures {
     pub petitions: Vec<crate::db::cases::PetitionRow>,
 }
 
-/// Sum cells into lines by a key (group word, id), largest first; the name is the group word
-/// until [`named`] fills it in.
-fn roll_up(
-    cells: &[crate::db::cases::FigureCell],
-    key: impl Fn(&crate::db::cases::FigureCell) -> (String, i64),
+/// Lines of one dimension, largest first; the name is the group word until [`named`] fills
+/// it in.
+fn lines(
+    rows: impl IntoIterator<Item = (String, i64, crate::domain::cases::rates::CaseCounts)>,
 ) -> Vec<FigureLine> {
-    let mut sums: std::collections::BTreeMap<
-        (String, i64),
-        crate::domain::cases::rates::CaseCounts,
-    > = Default::default();
-    for c in cells {
-        *sums.entry(key(c)).or_default() += c.counts();
-    }
-    let mut out: Vec<FigureLine> = sums
+    let mut out: Vec<FigureLine> = rows
         .into_iter()
-        .map(|((group, id), counts)| FigureLine {
+        .map(|(group, id, counts)| FigureLine {
             name: group.clone(),
             group,
             id,
@@ -176,21 +168,31 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
         return Ok(f);
     }
     // Two halves of the period at once, on two connections: the scan is CPU-bound in SQLite,
-    // so this halves the wait on a machine with two cores or more. Cells of the same
-    // combination from both halves are summed by `roll_up`.
+    // so this halves the wait on a machine with two cores or more.
     let mid = period.from + (period.to - period.from) / 2;
     let (mut a, mut b) = (db.cases(), db.cases());
-    let (first, second) = tokio::try_join!(
-        a.case_figure_cells(&scope, period.from, mid, now),
-        b.case_figure_cells(&scope, mid, period.to, now)
+    let (mut dims, second) = tokio::try_join!(
+        a.case_figures(&scope, period.from, mid, now),
+        b.case_figures(&scope, mid, period.to, now)
     )?;
-    let mut cells = first;
-    cells.extend(second);
-    let by_unit = roll_up(&cells, |c| (c.owner_kind.clone(), c.owner_id));
-    let by_compound = roll_up(&cells, |c| ("compound".to_string(), c.compound_id));
-    let by_kind = roll_up(&cells, |c| (c.kind.clone(), 0));
-    let by_category = roll_up(&cells, |c| ("category".to_string(), c.category_id));
-    let by_channel = roll_up(&cells, |c| (c.channel.clone(), 0));
+    dims.merge(second);
+    let by_unit = lines(
+        dims.by_unit
+            .into_iter()
+            .flat_map(|(kind, ids)| ids.into_iter().map(move |(id, c)| (kind.clone(), id, c))),
+    );
+    let by_compound = lines(
+        dims.by_compound
+            .into_iter()
+            .map(|(id, c)| ("compound".to_string(), id, c)),
+    );
+    let by_kind = lines(dims.by_kind.into_iter().map(|(k, c)| (k, 0, c)));
+    let by_category = lines(
+        dims.by_category
+            .into_iter()
+            .map(|(id, c)| ("category".to_string(), id, c)),
+    );
+    let by_channel = lines(dims.by_channel.into_iter().map(|(k, c)| (k, 0, c)));
     let by_unit = named(db, by_unit).await?;
     let by_compound = named(db, by_compound).await?;
     let by_category = named(db, by_category).await?;
