@@ -138,26 +138,7 @@ impl TestApp {
         password: &str,
     ) -> Result<Session, reqwest::Response> {
         let client = client();
-        let page = client
-            .get(format!("{}/login", self.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = csrf_of(&page);
-        let r = client
-            .post(format!("{}/login", self.base))
-            .form(&[
-                ("login", username),
-                ("password", password),
-                ("_csrf", &csrf),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let (r, csrf) = page_login(&client, &self.base, username, password).await;
         if r.status() == 303 {
             // The CSRF token rotates at login: the session's forms carry the new one.
             let csrf = r
@@ -288,4 +269,72 @@ impl TestApp {
         let c: serde_json::Value = r.json().await.unwrap();
         (community, c["id"].as_i64().unwrap())
     }
+}
+
+impl TestApp {
+    /// A compound's id by its name.
+    pub async fn compound(&self, name: &str) -> i64 {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM compounds WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.db.pool)
+            .await
+            .unwrap();
+        id.unwrap_or_else(|| panic!("no compound {name}"))
+    }
+
+    /// A case reported through the API by `token` (kind, category code, compound name,
+    /// description); its id.
+    pub async fn create_case(
+        &self,
+        token: &str,
+        kind: &str,
+        category: &str,
+        compound: &str,
+        description: &str,
+    ) -> i64 {
+        let compound_id = self.compound(compound).await;
+        let r = self
+            .api(token, reqwest::Method::POST, "/api/v1/cases")
+            .await
+            .json(&serde_json::json!({"kind": kind, "category": category,
+                "compound_id": compound_id, "description": description}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: serde_json::Value = r.json().await.unwrap_or_default();
+        assert_eq!(status, 201, "case created: {body}");
+        body["id"].as_i64().unwrap()
+    }
+}
+
+/// Logs in through the login page as a browser would (GET the form for its CSRF token, POST it):
+/// the answer and the token the form carried.
+pub async fn page_login(
+    client: &reqwest::Client,
+    base: &str,
+    login: &str,
+    password: &str,
+) -> (reqwest::Response, String) {
+    let page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("login", login),
+            ("password", password),
+            ("_csrf", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (r, csrf)
 }

@@ -70,19 +70,15 @@ async fn membership_is_not_a_grant() {
     let resident = app.token("pengdaye").await;
     let member = app.token("zhangshiying").await;
     let butler = app.token("luojiangyan").await;
-    let guoshui = app
-        .id_of("SELECT id FROM compounds WHERE name = '国税佳苑'")
+    let id = app
+        .create_case(
+            &resident,
+            "complaint",
+            "parking",
+            "国税佳苑",
+            "消防通道被车堵住。",
+        )
         .await;
-    let (s, c) = post(
-        &app,
-        &resident,
-        "/api/v1/cases",
-        json!({"kind": "complaint", "category": "parking",
-        "compound_id": guoshui, "description": "消防通道被车堵住。"}),
-    )
-    .await;
-    assert_eq!(s, 201, "{c}");
-    let id = c["id"].as_i64().unwrap();
     crate::cases::act(&app, &manager, id, json!({"action": "sign_for"})).await;
     let up = crate::cases::act(
         &app,
@@ -139,27 +135,7 @@ async fn membership_is_not_a_grant() {
 
 /// One login through the page, as a browser would: the status and the page.
 async fn try_login(base: String, login: String, password: &'static str) -> (u16, String) {
-    let client = client();
-    let page = client
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&page);
-    let r = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("login", login.as_str()),
-            ("password", password),
-            ("_csrf", &csrf),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (r, _) = page_login(&client(), &base, &login, password).await;
     (r.status().as_u16(), r.text().await.unwrap_or_default())
 }
 
@@ -617,19 +593,9 @@ async fn files_bodies_and_party_membership() {
 async fn no_false_due_soon_alerts() {
     let app = spawn_demo().await;
     let zhang = app.token("zhangshiying").await;
-    let fengqige = app
-        .id_of("SELECT id FROM compounds WHERE name = '凤栖阁'")
+    let id = app
+        .create_case(&zhang, "complaint", "other", "凤栖阁", "路灯坏了")
         .await;
-    let (s, c) = post(
-        &app,
-        &zhang,
-        "/api/v1/cases",
-        json!({"kind": "complaint", "category": "other",
-        "compound_id": fengqige, "description": "路灯坏了"}),
-    )
-    .await;
-    assert_eq!(s, 201, "{c}");
-    let id = c["id"].as_i64().unwrap();
     let (sign_due, sign_seconds): (i64, i64) =
         sqlx::query_as("SELECT sign_due, sign_seconds FROM cases WHERE id = $1")
             .bind(id)
