@@ -57,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(css))
+        .route("/favicon.ico", get(favicon))
+        .route("/static/favicon.svg", get(favicon))
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
         // Inside the error renderer, so an oversized body gets the documented error (JSON on
@@ -83,6 +85,18 @@ async fn healthz(State(s): State<AppState>) -> Response {
         )
             .into_response()
     }
+}
+
+/// The icon browsers ask for (an SVG: every current browser shows it for `/favicon.ico` too).
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        include_str!("../../static/favicon.svg"),
+    )
+        .into_response()
 }
 
 async fn css() -> Response {

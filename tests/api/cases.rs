@@ -448,6 +448,7 @@ async fn s3_a_petition_is_accepted_extended_once_and_answered() {
     assert_eq!(status, 201, "{c}");
     let id = c["id"].as_i64().unwrap();
     let (_, v) = get(&app, &staff, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(v["visitors"], 3, "the number of visitors is shown");
     assert!(v["accept_due"].is_i64());
     assert!(
         v["reply_due"].is_null(),

@@ -633,3 +633,83 @@ async fn no_false_due_soon_alerts() {
         .unwrap();
     assert!(soon(&app).await > 0, "due soon inside the last quarter");
 }
+
+/// Smaller defects found trying every journey: the favicon exists; a username typed in capitals
+/// is taken in lower case; a vote's notice title never reads "关于关于…的公告的公告"; a vote past
+/// its end no longer says "投票中".
+#[tokio::test]
+async fn smaller_defects_of_the_journeys() {
+    let app = spawn_demo().await;
+    let r = client()
+        .get(format!("{}/favicon.ico", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    let admin = app.token("admin").await;
+    let (s, v) = post(
+        &app,
+        &admin,
+        "/api/v1/users",
+        json!({"username": "WangXiaoMing", "password": "a-long-password"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["username"], "wangxiaoming");
+    assert!(
+        app.login_with("wangxiaoming", "a-long-password")
+            .await
+            .is_ok()
+    );
+    let committee = app.token("pengdaye").await;
+    let guoshui = app.compound("国税佳苑").await;
+    let day = 86_400;
+    let at = |days: i64| redbutler::domain::deadline::local(redbutler::db::now() + days * day);
+    let (s, v) = post(
+        &app,
+        &committee,
+        "/api/v1/decisions",
+        json!({"compound_id": guoshui, "kind": "assembly",
+        "title": "关于增设充电桩的公告", "opens_at": at(17), "closes_at": at(20),
+        "items": [{"title": "增设充电桩", "matter": 9}]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, _) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/notice"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let session = app.login("pengdaye").await;
+    let page = session
+        .get(&format!("/decisions/{id}/notice"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(">关于增设充电桩的公告<"),
+        "the title as given"
+    );
+    assert!(!page.contains("关于关于") && !page.contains("公告的公告"));
+    // Past its end (time travel), the vote says voting has ended, not "voting".
+    sqlx::query("UPDATE decisions SET opens_at = opens_at - $1, closes_at = closes_at - $1, noticed_at = noticed_at - $1 WHERE id = $2")
+        .bind(21 * day)
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let page = session
+        .get(&format!("/decisions/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("投票已结束"), "ended");
+    assert!(!page.contains(">投票中<"));
+}

@@ -57,6 +57,7 @@ struct ListPage {
     rows: Vec<DecisionLine>,
     can_convene: bool,
     next_after: Option<i64>,
+    now: i64,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +83,7 @@ async fn list_page(
             .any(|g| crate::domain::access::role_permits(g.role, Action::ConveneDecisions)),
         rows,
         next_after,
+        now: crate::db::now(),
     })
 }
 

@@ -115,7 +115,9 @@ fn check_password(c: &mut Checks, field: &str, p: &str) {
 pub async fn create(db: &Db, actor: &Actor, input: &AccountInput) -> AppResult<Account> {
     actor.require(Action::ManageUsers, &Target::System)?;
     let mut c = Checks::default();
-    let username = input.username.trim();
+    // Usernames are lower case; what was typed in capitals is taken as meant.
+    let username = input.username.trim().to_lowercase();
+    let username = username.as_str();
     if let Err(code) = check_username(username) {
         c.fail("username", code);
     }

@@ -28,6 +28,8 @@ pub struct CaseView {
     /// Reporter's name and masked phone: only for workers.
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
+    /// How many came in person with a petition (走访); none for other cases.
+    pub visitors: Option<i64>,
     pub owner_kind: String,
     pub owner_id: i64,
     pub owner_name: String,
@@ -109,6 +111,9 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         public_area: row.public_area.clone(),
         description: (standing != Standing::Department).then(|| row.description.clone()),
         reporter_name: worker.then(|| row.reporter_name.clone()),
+        visitors: (row.kind == crate::domain::cases::CaseKind::Petition.as_str()
+            && row.visitors > 0)
+            .then_some(row.visitors),
         reporter_phone: if worker {
             row.reporter_phone
                 .as_deref()
