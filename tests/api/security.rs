@@ -712,4 +712,34 @@ async fn smaller_defects_of_the_journeys() {
         .unwrap();
     assert!(page.contains("投票已结束"), "ended");
     assert!(!page.contains(">投票中<"));
+    // A resident's timeline does not show the login names of the staff who handled it.
+    let zhang = app.token("zhangshiying").await;
+    let case = app
+        .create_case(&zhang, "complaint", "other", "凤栖阁", "楼道灯不亮")
+        .await;
+    let manager = app.token("zhengkairui").await;
+    crate::cases::act(&app, &manager, case, json!({"action": "sign_for"})).await;
+    let (_, v) = send_json(
+        &app,
+        &zhang,
+        Method::GET,
+        &format!("/api/v1/cases/{case}"),
+        json!(null),
+    )
+    .await;
+    let events = v["events"].as_array().unwrap();
+    assert!(events.len() >= 2, "{v}");
+    assert!(!v.to_string().contains("zhengkairui"), "{v}");
+    let (_, v) = send_json(
+        &app,
+        &manager,
+        Method::GET,
+        &format!("/api/v1/cases/{case}"),
+        json!(null),
+    )
+    .await;
+    assert!(
+        v.to_string().contains("zhengkairui"),
+        "staff still see who did what"
+    );
 }

@@ -76,9 +76,18 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
     let worker = standing == Standing::Worker;
     let events = match standing {
         Standing::Worker => events,
-        Standing::Reporter | Standing::Follower => {
-            events.into_iter().filter(|e| e.internal == 0).collect()
-        }
+        // Residents see what was done and when, not the login names of the staff who did it.
+        Standing::Reporter | Standing::Follower => events
+            .into_iter()
+            .filter(|e| e.internal == 0)
+            .map(|mut e| {
+                if e.actor_user_id != Some(actor.user_id) {
+                    e.actor = None;
+                    e.actor_user_id = None;
+                }
+                e
+            })
+            .collect(),
         Standing::Department => Vec::new(),
     };
     if standing == Standing::Department {
