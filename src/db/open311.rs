@@ -9,7 +9,8 @@ crate::db::store::store!(
 );
 
 impl Open311Store<'_> {
-    /// Public cases for Open311, newest first: never petitions or wellbeing concerns.
+    /// Public cases for Open311, newest first (by the time they came in): never petitions or
+    /// wellbeing concerns.
     pub async fn open311_requests(
         &mut self,
         f: &Open311Filter,
@@ -17,8 +18,8 @@ impl Open311Store<'_> {
     ) -> sqlx::Result<Vec<Open311Row>> {
         // The page's ids are picked first (filters, order and limit on the cases alone); the
         // names and the per-case look-ups then run for those rows only.
-        // No join here: the page is read by walking the cases' primary key backwards (a join
-        // let the planner start from the categories and sort a million rows).
+        // No join here: the page is read backwards along `cases_created` from the end of the
+        // window, newest first, whatever the number of cases.
         let mut sql = String::from(
             "SELECT c.id FROM cases c WHERE c.kind <> 'petition' AND c.kind <> 'wellbeing'",
         );
@@ -61,7 +62,10 @@ impl Open311Store<'_> {
                 ints.push(b);
             }
         }
-        sql.push_str(&format!(" ORDER BY c.id DESC LIMIT {}", next()));
+        sql.push_str(&format!(
+            " ORDER BY c.created_at DESC, c.id DESC LIMIT {}",
+            next()
+        ));
         ints.push(limit);
         let sql = format!(
             "SELECT c.number, c.status, k.code AS service_code, k.name_zh AS service_name, c.description, \
@@ -74,7 +78,7 @@ impl Open311Store<'_> {
               ORDER BY e.id DESC LIMIT 1) AS status_notes \
              FROM ({sql}) page JOIN cases c ON c.id = page.id JOIN case_categories k ON k.id = c.category_id \
              JOIN compounds p ON p.id = c.compound_id LEFT JOIN buildings b ON b.id = c.building_id \
-             ORDER BY c.id DESC"
+             ORDER BY c.created_at DESC, c.id DESC"
         );
         let mut q = sqlx::query_as(&sql);
         for t in texts {

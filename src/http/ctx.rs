@@ -111,10 +111,7 @@ impl Ctx {
         crate::domain::area::AreaCentiM2(*centi).to_string()
     }
     pub fn time(&self, unix: &i64) -> String {
-        jiff::Timestamp::from_second(*unix)
-            .and_then(|t| t.in_tz("Asia/Shanghai"))
-            .map(|z| z.strftime("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default()
+        crate::domain::deadline::format_local(*unix, "%Y-%m-%d %H:%M")
     }
 }
 

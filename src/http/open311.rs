@@ -241,10 +241,7 @@ impl From<open311::Failure> for Failure {
 }
 
 fn w3(at: i64) -> String {
-    jiff::Timestamp::from_second(at)
-        .and_then(|t| t.in_tz("Asia/Shanghai"))
-        .map(|z| z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
-        .unwrap_or_default()
+    crate::domain::deadline::format_local(at, "%Y-%m-%dT%H:%M:%S%:z")
 }
 
 async fn services(s: &AppState, fmt: Format) -> Result<Response, Failure> {

@@ -138,10 +138,20 @@ async fn s2_the_owners_decide_the_parking_plan_lawfully_and_anyone_can_recount_i
     let bureau = app.token("liuyuan").await;
     let butler = app.token("luojiangyan").await;
 
-    // Too short a notice: refused, and nothing changes.
+    // Too short a notice: refused when the draft is saved, and nothing is created.
+    let before = decision_count(&app).await;
     let (s, v) = parking_vote(&app, &committee, 10, false).await;
+    assert_eq!(
+        (s, field_error(&v)),
+        (422, ("opens_at", "notice_too_short")),
+        "{v}"
+    );
+    assert_eq!(decision_count(&app).await, before);
+    // A draft that waited until too late is refused at the notice.
+    let (s, v) = parking_vote(&app, &committee, 17, false).await;
     assert_eq!(s, 201, "{v}");
     let short = v["id"].as_i64().unwrap();
+    travel(&app, short, 5 * DAY).await;
     let (s, v) = post(
         &app,
         &committee,

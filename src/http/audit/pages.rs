@@ -80,11 +80,7 @@ async fn audit_csv(State(state): State<AppState>, actor: Actor) -> AppResult<Res
         let page = state.db.audit().audit_entries(before, 1000).await?;
         for e in &page {
             // Local time (Asia/Shanghai, to the second), like every time the product shows.
-            let at = jiff::Timestamp::from_second(e.at)
-                .ok()
-                .and_then(|t| t.in_tz("Asia/Shanghai").ok())
-                .map(|z| z.strftime("%Y-%m-%d %H:%M:%S%:z").to_string())
-                .unwrap_or_default();
+            let at = crate::domain::deadline::format_local(e.at, "%Y-%m-%d %H:%M:%S%:z");
             w.row([
                 e.id.to_string(),
                 at,

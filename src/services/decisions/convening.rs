@@ -92,6 +92,15 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
     {
         ch.fail("closes_at", "before_opening");
     }
+    // The 15 days' notice (RULES.md §1) is checked when the draft is saved: a draft whose
+    // opening is too soon could never be noticed in time. (The notice checks it again, for a
+    // draft that waited too long.)
+    if let (Some(k), Some(o)) = (kind, opens_at)
+        && k != DecisionKind::Coordination
+        && o < crate::domain::decisions::earliest_opening(crate::db::now())
+    {
+        ch.fail("opens_at", "notice_too_short");
+    }
     if input.items.is_empty() {
         ch.fail("items", "required");
     }
