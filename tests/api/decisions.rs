@@ -201,6 +201,12 @@ async fn s2_the_owners_decide_the_parking_plan_lawfully_and_anyone_can_recount_i
         .id_of("SELECT id FROM users WHERE username = 'liuyuan'")
         .await;
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM notifications WHERE decision_id = {id} AND user_id = {peng} AND kind = 'decision_noticed'")).await, 1);
+    // The community office is informed, not told to vote.
+    let li = app
+        .id_of("SELECT id FROM users WHERE username = 'liwenjing'")
+        .await;
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM notifications WHERE decision_id = {id} AND user_id = {li} AND kind = 'decision_noticed'")).await, 0);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM notifications WHERE decision_id = {id} AND user_id = {li} AND kind = 'decision_noticed_informed'")).await, 1);
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM notifications WHERE decision_id = {id} AND user_id = {liu} AND kind = 'decision_invited'")).await, 1);
     // A second notice is refused.
     assert_eq!(

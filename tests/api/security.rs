@@ -742,4 +742,23 @@ async fn smaller_defects_of_the_journeys() {
         v.to_string().contains("zhengkairui"),
         "staff still see who did what"
     );
+    // The rating form comes after the reply it rates.
+    crate::cases::act(
+        &app,
+        &manager,
+        case,
+        json!({"action": "reply", "note": "已更换灯泡"}),
+    )
+    .await;
+    let page = app
+        .login("zhangshiying")
+        .await
+        .get(&format!("/cases/{case}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (reply, rate) = (page.find("已更换灯泡"), page.find("id=\"rate\""));
+    assert!(reply.is_some() && rate.is_some(), "both on the page");
+    assert!(reply < rate, "the reply before the rating form");
 }

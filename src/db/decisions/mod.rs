@@ -359,14 +359,11 @@ impl DecisionStore<'_> {
             "'owner', 'co_owner'"
         };
         let key = format!("'decision:{id}:{kind}:' || u.id");
-        Ok(sqlx::query(&format!(
+        let voters = sqlx::query(&format!(
             "INSERT INTO notifications (user_id, case_id, decision_id, kind, dedupe_key, created_at) \
              SELECT u.id, NULL, $1, $2, {key}, $3 FROM users u WHERE u.person_id IN ( \
                SELECT h.person_id FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id \
                WHERE d.compound_id = $4 AND h.relation IN ({relations}) AND h.since <= $5 AND (h.until IS NULL OR h.until > $5)) \
-             OR u.id IN (SELECT g.user_id FROM role_grants g JOIN organisations o ON o.id = g.scope_id \
-               WHERE g.scope_kind = 'organisation' AND o.kind = 'community_office' \
-               AND o.region_id = (SELECT community_id FROM compounds WHERE id = $4)) \
              ON CONFLICT (dedupe_key) DO NOTHING"
         ))
         .bind(id)
@@ -376,7 +373,26 @@ impl DecisionStore<'_> {
         .bind(today)
         .execute(&mut *self.h.conn().await?)
         .await?
-        .rows_affected())
+        .rows_affected();
+        // The community office (居委会) is informed, not asked to vote: its own kind of notice
+        // (an owner among its staff has the voters' notice already).
+        let informed = format!("{kind}_informed");
+        let key = format!("'decision:{id}:{informed}:' || g.user_id");
+        let office = sqlx::query(&format!(
+            "INSERT INTO notifications (user_id, case_id, decision_id, kind, dedupe_key, created_at) \
+             SELECT DISTINCT g.user_id, NULL, $1, $2, {key}, $3 FROM role_grants g JOIN organisations o ON o.id = g.scope_id \
+               WHERE g.scope_kind = 'organisation' AND o.kind = 'community_office' \
+               AND o.region_id = (SELECT community_id FROM compounds WHERE id = $4) \
+             ON CONFLICT (dedupe_key) DO NOTHING"
+        ))
+        .bind(id)
+        .bind(&informed)
+        .bind(now)
+        .bind(compound_id)
+        .execute(&mut *self.h.conn().await?)
+        .await?
+        .rows_affected();
+        Ok(voters + office)
     }
 
     /// Tell the staff of the invited departments (or any list of users) about a decision.
