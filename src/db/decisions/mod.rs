@@ -380,7 +380,7 @@ impl DecisionStore<'_> {
         let key = format!("'decision:{id}:{informed}:' || g.user_id");
         let office = sqlx::query(&format!(
             "INSERT INTO notifications (user_id, case_id, decision_id, kind, dedupe_key, created_at) \
-             SELECT DISTINCT g.user_id, NULL, $1, $2, {key}, $3 FROM role_grants g JOIN organisations o ON o.id = g.scope_id \
+             SELECT g.user_id, NULL, $1, $2, {key}, $3 FROM role_grants g JOIN organisations o ON o.id = g.scope_id \
                WHERE g.scope_kind = 'organisation' AND o.kind = 'community_office' \
                AND o.region_id = (SELECT community_id FROM compounds WHERE id = $4) \
              ON CONFLICT (dedupe_key) DO NOTHING"
