@@ -145,6 +145,20 @@ impl Open311Store<'_> {
         .await
     }
 
+    /// One key (never its hash).
+    pub async fn open311_key(
+        &mut self,
+        id: i64,
+    ) -> sqlx::Result<Option<crate::db::accounts::Credential>> {
+        sqlx::query_as(
+            "SELECT id, name, 0 AS user_id, '' AS username, created_at, expires_at, revoked_at \
+             FROM open311_clients WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.h.conn().await?)
+        .await
+    }
+
     /// Revokes one key; false when unknown or revoked already.
     pub async fn revoke_open311_key(&mut self, id: i64, now: i64) -> sqlx::Result<bool> {
         Ok(sqlx::query(

@@ -141,15 +141,7 @@ impl TestApp {
         let (r, csrf) = page_login(&client, &self.base, username, password).await;
         if r.status() == 303 {
             // The CSRF token rotates at login: the session's forms carry the new one.
-            let csrf = r
-                .headers()
-                .get_all("set-cookie")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .find_map(|v| v.strip_prefix("rb_csrf="))
-                .and_then(|v| v.split(';').next())
-                .map(str::to_string)
-                .unwrap_or(csrf);
+            let csrf = set_cookie_value(&r, "rb_csrf").unwrap_or(csrf);
             Ok(Session {
                 client,
                 csrf,
@@ -337,4 +329,15 @@ pub async fn page_login(
         .await
         .unwrap();
     (r, csrf)
+}
+
+/// The value an answer sets for a cookie, if it sets one.
+pub fn set_cookie_value(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(name)?.strip_prefix('='))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
 }

@@ -469,17 +469,7 @@ async fn a_password_change_ends_other_sessions_and_tokens_at_once() {
         .send()
         .await
         .unwrap();
-    let before = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|v| {
-            v.to_str()
-                .ok()
-                .filter(|v| v.starts_with("rb_csrf="))
-                .map(str::to_string)
-        })
-        .unwrap();
+    let before = set_cookie_value(&page, "rb_csrf").unwrap();
     assert!(page.headers().contains_key("content-security-policy"));
     let csrf = csrf_of(&page.text().await.unwrap());
     let r = client
@@ -495,18 +485,8 @@ async fn a_password_change_ends_other_sessions_and_tokens_at_once() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let after = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|v| {
-            v.to_str()
-                .ok()
-                .filter(|v| v.starts_with("rb_csrf="))
-                .map(str::to_string)
-        })
-        .expect("a new CSRF cookie at login");
-    assert_ne!(before.split(';').next(), after.split(';').next());
+    let after = set_cookie_value(&r, "rb_csrf").expect("a new CSRF cookie at login");
+    assert_ne!(before, after);
     assert!(
         !r.headers().contains_key("strict-transport-security"),
         "no HSTS over plain HTTP"

@@ -171,10 +171,8 @@ pub async fn create_key(db: &Db, actor: &Actor, input: &TokenInput) -> AppResult
 
 async fn key_of(work: &mut crate::db::store::Work<'_>, id: i64) -> AppResult<Credential> {
     work.open311()
-        .open311_keys()
+        .open311_key(id)
         .await?
-        .into_iter()
-        .find(|k| k.id == id)
         .ok_or(AppError::NotFound)
 }
 

@@ -157,7 +157,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
     let committee = db.decisions().committee_of(compound.id).await?;
     let member_of_committee = committee
         .as_ref()
-        .is_some_and(|(cid, _)| committees_of(actor).contains(cid));
+        .is_some_and(|(cid, _)| crate::domain::access::committees(&actor.grants).contains(cid));
     let (convenor, convenor_organisation_id) = match (&committee, kind) {
         (Some((cid, name)), _) if member_of_committee => (name.clone(), Some(*cid)),
         (Some(_), DecisionKind::Assembly) if !actor.is_admin() => {

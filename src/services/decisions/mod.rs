@@ -72,11 +72,6 @@ pub(crate) fn acts_for_convenor(actor: &Actor, d: &DecisionRow) -> bool {
     acts_for(actor.user_id, &actor.grants, convenor)
 }
 
-/// The owners' committees the actor sits on (by their committee-member grants).
-fn committees_of(actor: &Actor) -> Vec<i64> {
-    crate::domain::access::committees(&actor.grants)
-}
-
 async fn rights(db: &Db, actor: &Actor, d: &DecisionRow, c: &Compound) -> AppResult<Rights> {
     let manage = may_convene(actor, c) && acts_for_convenor(actor, d);
     let orgs = actor.organisations();
@@ -142,7 +137,7 @@ pub async fn list(
 ) -> AppResult<Vec<crate::db::decisions::DecisionLine>> {
     let seen = crate::services::cases::place_scope(db, actor, Action::ViewPlace).await?;
     let convened = crate::services::cases::place_scope(db, actor, Action::ConveneDecisions).await?;
-    let committees = committees_of(actor);
+    let committees = crate::domain::access::committees(&actor.grants);
     Ok(db
         .decisions()
         .decisions_list(
