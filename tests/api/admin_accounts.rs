@@ -340,14 +340,29 @@ async fn the_accounts_pages_work_in_chinese_and_only_for_administrators() {
         .await;
     assert_eq!(to, format!("/admin/users/{id}"));
     let fengqige = compound(&app, "凤栖阁").await.to_string();
+    // The grant form offers only pairs of a role and a scope kind it may be granted within,
+    // so its first choice (the default) is a valid one.
+    let html = admin.get(&to).await.text().await.unwrap();
+    let offered: Vec<&str> = html
+        .split("<option value=\"")
+        .skip(1)
+        .filter_map(|o| o.split('"').next())
+        .filter(|v| v.contains(':'))
+        .collect();
+    assert!(offered.len() >= 12, "{offered:?}");
+    for pair in &offered {
+        let (role, scope) = pair.split_once(':').unwrap();
+        let role = redbutler::domain::kinds::Role::parse(role).unwrap();
+        let scope = redbutler::domain::kinds::ScopeKind::parse(scope).unwrap();
+        assert!(
+            redbutler::domain::accounts::scopes_for(role).contains(&scope),
+            "{pair}"
+        );
+    }
     let r = admin
         .post_form(
             &format!("/admin/users/{id}/grants"),
-            &[
-                ("role", "resident"),
-                ("scope_kind", "compound"),
-                ("scope_id", &fengqige),
-            ],
+            &[("role_scope", "resident:compound"), ("scope_id", &fengqige)],
         )
         .await;
     assert_eq!(r.status(), 303);

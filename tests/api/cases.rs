@@ -1005,6 +1005,27 @@ async fn the_three_rates_count_what_happened_and_export_as_csv() {
         html.contains("响应率") && html.contains("100.00 %") && html.contains("50.00 %"),
         "{html}"
     );
+    // Units, compounds and categories under their own column heads; categories by name.
+    assert!(html.contains("<th>承办单位</th>") && html.contains("<th>问题分类</th>"));
+    assert!(
+        !html.contains("<th>姓名") && !html.contains("<th>名称"),
+        "{html}"
+    );
+    assert!(
+        html.contains("宠物与噪音") && !html.contains("pets_noise"),
+        "{html}"
+    );
+    // Compounds come a page at a time.
+    assert_eq!(f["compounds_count"], 1);
+    let (_, none) = get(&app, &official, "/api/v1/case-figures?compounds_from=1").await;
+    assert_eq!(none["by_compound"].as_array().unwrap().len(), 0);
+    assert_eq!(none["compounds_count"], 1);
+    assert_eq!(
+        get(&app, &official, "/api/v1/case-figures?compounds_limit=0")
+            .await
+            .0,
+        422
+    );
     let csv = s.get("/figures.csv").await;
     assert_eq!(csv.status(), 200);
     let bytes = csv.bytes().await.unwrap();
@@ -1013,6 +1034,10 @@ async fn the_three_rates_count_what_happened_and_export_as_csv() {
     assert!(text.starts_with("group,id,name,cases,due_to_sign,signed_in_time,response_rate"));
     assert!(
         text.contains("total,0,合计,3,2,2,100.00 %,2,1,50.00 %,2,1,50.00 %,0"),
+        "{text}"
+    );
+    assert!(
+        text.contains(",宠物与噪音,") && !text.contains("pets_noise"),
         "{text}"
     );
 }

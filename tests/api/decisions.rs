@@ -1207,6 +1207,54 @@ async fn owners_demand_an_extraordinary_meeting_and_at_twenty_percent_a_case_ope
     );
 }
 
+/// A tenant is not offered a demand they may not sign: the pages say who may, instead of
+/// refusing after the form is filled in; an owner is offered both.
+#[tokio::test]
+async fn only_owners_are_offered_the_meeting_demand() {
+    let app = spawn_demo().await;
+    let fengqige = compound(&app, "凤栖阁").await;
+    let guoshui = compound(&app, "国税佳苑").await;
+    let tenant = app.login("zhangshiying").await;
+    let html = tenant
+        .get(&format!("/compounds/{fengqige}/demands"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"owners-only\""), "{html}");
+    assert!(!html.contains("name=\"subject\""), "{html}");
+    let peng = app.login("pengdaye").await;
+    let html = peng
+        .get(&format!("/compounds/{guoshui}/demands"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("name=\"subject\"") && !html.contains("owners-only"));
+    let token = app.token("pengdaye").await;
+    let (_, v) = post(
+        &app,
+        &token,
+        &format!("/api/v1/compounds/{guoshui}/meeting-demands"),
+        json!({"subject": "改选业主委员会"}),
+    )
+    .await;
+    assert_eq!(v["may_sign"], true);
+    let id = v["id"].as_i64().unwrap();
+    // Someone who may see the demand but owns nothing there is told so, with no sign button.
+    let official = app.login("huminjian").await;
+    let html = official
+        .get(&format!("/demands/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("owners-only") && !html.contains("sign-demand"),
+        "{html}"
+    );
+}
+
 /// Every decision page renders for the roles that use it, in zh-CN and in en; a bad form gets a
 /// page that says what is wrong (never a 500) and changes nothing.
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! The administrator's accounts pages: find, create, grant and revoke roles, disable, reset
 //! the password.
-use crate::domain::kinds::{Role, ScopeKind};
+use crate::domain::kinds::Role;
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::ctx::Ctx;
@@ -65,8 +65,9 @@ async fn user_create(
 struct UserPage {
     ctx: Ctx,
     v: Account,
-    roles: Vec<&'static str>,
-    scopes: Vec<&'static str>,
+    /// Every role with each scope kind it may be granted within (`role:scope`), so that the
+    /// form offers only valid pairs and its first choice is one of them.
+    role_scopes: Vec<(&'static str, &'static str)>,
 }
 
 async fn user_page(
@@ -79,8 +80,14 @@ async fn user_page(
     render(UserPage {
         ctx,
         v,
-        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
-        scopes: ScopeKind::ALL.iter().map(|s| s.as_str()).collect(),
+        role_scopes: Role::ALL
+            .iter()
+            .flat_map(|r| {
+                crate::domain::accounts::scopes_for(*r)
+                    .iter()
+                    .map(|s| (r.as_str(), s.as_str()))
+            })
+            .collect(),
     })
 }
 
@@ -130,13 +137,31 @@ async fn user_update(
     Ok(Redirect::to(&format!("/admin/users/{id}")))
 }
 
+/// The grant form: a `role:scope` pair from one list, and the scope's number.
+#[derive(Deserialize)]
+struct GrantForm {
+    #[serde(default)]
+    role_scope: String,
+    #[serde(default)]
+    scope_id: String,
+}
+
 async fn grant_add(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    PageForm(input): PageForm<GrantInput>,
+    Form(f): Form<GrantForm>,
 ) -> AppResult<Redirect> {
     let id = id_of(&id)?;
+    let (role, scope_kind) = f
+        .role_scope
+        .split_once(':')
+        .ok_or(crate::error::AppError::field("role_scope", "invalid"))?;
+    let input = GrantInput {
+        role: role.to_string(),
+        scope_kind: scope_kind.to_string(),
+        scope_id: opt_number(&f.scope_id, "scope_id")?,
+    };
     accounts::add_grant(&state.db, &actor, id, &input).await?;
     state.actors.forget_user(id);
     Ok(Redirect::to(&format!("/admin/users/{id}")))

@@ -464,12 +464,23 @@ impl FiguresPage {
     fn bar(&self, bp: &Option<i64>) -> i64 {
         bp.unwrap_or(0) / 100
     }
-    fn sections(&self) -> Vec<(&'static str, &Vec<cases::FigureLine>)> {
+    /// Each table: its title, the head of its first column, and its lines.
+    fn sections(&self) -> Vec<(&'static str, &'static str, &Vec<cases::FigureLine>)> {
         vec![
-            ("figures.by_unit", &self.f.by_unit),
-            ("figures.by_compound", &self.f.by_compound),
-            ("figures.by_category", &self.f.by_category),
+            ("figures.by_unit", "figures.unit", &self.f.by_unit),
+            ("figures.by_compound", "case.compound", &self.f.by_compound),
+            ("figures.by_category", "case.category", &self.f.by_category),
         ]
+    }
+    /// The name of a category code in the reader's language (the code itself if unknown).
+    fn category_name(&self, code: &str) -> String {
+        category_name_of_code(&self.categories, &self.ctx, code)
+    }
+    /// The link to the next page of compounds, when there is one.
+    fn compounds_next(&self) -> Option<String> {
+        let next = self.f.compounds_from + self.f.by_compound.len() as i64;
+        (next < self.f.compounds_count)
+            .then(|| format!("/figures?{}&compounds_from={next}", self.query))
     }
     fn rate_cards(&self) -> Vec<(&'static str, Option<i64>)> {
         let r = &self.f.total.rates;
@@ -481,33 +492,38 @@ impl FiguresPage {
     }
     fn line_name(&self, l: &cases::FigureLine) -> String {
         match l.group.as_str() {
-            "category" => {
-                let code = l.name.as_str();
-                self.categories
-                    .iter()
-                    .find(|c| c.code == code)
-                    .map(|c| {
-                        if self.ctx.is_zh() {
-                            c.name_zh.clone()
-                        } else {
-                            c.name_en.clone()
-                        }
-                    })
-                    .unwrap_or_else(|| code.to_string())
-            }
+            "category" => self.category_name(&l.name),
             _ => l.name.clone(),
         }
     }
 }
 
+fn category_name_of_code(categories: &[Category], ctx: &Ctx, code: &str) -> String {
+    categories
+        .iter()
+        .find(|c| c.code == code)
+        .map(|c| {
+            if ctx.is_zh() {
+                c.name_zh.clone()
+            } else {
+                c.name_en.clone()
+            }
+        })
+        .unwrap_or_else(|| code.to_string())
+}
+
 fn period_query(p: &cases::PeriodParams) -> String {
-    serde_urlencoded::to_string([
-        ("month", p.month.clone().unwrap_or_default()),
-        ("year", p.year.map(|y| y.to_string()).unwrap_or_default()),
-        ("from", p.from.clone().unwrap_or_default()),
-        ("to", p.to.clone().unwrap_or_default()),
-    ])
-    .unwrap_or_default()
+    let pairs = [
+        ("month", p.month.clone()),
+        ("year", p.year.map(|y| y.to_string())),
+        ("from", p.from.clone()),
+        ("to", p.to.clone()),
+    ];
+    let given: Vec<(&str, String)> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.trim().is_empty()).map(|v| (k, v)))
+        .collect();
+    serde_urlencoded::to_string(given).unwrap_or_default()
 }
 
 async fn figures_page(
@@ -531,7 +547,8 @@ async fn figures_csv(
     actor: Actor,
     Query(p): Query<cases::PeriodParams>,
 ) -> AppResult<Response> {
-    let f = cases::figures(&s.db, &actor, &p).await?;
+    let f = cases::all_figures(&s.db, &actor, &p).await?;
+    let categories = s.db.cases().categories().await?;
     let mut w = crate::http::csv::CsvExport::new(&[
         "group",
         "id",
@@ -560,6 +577,7 @@ async fn figures_csv(
         let c = &l.counts;
         let name = match l.group.as_str() {
             "total" => ctx.t("figures.total"),
+            "category" => category_name_of_code(&categories, &ctx, &l.name),
             _ => l.name.clone(),
         };
         w.row([

@@ -32,6 +32,7 @@ struct DemandsPage {
     ctx: Ctx,
     compound_id: i64,
     rows: Vec<DemandRow>,
+    may_demand: bool,
 }
 
 async fn demands_page(
@@ -42,10 +43,12 @@ async fn demands_page(
 ) -> AppResult<Html<String>> {
     let id = id_of(&id)?;
     let rows = svc::demands_of(&s.db, &actor, id).await?;
+    let may_demand = svc::may_demand(&s.db, &actor, id).await?;
     render(DemandsPage {
         ctx,
         compound_id: id,
         rows,
+        may_demand,
     })
 }
 

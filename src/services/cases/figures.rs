@@ -18,6 +18,10 @@ pub struct PeriodParams {
     pub year: Option<i64>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The compounds are listed largest first, this many from `compounds_from` (default 50, at
+    /// most 1,000; a district has thousands).
+    pub compounds_limit: Option<i64>,
+    pub compounds_from: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -87,7 +91,12 @@ pub struct Figures {
     pub counted_at: i64,
     pub total: FigureLine,
     pub by_unit: Vec<FigureLine>,
+    /// One page of the compounds, largest first (see `compounds_from` and `compounds_count`).
     pub by_compound: Vec<FigureLine>,
+    /// How many compounds have cases in the period.
+    pub compounds_count: i64,
+    /// The position of the first line of `by_compound` among them.
+    pub compounds_from: i64,
     pub by_kind: Vec<FigureLine>,
     pub by_category: Vec<FigureLine>,
     pub by_channel: Vec<FigureLine>,
@@ -154,7 +163,30 @@ async fn named(db: &Db, mut lines: Vec<FigureLine>) -> AppResult<Vec<FigureLine>
     Ok(lines)
 }
 
+/// The figures with one page of compounds (see [`PeriodParams::compounds_limit`]).
 pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figures> {
+    let from = p.compounds_from.unwrap_or(0);
+    if from < 0 {
+        return Err(AppError::field("compounds_from", "out_of_range"));
+    }
+    let limit = match p.compounds_limit {
+        None => 50,
+        Some(l) if l < 1 => return Err(AppError::field("compounds_limit", "out_of_range")),
+        Some(l) => l.min(1000),
+    };
+    let mut f = all_figures(db, actor, p).await?;
+    f.compounds_from = from;
+    f.by_compound = f
+        .by_compound
+        .into_iter()
+        .skip(usize::try_from(from).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    Ok(f)
+}
+
+/// The figures with every compound (for the CSV download).
+pub async fn all_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figures> {
     let now = crate::db::now();
     let period = period(p, now)?;
     let scope = place_scope(db, actor, Action::ViewCaseFigures).await?;
@@ -223,6 +255,8 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
         },
         period,
         by_unit,
+        compounds_count: by_compound.len() as i64,
+        compounds_from: 0,
         by_compound,
         by_kind,
         by_category,

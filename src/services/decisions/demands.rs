@@ -27,6 +27,9 @@ pub struct DemandStatus {
     pub reached_at: Option<i64>,
     pub case_id: Option<i64>,
     pub signed_by_me: bool,
+    /// Whether the reader owns a dwelling in the compound today and so may sign (tenants and
+    /// family members may not: RULES.md §1 counts owners).
+    pub may_sign: bool,
 }
 
 fn at_least_fifth(v: i64) -> i64 {
@@ -68,6 +71,9 @@ async fn demand_status(db: &Db, actor: &Actor, id: i64) -> AppResult<(DemandStat
         reached_at: row.reached_at,
         case_id: row.case_id,
         signed_by_me: actor.person_id.is_some_and(|p| signers.contains(&p)),
+        may_sign: actor
+            .person_id
+            .is_some_and(|p| units.iter().any(|u| u.owners.iter().any(|o| o.0 == p))),
     };
     Ok((status, c))
 }
@@ -188,4 +194,13 @@ pub async fn demands_of(
         return Err(AppError::NotFound);
     }
     Ok(db.decisions().demands_of(compound_id).await?)
+}
+
+/// May the actor start or sign a demand in this compound (an owner there today)? The page
+/// offers the form only then, instead of refusing after it is filled in.
+pub async fn may_demand(db: &Db, actor: &Actor, compound_id: i64) -> AppResult<bool> {
+    match actor.person_id {
+        Some(p) => owns_in(db, compound_id, p).await,
+        None => Ok(false),
+    }
 }
