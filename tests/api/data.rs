@@ -332,6 +332,24 @@ async fn staff_import_through_the_upload_page_within_their_reach() {
         "line and column named"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM dwellings").await, before);
+    // A register kept with Chinese headings and names: a floor in words is "not a number", and
+    // the corrected file imports.
+    let zh = "社区代码,小区,小区类型,楼栋,单元,房号,楼层,用途,建筑面积,面积来源\n\
+              500118001001,桂花苑,商品房,4栋,,4-0101,一楼,住宅,80.00,不动产登记\n";
+    let r = upload(&s, "dwellings", zh.as_bytes().to_vec()).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("第 2 行 · 楼层（floor）：请填写数字"),
+        "{html}"
+    );
+    let r = upload(&s, "dwellings", zh.replace("一楼", "1").into_bytes()).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("新增: 1"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dwellings").await,
+        before + 1
+    );
     // Without the CSRF token the upload is refused.
     let form = reqwest::multipart::Form::new()
         .text("kind", "dwellings")
