@@ -467,18 +467,35 @@ async fn s3_staff_register_and_handle_a_petition_within_the_time_limits() {
     c.goto(&format!("{}/cases/new?kind=petition", app.base))
         .await
         .unwrap();
-    wait_for(&c, "#case-form").await;
-    wait_for(&c, "#category")
-        .await
-        .select_by_value("fees_services")
-        .await
-        .unwrap();
+    // Staff see many compounds: first the compound, then its buildings by name.
     let guoshui = app
         .id_of("SELECT id FROM compounds WHERE name = '国税佳苑'")
         .await;
-    wait_for(&c, "#compound_id")
+    wait_for(&c, "#pick-compound #compound_id")
         .await
         .select_by_value(&guoshui.to_string())
+        .await
+        .unwrap();
+    click(&c, "#pick-compound button").await;
+    wait_for(&c, "#case-form").await;
+    assert_eq!(
+        wait_for(&c, "#kind")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("petition"),
+        "the kind asked for is kept through the compound step"
+    );
+    wait_for(&c, "#building_id")
+        .await
+        .select_by_label("1栋")
+        .await
+        .unwrap();
+    wait_for(&c, "#category")
+        .await
+        .select_by_value("fees_services")
         .await
         .unwrap();
     wait_for(&c, "#description")

@@ -1317,3 +1317,43 @@ async fn figure_cells_summed_in_rust_equal_the_group_by() {
     }
     assert_eq!(summed, grouped);
 }
+
+/// Staff who see many compounds pick the compound first, then its buildings by name; nobody is
+/// asked for an internal building number.
+#[tokio::test]
+async fn the_staff_case_form_offers_buildings_by_name() {
+    let app = spawn_demo().await;
+    let s = app.login("liwenjing").await;
+    let html = s
+        .get("/cases/new?kind=petition")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"pick-compound\""), "{html}");
+    assert!(!html.contains("id=\"case-form\""));
+    assert!(html.contains("name=\"kind\" value=\"petition\""));
+    let guoshui = app.compound("国税佳苑").await;
+    let html = s
+        .get(&format!("/cases/new?kind=petition&compound_id={guoshui}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"case-form\"") && !html.contains("pick-compound"));
+    assert!(html.contains("<select id=\"building_id\""), "{html}");
+    assert!(html.contains(">1栋</option>"), "{html}");
+    assert!(!html.contains("name=\"building_id\" inputmode"), "{html}");
+    // A compound outside the reader's reach is not offered: back to the first step.
+    let (_, other) = app.other_community("远方").await;
+    let zhang = app.login("zhangshiying").await;
+    let html = zhang
+        .get(&format!("/cases/new?compound_id={other}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(other > 0 && !html.contains("远方小区"), "{html}");
+    // A resident with few compounds sees the whole form at once, buildings by name.
+    assert!(html.contains("id=\"case-form\"") && html.contains("<select id=\"building_id\""));
+}

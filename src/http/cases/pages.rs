@@ -134,13 +134,20 @@ struct NewPage {
     staff: bool,
     channels: Vec<&'static str>,
     max_photos: usize,
-    /// Buildings to choose from, when the reporter sees few compounds: (id, compound, building).
+    /// Buildings to choose from, when the reporter sees few compounds or has chosen one:
+    /// (id, compound, building).
     buildings: Vec<(i64, String, String)>,
+    /// Someone who sees many compounds (staff) first picks the compound, so that the form can
+    /// offer its buildings by name (a GET form, without JavaScript).
+    pick_compound_first: bool,
+    /// The kind asked for in the address, kept through the compound step.
+    kind: String,
 }
 
 #[derive(Deserialize)]
 struct NewQuery {
     kind: Option<String>,
+    compound_id: Option<String>,
 }
 
 async fn new_page(
@@ -149,11 +156,20 @@ async fn new_page(
     actor: Actor,
     Query(q): Query<NewQuery>,
 ) -> AppResult<Html<String>> {
-    let compounds: Vec<(i64, String)> = places::list_compounds(&s.db, &actor, 0, Some(200))
+    let mut compounds: Vec<(i64, String)> = places::list_compounds(&s.db, &actor, 0, Some(200))
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
+    let chosen = q
+        .compound_id
+        .as_deref()
+        .and_then(|c| c.trim().parse::<i64>().ok())
+        .and_then(|c| compounds.iter().find(|x| x.0 == c).cloned());
+    let pick_compound_first = chosen.is_none() && compounds.len() > 3;
+    if let Some(c) = chosen {
+        compounds = vec![c];
+    }
     let mut buildings = Vec::new();
     if compounds.len() <= 3 {
         for (id, name) in &compounds {
@@ -192,6 +208,8 @@ async fn new_page(
             .collect(),
         max_photos: cases::MAX_PHOTOS,
         buildings,
+        pick_compound_first,
+        kind: q.kind.unwrap_or_default(),
     })
 }
 
