@@ -52,21 +52,63 @@ impl AuditStore<'_> {
         Ok(())
     }
 
-    /// Newest first, keyset on id (`before` = 0 for the first page).
+    /// Newest first, keyset on id (`before` = 0 for the first page), narrowed by the filter's
+    /// conditions (only those given are written into the query, so each can use its index).
     pub async fn audit_entries(
         &mut self,
+        f: &AuditQuery,
         before: i64,
         limit: i64,
     ) -> sqlx::Result<Vec<AuditEntry>> {
-        sqlx::query_as(
+        let mut sql = String::from(
             "SELECT a.id, a.at, a.actor_user_id, u.username AS actor, a.action, a.entity, a.entity_id, a.before_json, \
                     a.after_json, a.reason \
-             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id \
-             WHERE a.id < $1 ORDER BY a.id DESC LIMIT $2",
-        )
-        .bind(crate::db::keyset(before))
-        .bind(limit)
-        .fetch_all(&mut *self.h.conn().await?)
-        .await
+             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id WHERE a.id < $1",
+        );
+        let mut n = 1;
+        let mut next = |sql: &mut String, cond: &str| {
+            n += 1;
+            sql.push_str(&cond.replace("$?", &format!("${n}")));
+        };
+        if f.actor.is_some() {
+            next(&mut sql, " AND u.username = $?");
+        }
+        if f.action.is_some() {
+            next(&mut sql, " AND a.action = $?");
+        }
+        if f.entity.is_some() {
+            next(&mut sql, " AND a.entity = $?");
+        }
+        if f.entity_id.is_some() {
+            next(&mut sql, " AND a.entity_id = $?");
+        }
+        if f.from.is_some() {
+            next(&mut sql, " AND a.at >= $?");
+        }
+        if f.to.is_some() {
+            next(&mut sql, " AND a.at < $?");
+        }
+        next(&mut sql, " ORDER BY a.id DESC LIMIT $?");
+        let mut q = sqlx::query_as(&sql).bind(crate::db::keyset(before));
+        for text in [&f.actor, &f.action, &f.entity].into_iter().flatten() {
+            q = q.bind(text.clone());
+        }
+        for v in [f.entity_id, f.from, f.to].into_iter().flatten() {
+            q = q.bind(v);
+        }
+        q.bind(limit).fetch_all(&mut *self.h.conn().await?).await
     }
+}
+
+/// Which audit entries to list (each condition optional).
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// The acting user's login name.
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<i64>,
+    /// Instants: entries at or after `from` and before `to`.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
 }

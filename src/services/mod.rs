@@ -2,6 +2,7 @@
 //! (deny by default); pages and the JSON API both call these, so they cannot disagree.
 pub mod accounts;
 pub mod actor;
+pub mod audit;
 pub mod cases;
 pub mod decisions;
 pub mod input;

@@ -2,6 +2,7 @@
 //! its scope, plus masking and the logging of unmasked reads.
 use crate::helpers::*;
 use reqwest::Method;
+use serde_json::json;
 
 struct Ids {
     fengqige: i64,
@@ -468,4 +469,132 @@ async fn a_building_leader_must_live_in_the_building() {
         .await,
         403
     );
+}
+
+/// The audit log holds every case step (registration, withdrawal, a department's answer) in the
+/// same transaction as the step; it reads in words in both languages, filters by who, what,
+/// which record and which days, and the CSV follows the filters.
+#[tokio::test]
+async fn the_audit_log_reads_in_words_filters_and_holds_case_steps() {
+    let app = spawn_demo().await;
+    let zhang = app.token("zhangshiying").await;
+    let id = app
+        .create_case(
+            &zhang,
+            "complaint",
+            "pets_noise",
+            "凤栖阁",
+            "楼下的狗夜里一直叫",
+        )
+        .await;
+    let r = app
+        .api(&zhang, Method::POST, &format!("/api/v1/cases/{id}/actions"))
+        .await
+        .json(&json!({"action": "withdraw", "note": "已解决"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let admin = app.token("admin").await;
+    let steps = app
+        .get_json(&admin, &format!("/api/v1/audit?entity=case&entity_id={id}"))
+        .await;
+    let actions: Vec<&str> = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["withdrawn", "submitted"], "{steps}");
+    assert_eq!(steps[0]["actor"], "zhangshiying");
+    assert!(
+        steps[1]["after_json"]
+            .as_str()
+            .unwrap()
+            .contains("\"number\"")
+    );
+    // By the acting user: only theirs.
+    let mine = app
+        .get_json(&admin, "/api/v1/audit?actor=ZhangShiying")
+        .await;
+    assert!(mine.as_array().unwrap().len() >= 2);
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["actor"] == "zhangshiying")
+    );
+    // By day (Asia/Shanghai): today holds them, a day long ago nothing; bad days are refused.
+    let today = redbutler::domain::deadline::format_local(redbutler::db::now(), "%Y-%m-%d");
+    let on_day = app
+        .get_json(
+            &admin,
+            &format!("/api/v1/audit?entity=case&entity_id={id}&from={today}&to={today}"),
+        )
+        .await;
+    assert_eq!(on_day.as_array().unwrap().len(), 2);
+    let old = app
+        .get_json(&admin, "/api/v1/audit?from=2015-01-01&to=2015-01-02")
+        .await;
+    assert_eq!(old.as_array().unwrap().len(), 0);
+    for (bad, status) in [
+        ("from=yesterday", 422),
+        ("from=2026-02-01&to=2026-01-01", 422),
+        ("entity_id=x", 400),
+    ] {
+        let r = app
+            .api(&admin, Method::GET, &format!("/api/v1/audit?{bad}"))
+            .await
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{bad}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert!(v["error"]["code"].is_string(), "{v}");
+    }
+    // The page in words: case steps and records by name, not code words.
+    let s = app.login("admin").await;
+    let page = s
+        .get(&format!("/admin/audit?entity=case&entity_id={id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<td>撤回</td>") && page.contains("<td>登记</td>"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("工单 #{id}")), "{page}");
+    assert!(page.contains("id=\"audit-filter\"") && page.contains(&format!("value=\"{id}\"")));
+    assert!(!page.contains("<td>withdrawn</td>"));
+    // The filter form sent with every field blank lists everything.
+    let r = s
+        .get("/admin/audit?actor=&action=&entity=&entity_id=&from=&to=")
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("id=\"audit\""));
+    assert_eq!(s.get("/lang/en?back=/").await.status(), 303);
+    let page = s
+        .get(&format!("/admin/audit?entity=case&entity_id={id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<td>Withdrawn</td>") || page.contains("<td>Withdraw"),
+        "{page}"
+    );
+    // The CSV follows the filters, with the change in words and local times.
+    let csv = s
+        .get(&format!("/admin/audit.csv?entity=case&entity_id={id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(
+        csv.contains("→ withdrawn") && csv.contains("+08:00"),
+        "{csv}"
+    );
+    assert!(!csv.contains("person"));
 }

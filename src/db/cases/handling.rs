@@ -103,6 +103,35 @@ impl CaseStore<'_> {
         .bind(internal as i64)
         .execute(&mut *tx)
         .await?;
+        // The step in the audit log too, in the same transaction: the status before and after,
+        // the unit it went to, the rating and a department's answer (the timeline keeps notes).
+        let mut after = serde_json::json!({"status": event.to.as_str()});
+        if let Some(u) = event.unit {
+            after["unit"] = format!("{}:{}", u.kind.as_str(), u.id).into();
+        }
+        if next.rating != row_rating(row) {
+            after["rating"] = next.rating.map(|r| r.as_str()).into();
+        }
+        if let Some((request, answer)) = extra.answer {
+            after["coordination_request"] = request.into();
+            after["answer"] = answer.into();
+        }
+        if let Some((org, _, due)) = extra.coordination {
+            after["coordination_organisation"] = org.into();
+            after["coordination_due"] = due.into();
+        }
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_user_id, action, entity, entity_id, before_json, after_json, reason) \
+             VALUES ($1, $2, $3, 'case', $4, $5, $6, '')",
+        )
+        .bind(now)
+        .bind(actor)
+        .bind(event.kind.as_str())
+        .bind(row.id)
+        .bind(serde_json::json!({"status": event.from.as_str()}).to_string())
+        .bind(after.to_string())
+        .execute(&mut *tx)
+        .await?;
         if let Some((org, question, due)) = extra.coordination {
             sqlx::query(
                 "INSERT INTO coordination_requests (case_id, organisation_id, question, asked_at, asked_by, due_at) \
@@ -174,6 +203,13 @@ impl CaseStore<'_> {
         .fetch_all(&mut *self.h.conn().await?)
         .await
     }
+}
+
+/// The rating stored on a case row, as the workflow's type.
+fn row_rating(row: &CaseRow) -> Option<crate::domain::cases::Rating> {
+    row.rating
+        .as_deref()
+        .and_then(crate::domain::cases::Rating::parse)
 }
 
 /// Side records of some transitions.

@@ -39,6 +39,19 @@ impl NewCase {
     }
 }
 
+/// What the audit log records of a registration: number, kind, status, channel, the unit it
+/// went to (the reporter and the description stay on the case, behind its access rules).
+fn registered_json(number: &str, c: &NewCase) -> String {
+    serde_json::json!({
+        "number": number,
+        "kind": c.state.kind.as_str(),
+        "status": c.state.status.as_str(),
+        "channel": c.channel,
+        "unit": format!("{}:{}", c.state.owner.kind.as_str(), c.state.owner.id),
+    })
+    .to_string()
+}
+
 impl CaseStore<'_> {
     /// Register a case with its events, photos and the notifications of its assignment. On
     /// SQLite it goes through the case writer (group commit, see `case_writer`); on PostgreSQL
@@ -99,7 +112,10 @@ impl CaseStore<'_> {
                $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $35, $21, $22, $23, \
                $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34 FROM s RETURNING id, number), \
              e AS (INSERT INTO case_events (case_id, at, actor_user_id, kind, from_status, to_status, unit_kind, unit_id, note, internal) \
-               SELECT c.id, $27, $36, 'submitted', 'submitted', 'submitted', $37, $38, $39, 0 FROM c{second_event}){notify} \
+               SELECT c.id, $27, $36, 'submitted', 'submitted', 'submitted', $37, $38, $39, 0 FROM c{second_event}), \
+             a AS (INSERT INTO audit_log (at, actor_user_id, action, entity, entity_id, before_json, after_json, reason) \
+               SELECT $27, $36, 'submitted', 'case', c.id, NULL, \
+               CAST(jsonb_set(CAST($40 AS jsonb), '{{number}}', to_jsonb(c.number)) AS TEXT), '' FROM c){notify} \
              SELECT id, number FROM c"
         );
         sqlx::query_as(&sql)
@@ -142,6 +158,7 @@ impl CaseStore<'_> {
             .bind(c.intake.kind.as_str()) // 37
             .bind(c.intake.id) // 38
             .bind(&c.note) // 39
+            .bind(registered_json("", c)) // 40
             .fetch_one(&mut *self.h.conn().await?)
             .await
     }
@@ -218,6 +235,20 @@ pub(crate) async fn insert_cases(
         &["user_id", "case_id", "kind", "dedupe_key", "created_at"],
         backend,
     );
+    let mut audit = Table::new(
+        "audit_log",
+        &[
+            "at",
+            "actor_user_id",
+            "action",
+            "entity",
+            "entity_id",
+            "before_json",
+            "after_json",
+            "reason",
+        ],
+        backend,
+    );
     let mut out = Vec::with_capacity(cases.len());
     for (i, c) in cases.iter().enumerate() {
         let id = first_id + i as i64;
@@ -261,6 +292,16 @@ pub(crate) async fn insert_cases(
             s.dispatched_by.map(|u| u.id).into(),
         ]);
         let actor = c.registered_by.or(c.reporter_user_id);
+        audit.push(vec![
+            c.now.into(),
+            actor.into(),
+            "submitted".into(),
+            "case".into(),
+            id.into(),
+            Val::NullT,
+            registered_json(&number, c).into(),
+            "".into(),
+        ]);
         events.push(vec![
             id.into(),
             c.now.into(),
@@ -301,6 +342,7 @@ pub(crate) async fn insert_cases(
     rows.flush(tx).await?;
     events.flush(tx).await?;
     notes.flush(tx).await?;
+    audit.flush(tx).await?;
     for ((id, _), c) in out.iter().zip(cases) {
         for (content_type, bytes) in &c.photos {
             sqlx::query(
