@@ -89,9 +89,51 @@ pub struct Ctx {
     pub here: String,
     pub user: Option<String>,
     pub is_admin: bool,
+    /// A refused form given back to its page: the typed values and the errors.
+    pub form: Option<super::keep::FormBack>,
 }
 
 impl Ctx {
+    /// The value typed into a field of a refused form, else `default` (the page's own value).
+    pub fn value_or(&self, name: &str, default: &str) -> String {
+        self.form
+            .as_ref()
+            .and_then(|f| f.values.iter().find(|(k, _)| k == name))
+            .map_or_else(|| default.to_string(), |(_, v)| v.clone())
+    }
+    /// The values typed into a repeated field (item rows, checkboxes), when a form came back.
+    pub fn values_of(&self, name: &str) -> Option<Vec<String>> {
+        self.form.as_ref().map(|f| {
+            f.values
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .collect()
+        })
+    }
+    /// The error message of a field of a refused form.
+    pub fn field_error(&self, name: &str) -> Option<String> {
+        self.form
+            .as_ref()?
+            .errors
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, m)| m.clone())
+    }
+    /// Whether a refused form had chosen this option (a select or a checkbox).
+    pub fn chosen(&self, name: &str, value: &str) -> bool {
+        self.form
+            .as_ref()
+            .is_some_and(|f| f.values.iter().any(|(k, v)| k == name && v == value))
+    }
+    /// The label of a form field in the reader's language.
+    pub fn field(&self, name: &str) -> String {
+        field_label(self.locale, name)
+    }
+    /// Whether a refused form came back to this page (the summary at the top shows then).
+    pub fn form_refused(&self) -> bool {
+        self.form.is_some()
+    }
     pub fn t(&self, key: &str) -> String {
         self.locale.t(key)
     }
@@ -139,6 +181,7 @@ impl FromRequestParts<super::AppState> for Ctx {
                 .unwrap_or_else(|| "/".into()),
             is_admin: actor.as_ref().is_some_and(|a| a.is_admin()),
             user: actor.map(|a| a.display_name),
+            form: parts.extensions.get::<super::keep::FormBack>().cloned(),
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod decisions;
 pub mod form;
 pub mod home;
 pub mod imports;
+pub mod keep;
 pub mod notify;
 pub mod open311;
 pub mod organisations;
@@ -41,7 +42,7 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(home::router())
         .merge(accounts::pages())
         .merge(places::pages())
@@ -66,6 +67,13 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             20 * 1024 * 1024,
         ))
+        .with_state(state.clone());
+    // The whole application as one service under the outer layers: a refused page form goes
+    // back to its page, which `keep_forms` asks this service for (a layer on the routes would
+    // only reach the route of the form).
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn(keep::keep_forms))
         .layer(middleware::from_fn(render_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -303,6 +311,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
             here,
             user: None,
             is_admin: false,
+            form: None,
         },
         status: info.status.as_u16(),
         title: {

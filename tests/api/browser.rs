@@ -513,11 +513,30 @@ async fn s3_staff_register_and_handle_a_petition_within_the_time_limits() {
         .send_keys("李某等三人")
         .await
         .unwrap();
-    // Without the number of visitors the form is refused, in words.
+    // Without the number of visitors the form is refused, in words, beside the field, and
+    // what was typed is still there.
     click(&c, "#submit-case").await;
     let text = main_text(&c).await;
     assert!(text.contains("来访人数"), "{text}");
-    c.back().await.unwrap();
+    wait_for(&c, "#visitors-error").await;
+    assert_eq!(
+        wait_for(&c, "#description")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("物业费上涨未经业主大会同意")
+    );
+    assert_eq!(
+        wait_for(&c, "#channel")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("visit")
+    );
     wait_for(&c, "#visitors")
         .await
         .send_keys("3")

@@ -1357,3 +1357,115 @@ async fn the_staff_case_form_offers_buildings_by_name() {
     // A resident with few compounds sees the whole form at once, buildings by name.
     assert!(html.contains("id=\"case-form\"") && html.contains("<select id=\"building_id\""));
 }
+
+/// A refused report comes back to its form with what was typed; a report sent after the
+/// session expired leads to the login page, which carries the text, and after logging in one
+/// button sends it.
+#[tokio::test]
+async fn a_refused_or_expired_report_keeps_what_was_typed() {
+    let app = spawn_demo().await;
+    let s = app.login("zhangshiying").await;
+    let fengqige = app.compound("凤栖阁").await.to_string();
+    let form = |description: &str| {
+        reqwest::multipart::Form::new()
+            .text("kind", "complaint")
+            .text("category", "pets_noise")
+            .text("compound_id", fengqige.clone())
+            .text("public_area", "3 栋门口的草坪")
+            .text("description", description.to_string())
+    };
+    let r = s
+        .client
+        .post(format!("{}/cases/submit?_csrf={}", s.base, s.csrf))
+        .header("referer", format!("{}/cases/new", s.base))
+        .multipart(form(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"case-form\"") && html.contains("id=\"description-error\""),
+        "{html}"
+    );
+    assert!(html.contains("value=\"3 栋门口的草坪\""), "{html}");
+    let before = app.count("SELECT COUNT(*) FROM cases").await;
+    // A browser whose session has expired (its cookie no longer names a session): the text
+    // survives the login.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookies = format!("rb_session={}; rb_csrf={}", "0".repeat(64), s.csrf);
+    let r = browser
+        .post(format!("{}/cases/submit?_csrf={}", s.base, s.csrf))
+        .header("cookie", &cookies)
+        .header("referer", format!("{}/cases/new", s.base))
+        .multipart(form("狗夜里一直叫"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("name=\"resume\"") && html.contains("狗夜里一直叫"),
+        "{html}"
+    );
+    let resume = html
+        .split("name=\"resume\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let r = browser
+        .post(format!("{}/login", s.base))
+        .header("cookie", &cookies)
+        .form(&[
+            ("_csrf", s.csrf.as_str()),
+            ("login", "zhangshiying"),
+            ("password", PASSWORD),
+            ("next", "/cases/new"),
+            ("resume", resume.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let csrf = set_cookie_value(&r, "rb_csrf").unwrap();
+    let session = set_cookie_value(&r, "rb_session").unwrap();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"resume-form\"") && html.contains("狗夜里一直叫"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("/cases/submit?_csrf={csrf}")),
+        "{html}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM cases").await,
+        before,
+        "nothing sent yet"
+    );
+    let again = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.clone())
+        .text("kind", "complaint")
+        .text("category", "pets_noise")
+        .text("compound_id", fengqige.clone())
+        .text("public_area", "3 栋门口的草坪")
+        .text("description", "狗夜里一直叫");
+    let r = browser
+        .post(format!("{}/cases/submit?_csrf={csrf}", s.base))
+        .header("cookie", format!("rb_session={session}; rb_csrf={csrf}"))
+        .multipart(again)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.count("SELECT COUNT(*) FROM cases").await, before + 1);
+}

@@ -1664,3 +1664,125 @@ async fn convenor_actions_belong_to_the_convening_committee() {
     .await;
     assert_eq!(s, 200, "an administrator may: {v}");
 }
+
+/// A draft is editable by its convenor until the notice goes out, with the checks of a new one
+/// (the 15 days included); the compound and kind stay; others may not; a refused page form
+/// comes back with what was typed and the error beside the field; the matter list says which
+/// matters need 3/4.
+#[tokio::test]
+async fn drafts_are_edited_until_the_notice_and_refused_forms_keep_what_was_typed() {
+    let app = spawn_demo().await;
+    let peng = app.token("pengdaye").await;
+    let (s, v) = parking_vote(&app, &peng, 20, false).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let guoshui = compound(&app, "国税佳苑").await;
+    let body = |title: &str, opens: i64| {
+        json!({"compound_id": guoshui, "kind": "assembly", "mode": "written", "title": title,
+               "opens_at": local_in(opens), "closes_at": local_in(opens + 5),
+               "items": [{"title": "划设停车位", "matter": 8}, {"title": "修缮 3 栋屋面", "matter": 5}]})
+    };
+    let path = format!("/api/v1/decisions/{id}");
+    let (s, v) = send(
+        &app,
+        &peng,
+        Method::PUT,
+        &path,
+        Some(body("停车规划业主大会（修订）", 25)),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["decision"]["title"], "停车规划业主大会（修订）");
+    assert_eq!(v["decision"]["mode"], "written");
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    assert_eq!(v["invited"].as_array().unwrap().len(), 0);
+    // The 15 days are checked on every save; the kind and compound cannot change.
+    let (s, v) = send(&app, &peng, Method::PUT, &path, Some(body("x", 3))).await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["code"].as_str()),
+        (422, Some("notice_too_short"))
+    );
+    let mut other_kind = body("x", 25);
+    other_kind["kind"] = "consultation".into();
+    let (s, v) = send(&app, &peng, Method::PUT, &path, Some(other_kind)).await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["code"].as_str()),
+        (422, Some("fixed"))
+    );
+    // Nobody else edits the committee's draft.
+    let butler = app.token("zhengkairui").await;
+    let (s, _) = send(&app, &butler, Method::PUT, &path, Some(body("x", 25))).await;
+    assert!(s == 403 || s == 404, "{s}");
+    // The page: the edit form is filled in, matters say what they need.
+    let page = app.login("pengdaye").await;
+    let html = page
+        .get(&format!("/decisions/{id}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("value=\"停车规划业主大会（修订）\""),
+        "{html}"
+    );
+    assert!(html.contains("value=\"修缮 3 栋屋面\""));
+    assert!(html.contains("3/4 以上同意") && html.contains("过半数同意"));
+    assert!(
+        page.get(&format!("/decisions/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"edit-draft\"")
+    );
+    // A refused page form comes back to its page with the typed text and the error beside it.
+    let r = page
+        .client
+        .post(format!("{}/decisions/{id}/edit", page.base))
+        .header("referer", format!("{}/decisions/{id}/edit", page.base))
+        .form(&[
+            ("_csrf", page.csrf.as_str()),
+            ("compound_id", &guoshui.to_string()),
+            ("kind", "assembly"),
+            ("mode", "meeting"),
+            ("title", "我新写的标题"),
+            ("opens_at", &local_in(2)),
+            ("closes_at", &local_in(6)),
+            ("item_title", "划设停车位"),
+            ("item_matter", "8"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"form-errors\"") && html.contains("id=\"opens_at-error\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"我新写的标题\"") && html.contains("id=\"decision-form\""),
+        "{html}"
+    );
+    // Unchanged by the refused form.
+    let (_, v) = get(&app, &peng, &path).await;
+    assert_eq!(v["decision"]["title"], "停车规划业主大会（修订）");
+    // After the notice the draft is no longer editable.
+    let (s, v) = post(
+        &app,
+        &peng,
+        &format!("/api/v1/decisions/{id}/notice"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = send(&app, &peng, Method::PUT, &path, Some(body("x", 25))).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("vote_not_draft"))
+    );
+    assert_eq!(
+        page.get(&format!("/decisions/{id}/edit")).await.status(),
+        409
+    );
+}

@@ -84,6 +84,33 @@ pub struct DecisionLine {
     pub closes_at: i64,
 }
 
+/// A draft's agenda items and invited departments, inside the caller's transaction.
+async fn write_agenda(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+    d: &NewDecision,
+) -> sqlx::Result<()> {
+    for (i, (title, matter)) in d.items.iter().enumerate() {
+        sqlx::query("INSERT INTO decision_items (decision_id, position, title, matter) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(i as i64 + 1)
+            .bind(title)
+            .bind(*matter)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for org in &d.invited {
+        sqlx::query(
+            "INSERT INTO decision_invitations (decision_id, organisation_id) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(org)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 pub struct NewDecision {
     pub compound_id: i64,
     pub kind: String,
@@ -126,26 +153,44 @@ impl DecisionStore<'_> {
         .bind(d.convenor_organisation_id)
         .fetch_one(&mut *tx)
         .await?;
-        for (i, (title, matter)) in d.items.iter().enumerate() {
-            sqlx::query("INSERT INTO decision_items (decision_id, position, title, matter) VALUES ($1, $2, $3, $4)")
+        write_agenda(&mut tx, id, d).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Replaces a draft's details, agenda and invitations (only while it is a draft: false
+    /// otherwise, and nothing changes).
+    pub async fn update_draft(&mut self, id: i64, d: &NewDecision) -> sqlx::Result<bool> {
+        let _w = self.writer().await;
+        let mut conn = self.h.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let n = sqlx::query(
+            "UPDATE decisions SET mode = $1, title = $2, description = $3, place = $4, opens_at = $5, closes_at = $6, \
+             origin_case_id = $7 WHERE id = $8 AND status = 'draft'",
+        )
+        .bind(&d.mode)
+        .bind(&d.title)
+        .bind(&d.description)
+        .bind(&d.place)
+        .bind(d.opens_at)
+        .bind(d.closes_at)
+        .bind(d.origin_case_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Ok(false);
+        }
+        for table in ["decision_items", "decision_invitations"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE decision_id = $1"))
                 .bind(id)
-                .bind(i as i64 + 1)
-                .bind(title)
-                .bind(*matter)
                 .execute(&mut *tx)
                 .await?;
         }
-        for org in &d.invited {
-            sqlx::query(
-                "INSERT INTO decision_invitations (decision_id, organisation_id) VALUES ($1, $2)",
-            )
-            .bind(id)
-            .bind(org)
-            .execute(&mut *tx)
-            .await?;
-        }
+        write_agenda(&mut tx, id, d).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(true)
     }
 
     pub async fn decision(&mut self, id: i64) -> sqlx::Result<Option<DecisionRow>> {

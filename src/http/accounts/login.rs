@@ -2,6 +2,7 @@
 //! `services::accounts::{login, password}`).
 use crate::error::{AppError, AppResult};
 use crate::http::ctx::{Ctx, set_cookie};
+use crate::http::keep::Resume;
 use crate::http::pages::redirect_setting_cookie;
 use crate::http::pages::render;
 use crate::http::session::Actor;
@@ -31,6 +32,49 @@ struct LoginPage {
     error: Option<String>,
     next: String,
     login: String,
+    /// A form whose sending found the session expired (JSON of [`Resume`]), carried through
+    /// the login so that it can be sent again; empty otherwise.
+    resume: String,
+}
+
+/// After logging in with a form carried through: the form again, with a fresh CSRF token, and
+/// one button to send it.
+#[derive(Template)]
+#[template(path = "resume.html")]
+struct ResumePage {
+    ctx: Ctx,
+    action: String,
+    multipart: bool,
+    fields: Vec<(String, String)>,
+    token: String,
+}
+
+/// The login page answering a form sent with an expired session (401): the typed text rides
+/// along in the login form, and the user comes back to `next` (the form's page) after.
+pub fn expired_page(
+    headers: &HeaderMap,
+    locale: crate::http::ctx::Locale,
+    next: &str,
+    resume: &Resume,
+) -> Option<Response> {
+    let ctx = Ctx {
+        locale,
+        csrf: crate::http::ctx::cookie(headers, "rb_csrf").unwrap_or_default(),
+        large: crate::http::ctx::cookie(headers, "rb_large").as_deref() == Some("1"),
+        here: "/login".into(),
+        user: None,
+        is_admin: false,
+        form: None,
+    };
+    let page = LoginPage {
+        error: Some(ctx.t("login.expired")),
+        next: next.to_string(),
+        login: String::new(),
+        resume: serde_json::to_string(resume).ok()?,
+        ctx,
+    };
+    let html = render(page).ok()?;
+    Some((axum::http::StatusCode::UNAUTHORIZED, html).into_response())
 }
 
 #[derive(Deserialize)]
@@ -47,6 +91,7 @@ async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response>
         error: None,
         next: safe_back(q.next.as_deref()),
         login: String::new(),
+        resume: String::new(),
     })?
     .into_response())
 }
@@ -56,6 +101,8 @@ struct LoginForm {
     login: String,
     password: String,
     next: Option<String>,
+    #[serde(default)]
+    resume: String,
 }
 
 /// The TCP peer, when the server was started with connection info.
@@ -108,7 +155,24 @@ async fn login_submit(
         Ok(token) => {
             let secure = state.config.secure_cookies;
             let session = set_cookie("rb_session", &token, Some(hours * 3600), "Lax", secure);
-            let mut resp = redirect_setting_cookie(&next, &session)?;
+            let mut resp = match serde_json::from_str::<Resume>(&f.resume) {
+                Ok(r) => {
+                    let page = ResumePage {
+                        action: r.action_with(&csrf),
+                        multipart: r.multipart,
+                        fields: r.fields().cloned().collect(),
+                        token: csrf.clone(),
+                        ctx,
+                    };
+                    let mut resp = render(page)?.into_response();
+                    resp.headers_mut().append(
+                        axum::http::header::SET_COOKIE,
+                        axum::http::HeaderValue::from_str(&session).map_err(anyhow::Error::from)?,
+                    );
+                    resp
+                }
+                Err(_) => redirect_setting_cookie(&next, &session)?,
+            };
             resp.headers_mut().append(
                 axum::http::header::SET_COOKIE,
                 axum::http::HeaderValue::from_str(&set_cookie(
@@ -131,6 +195,7 @@ async fn login_submit(
                 error: Some(message),
                 next,
                 login: f.login.chars().take(100).collect(),
+                resume: f.resume,
                 ctx,
             };
             Ok((status, render(page)?).into_response())

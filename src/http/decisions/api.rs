@@ -20,7 +20,7 @@ use utoipa::{OpenApi, ToSchema};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/decisions", get(list).post(create))
-        .route("/api/v1/decisions/{id}", get(one))
+        .route("/api/v1/decisions/{id}", get(one).put(edit_draft))
         .route("/api/v1/decisions/{id}/notice", post(notice))
         .route("/api/v1/decisions/{id}/cancel", post(cancel))
         .route("/api/v1/decisions/{id}/roll", get(roll))
@@ -103,6 +103,7 @@ async fn document(
         list,
         create,
         one,
+        edit_draft,
         notice,
         cancel,
         roll,
@@ -186,6 +187,26 @@ async fn one(
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<DecisionView>> {
+    Ok(Json(svc::view(&s.db, &actor, id).await?))
+}
+
+/// Edit a draft decision
+///
+/// The convenor side only (403; 404 when not visible), until the notice goes out (409
+/// `vote_not_draft`). The whole draft is sent again, with the same checks as a new one (422 names
+/// each bad field, the 15 days' notice included); the compound and the kind cannot change (422
+/// `fixed`). The agenda and the invitations are replaced.
+#[utoipa::path(put, path = "/api/v1/decisions/{id}", tag = "decisions", params(("id" = i64, Path)),
+    request_body = DecisionInput,
+    responses((status = 200, body = DecisionView), (status = 403, body = ApiError), (status = 404, body = ApiError),
+              (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+async fn edit_draft(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> AppResult<Json<DecisionView>> {
+    svc::update_draft(&s.db, &actor, id, &input).await?;
     Ok(Json(svc::view(&s.db, &actor, id).await?))
 }
 

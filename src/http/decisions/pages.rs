@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/decisions", get(list_page))
         .route("/decisions/new", get(new_page).post(new_submit))
         .route("/decisions/{id}", get(decision_page))
+        .route("/decisions/{id}/edit", get(edit_page).post(edit_submit))
         .route("/decisions/{id}/cancel", post(cancel_submit))
         .route("/decisions/{id}/objections", post(object_submit))
         .route(
@@ -93,9 +94,127 @@ struct NewPage {
     ctx: Ctx,
     compounds: Vec<(i64, String, String)>,
     departments: Vec<(i64, String)>,
-    matters: Vec<(i64, String)>,
+    /// (item number, label with its approval class, whether it needs 3/4).
+    matters: Vec<(i64, String, bool)>,
     earliest: String,
     case_id: Option<i64>,
+    /// The draft being edited; none for a new one.
+    edit: Option<i64>,
+    /// The form's values: the draft's, or a refused form's as typed.
+    draft: DraftValues,
+}
+
+/// The values a draft form shows.
+#[derive(Default)]
+struct DraftValues {
+    compound_id: i64,
+    kind: String,
+    mode: String,
+    title: String,
+    description: String,
+    place: String,
+    opens_at: String,
+    closes_at: String,
+    /// (row number from 1, title, matter as typed)
+    items: Vec<(usize, String, String)>,
+    invited: Vec<i64>,
+}
+
+impl NewPage {
+    fn invited(&self, id: &i64) -> bool {
+        self.draft.invited.contains(id)
+    }
+    fn item_error(&self, row: &usize, what: &str) -> Option<String> {
+        self.ctx.field_error(&format!("items[{}].{what}", row - 1))
+    }
+}
+
+impl DraftValues {
+    /// A refused form's values over the page's own (the draft, or nothing for a new one), and
+    /// at least five agenda rows, one empty row more than there are items.
+    fn merged(mut self, ctx: &Ctx) -> Self {
+        let v = |name: &str, own: &str| ctx.value_or(name, own);
+        self.kind = v("kind", &self.kind);
+        self.mode = v("mode", &self.mode);
+        self.title = v("title", &self.title);
+        self.description = v("description", &self.description);
+        self.place = v("place", &self.place);
+        self.opens_at = v("opens_at", &self.opens_at);
+        self.closes_at = v("closes_at", &self.closes_at);
+        if let Ok(c) = ctx.value_or("compound_id", "").parse() {
+            self.compound_id = c;
+        }
+        if let (Some(titles), Some(matters)) =
+            (ctx.values_of("item_title"), ctx.values_of("item_matter"))
+        {
+            self.items = titles
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| (i + 1, t, matters.get(i).cloned().unwrap_or_default()))
+                .collect();
+        }
+        if let Some(invited) = ctx.values_of("invited") {
+            self.invited = invited.iter().filter_map(|i| i.parse().ok()).collect();
+        }
+        let rows = (self.items.iter().filter(|r| !r.1.trim().is_empty()).count() + 1)
+            .clamp(5, svc::MAX_ITEMS);
+        while self.items.len() < rows {
+            self.items
+                .push((self.items.len() + 1, String::new(), String::new()));
+        }
+        self
+    }
+}
+
+/// The page of a new or edited draft.
+async fn draft_page(
+    s: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    case_id: Option<i64>,
+    edit: Option<i64>,
+    draft: DraftValues,
+) -> AppResult<Html<String>> {
+    let compounds: Vec<(i64, String, String)> = places::list_compounds(&s.db, actor, 0, Some(200))
+        .await?
+        .into_iter()
+        .filter(|c| actor.can(Action::ConveneDecisions, &Target::Place(c.place(None))))
+        .filter(|c| edit.is_none() || c.id == draft.compound_id)
+        .map(|c| (c.id, c.name, c.kind))
+        .collect();
+    if compounds.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let matters = (1..=9u8)
+        .map(|m| {
+            let major = crate::domain::decisions::vote::matter_class(m)
+                == Some(crate::domain::decisions::vote::MatterClass::Major);
+            let class = ctx.t(if major {
+                "decisions.matter_major"
+            } else {
+                "decisions.matter_ordinary"
+            });
+            (
+                i64::from(m),
+                format!("{} · {class}", ctx.t(&format!("matter.{m}"))),
+                major,
+            )
+        })
+        .collect();
+    let earliest = crate::domain::deadline::local(crate::domain::decisions::earliest_opening(
+        crate::db::now(),
+    ));
+    let draft = draft.merged(&ctx);
+    render(NewPage {
+        departments: s.db.cases().departments().await?,
+        ctx,
+        compounds,
+        matters,
+        earliest,
+        case_id,
+        edit,
+        draft,
+    })
 }
 
 #[derive(Deserialize)]
@@ -109,38 +228,55 @@ async fn new_page(
     actor: Actor,
     Query(q): Query<NewQuery>,
 ) -> AppResult<Html<String>> {
-    let compounds: Vec<(i64, String, String)> = places::list_compounds(&s.db, &actor, 0, Some(200))
-        .await?
-        .into_iter()
-        .filter(|c| actor.can(Action::ConveneDecisions, &Target::Place(c.place(None))))
-        .map(|c| (c.id, c.name, c.kind))
-        .collect();
-    if compounds.is_empty() {
-        return Err(AppError::Forbidden);
-    }
-    let matters = (1..=9)
-        .map(|m| (m, ctx.t(&format!("matter.{m}"))))
-        .collect();
-    let earliest = crate::domain::deadline::local(crate::domain::decisions::earliest_opening(
-        crate::db::now(),
-    ));
-    render(NewPage {
-        departments: s.db.cases().departments().await?,
-        ctx,
-        compounds,
-        matters,
-        earliest,
-        case_id: q.case,
-    })
+    draft_page(&s, ctx, &actor, q.case, None, DraftValues::default()).await
 }
 
-/// The new-decision form: repeated `item_title`/`item_matter` rows and `invited` checkboxes.
-async fn new_submit(
+/// The edit form of a draft, filled in with it (the convenor side, until the notice).
+async fn edit_page(
     State(s): State<AppState>,
+    ctx: Ctx,
     actor: Actor,
-    RawForm(body): RawForm,
-) -> AppResult<Redirect> {
-    let pairs = crate::http::form_pairs(&body);
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let v = svc::view(&s.db, &actor, id_of(&id)?).await?;
+    if !v.rights.manage {
+        return Err(AppError::Forbidden);
+    }
+    if v.status != "draft" {
+        return Err(crate::domain::decisions::Refusal::NotDraft.into());
+    }
+    let d = &v.decision;
+    let local = |t: i64| crate::domain::deadline::format_local(t, "%Y-%m-%dT%H:%M");
+    let draft = DraftValues {
+        compound_id: d.compound_id,
+        kind: d.kind.clone(),
+        mode: d.mode.clone(),
+        title: d.title.clone(),
+        description: d.description.clone(),
+        place: d.place.clone(),
+        opens_at: local(d.opens_at),
+        closes_at: local(d.closes_at),
+        items: v
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| {
+                (
+                    i + 1,
+                    it.title.clone(),
+                    it.matter.map(|m| m.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        invited: v.invited.iter().map(|(o, _)| *o).collect(),
+    };
+    draft_page(&s, ctx, &actor, d.origin_case_id, Some(d.id), draft).await
+}
+
+/// The new-decision form as a service input: repeated `item_title`/`item_matter` rows and
+/// `invited` checkboxes.
+fn decision_input(body: &[u8]) -> AppResult<DecisionInput> {
+    let pairs = crate::http::form_pairs(body);
     let one = |k: &str| {
         pairs
             .iter()
@@ -178,7 +314,7 @@ async fn new_submit(
                 .map_err(|_| AppError::field("invited", "invalid"))?,
         );
     }
-    let input = DecisionInput {
+    Ok(DecisionInput {
         compound_id: one("compound_id")
             .parse()
             .map_err(|_| AppError::field("compound_id", "required"))?,
@@ -192,8 +328,26 @@ async fn new_submit(
         items,
         invited,
         origin_case_id: one("origin_case_id").parse().ok(),
-    };
-    let id = svc::create(&s.db, &actor, &input).await?;
+    })
+}
+
+async fn new_submit(
+    State(s): State<AppState>,
+    actor: Actor,
+    RawForm(body): RawForm,
+) -> AppResult<Redirect> {
+    let id = svc::create(&s.db, &actor, &decision_input(&body)?).await?;
+    Ok(back(id))
+}
+
+async fn edit_submit(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    RawForm(body): RawForm,
+) -> AppResult<Redirect> {
+    let id = id_of(&id)?;
+    svc::update_draft(&s.db, &actor, id, &decision_input(&body)?).await?;
     Ok(back(id))
 }
 

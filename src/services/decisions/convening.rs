@@ -58,6 +58,82 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
     {
         return Err(AppError::Forbidden);
     }
+    let new = validated(db, actor, input, compound, None).await?;
+    let mut work = db.begin().await?;
+    let id = work
+        .decisions()
+        .insert_decision(&new, crate::db::now())
+        .await?;
+    audit(
+        &mut work,
+        actor,
+        "create",
+        id,
+        serde_json::json!({"compound_id": new.compound_id, "kind": new.kind, "title": new.title,
+            "opens_at": new.opens_at, "closes_at": new.closes_at, "items": new.items, "invited": new.invited}),
+    )
+    .await?;
+    work.commit().await?;
+    Ok(id)
+}
+
+/// Edits a draft (until its notice goes out), by its convenor: the same checks as a new one
+/// (the 15 days' notice included); the compound and the convenor stay. The old and new
+/// agendas go to the audit log with the change.
+pub async fn update_draft(db: &Db, actor: &Actor, id: i64, input: &DecisionInput) -> AppResult<()> {
+    let (d, c, r) = load(db, actor, id).await?;
+    if !r.manage {
+        return Err(AppError::Forbidden);
+    }
+    if d.status != DecisionStatus::Draft.as_str() {
+        return Err(Refusal::NotDraft.into());
+    }
+    if input.compound_id != d.compound_id {
+        return Err(AppError::field("compound_id", "fixed"));
+    }
+    // The kind decides who may convene (an owners' committee for an assembly): it stays too.
+    if input.kind.trim() != d.kind {
+        return Err(AppError::field("kind", "fixed"));
+    }
+    let new = validated(db, actor, input, Some(c), Some(&d)).await?;
+    let before_items: Vec<(String, Option<i64>)> = db
+        .decisions()
+        .decision_items(id)
+        .await?
+        .into_iter()
+        .map(|i| (i.title, i.matter))
+        .collect();
+    let mut work = db.begin().await?;
+    if !work.decisions().update_draft(id, &new).await? {
+        return Err(Refusal::NotDraft.into());
+    }
+    work.audit()
+        .record(crate::db::audit::AuditRecord {
+            actor_user_id: Some(actor.user_id),
+            action: "update",
+            entity: "decision",
+            entity_id: Some(id),
+            before: Some(serde_json::json!({"kind": d.kind, "mode": d.mode, "title": d.title,
+                "place": d.place, "opens_at": d.opens_at, "closes_at": d.closes_at, "items": before_items})),
+            after: Some(serde_json::json!({"kind": new.kind, "mode": new.mode, "title": new.title,
+                "place": new.place, "opens_at": new.opens_at, "closes_at": new.closes_at, "items": new.items,
+                "invited": new.invited})),
+            reason: "",
+        })
+        .await?;
+    work.commit().await?;
+    Ok(())
+}
+
+/// The checks of a new or edited draft, all field errors at once; for an edit (`existing`), the
+/// convenor recorded at creation stays.
+async fn validated(
+    db: &Db,
+    actor: &Actor,
+    input: &DecisionInput,
+    compound: Option<crate::db::places::Compound>,
+    existing: Option<&DecisionRow>,
+) -> AppResult<NewDecision> {
     let mut ch = Checks::default();
     let kind = DecisionKind::parse(input.kind.trim());
     if kind.is_none() {
@@ -158,15 +234,18 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
     let member_of_committee = committee
         .as_ref()
         .is_some_and(|(cid, _)| crate::domain::access::committees(&actor.grants).contains(cid));
-    let (convenor, convenor_organisation_id) = match (&committee, kind) {
-        (Some((cid, name)), _) if member_of_committee => (name.clone(), Some(*cid)),
-        (Some(_), DecisionKind::Assembly) if !actor.is_admin() => {
-            return Err(AppError::Conflict("vote_committee_convenes"));
-        }
-        (Some((cid, name)), DecisionKind::Assembly) => (name.clone(), Some(*cid)),
-        _ => (format!("{}（代为召集）", actor.display_name), None),
+    let (convenor, convenor_organisation_id) = match (existing, &committee, kind) {
+        (Some(d), _, _) => (d.convenor.clone(), d.convenor_organisation_id),
+        (None, committee, kind) => match (committee, kind) {
+            (Some((cid, name)), _) if member_of_committee => (name.clone(), Some(*cid)),
+            (Some(_), DecisionKind::Assembly) if !actor.is_admin() => {
+                return Err(AppError::Conflict("vote_committee_convenes"));
+            }
+            (Some((cid, name)), DecisionKind::Assembly) => (name.clone(), Some(*cid)),
+            _ => (format!("{}（代为召集）", actor.display_name), None),
+        },
     };
-    let new = NewDecision {
+    Ok(NewDecision {
         compound_id: compound.id,
         kind: kind.as_str().into(),
         mode: mode.as_str().into(),
@@ -175,29 +254,13 @@ pub async fn create(db: &Db, actor: &Actor, input: &DecisionInput) -> AppResult<
         place,
         convenor,
         convenor_organisation_id,
-        created_by: actor.user_id,
+        created_by: existing.map_or(actor.user_id, |d| d.created_by),
         origin_case_id: input.origin_case_id,
         opens_at,
         closes_at,
         items,
         invited,
-    };
-    let mut work = db.begin().await?;
-    let id = work
-        .decisions()
-        .insert_decision(&new, crate::db::now())
-        .await?;
-    audit(
-        &mut work,
-        actor,
-        "create",
-        id,
-        serde_json::json!({"compound_id": new.compound_id, "kind": new.kind, "title": new.title,
-            "opens_at": new.opens_at, "closes_at": new.closes_at, "items": new.items, "invited": new.invited}),
-    )
-    .await?;
-    work.commit().await?;
-    Ok(id)
+    })
 }
 
 /// 公告: checks the 15 days, drafts the roll so owners can check their entries, and tells every
