@@ -12,6 +12,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+/// The largest page form (three photos of 5 MB and the text, with room to spare); the same as
+/// the server's body limit.
+pub const MAX_FORM_BYTES: usize = 20 * 1024 * 1024;
+
 /// A refused form given back to the page it came from (read by [`ctx::Ctx`]).
 #[derive(Debug, Clone, Default)]
 pub struct FormBack {
@@ -115,8 +119,17 @@ pub async fn keep_forms(req: Request, next: Next) -> Response {
     {
         return next.run(req).await;
     }
+    // A body announced larger than any form may be is refused before a byte of it is read.
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_FORM_BYTES as u64) {
+        return crate::error::AppError::TooLarge.into_response();
+    }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, 20 * 1024 * 1024).await {
+    let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
         Ok(b) => b,
         Err(_) => return crate::error::AppError::TooLarge.into_response(),
     };

@@ -269,9 +269,7 @@ async fn s1_a_resident_reports_with_a_photo_follows_and_rates_on_a_phone() {
     let app = spawn_demo().await;
     let (_driver, c) = browser().await;
     let photo = tempfile::Builder::new().suffix(".jpg").tempfile().unwrap();
-    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    bytes.resize(2048, 7);
-    std::fs::write(photo.path(), &bytes).unwrap();
+    std::fs::write(photo.path(), phone_photo(640, 480, 6)).unwrap();
 
     log_in(&c, &app.base, "zhangshiying").await;
     home_text(&c).await;

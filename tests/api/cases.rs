@@ -1188,7 +1188,7 @@ async fn the_report_form_takes_up_to_three_real_photos_of_at_most_5_mb() {
         ("description", "狗叫"),
     ];
     let before = app.count("SELECT COUNT(*) FROM cases").await;
-    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01".to_vec();
+    let png = png_image(40, 30);
     for (photos, message) in [
         (
             vec![("dog.jpg", b"this is a text file, not a photo".to_vec())],
@@ -1197,10 +1197,10 @@ async fn the_report_form_takes_up_to_three_real_photos_of_at_most_5_mb() {
         (vec![("big.jpg", jpeg(5 * 1024 * 1024 + 1))], "太大了"),
         (
             vec![
-                ("a.jpg", jpeg(100)),
-                ("b.jpg", jpeg(100)),
+                ("a.jpg", phone_photo(20, 20, 1)),
+                ("b.jpg", phone_photo(20, 20, 1)),
                 ("c.png", png.clone()),
-                ("d.jpg", jpeg(100)),
+                ("d.jpg", phone_photo(20, 20, 1)),
             ],
             "太多了",
         ),
@@ -1228,11 +1228,27 @@ async fn the_report_form_takes_up_to_three_real_photos_of_at_most_5_mb() {
         before,
         "nothing was stored"
     );
+    // A file that starts like a JPEG but is not one is refused too (it is decoded at upload).
+    let r = submit_form(&s, &fields, vec![("fake.jpg", jpeg(2048))]).await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("不是 JPEG、PNG 或 WebP 图片")
+    );
     // Real photos are accepted whatever their names; the acknowledgement shows the number at once.
+    // A phone photo: 2000 × 1500 stored sideways (EXIF orientation 6) with a GPS position.
+    let original = phone_photo(2000, 1500, 6);
+    assert!(
+        (1_000_000..5 * 1024 * 1024).contains(&original.len()),
+        "{}",
+        original.len()
+    );
     let r = submit_form(
         &s,
         &fields,
-        vec![("photo.bin", jpeg(5 * 1024 * 1024)), ("x.txt", png)],
+        vec![("photo.bin", original.clone()), ("x.txt", png)],
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -1254,10 +1270,61 @@ async fn the_report_form_takes_up_to_three_real_photos_of_at_most_5_mb() {
         photos.iter().map(|p| p.1.as_str()).collect::<Vec<_>>(),
         ["image/jpeg", "image/png"]
     );
+    // The page shows thumbnails; opening one gives the screen copy: upright, at most 1600 px,
+    // JPEG, without the metadata (no GPS).
+    assert!(
+        page.contains(&format!("/cases/{id}/photos/{}?size=thumb", photos[0].0)),
+        "{page}"
+    );
     let r = s.get(&format!("/cases/{id}/photos/{}", photos[0].0)).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
-    assert_eq!(r.bytes().await.unwrap().len(), 5 * 1024 * 1024);
+    let screen = r.bytes().await.unwrap();
+    assert!(
+        screen.len() < original.len() / 2,
+        "{} vs {}",
+        screen.len(),
+        original.len()
+    );
+    assert!(
+        !screen.windows(4).any(|w| w == b"Exif"),
+        "metadata stripped"
+    );
+    let img = image::load_from_memory(&screen).unwrap();
+    assert_eq!(
+        (img.width(), img.height()),
+        (1200, 1600),
+        "upright and screen-sized"
+    );
+    let thumb = s
+        .get(&format!("/cases/{id}/photos/{}?size=thumb", photos[0].0))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let img = image::load_from_memory(&thumb).unwrap();
+    assert_eq!(img.height(), 320);
+    assert!(thumb.len() < 60_000, "{}", thumb.len());
+    // The original, as sent, for the reporter (and the case's workers); each read is logged.
+    let r = s
+        .get(&format!("/cases/{id}/photos/{}?size=original", photos[0].0))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), original);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'unmask' AND entity = 'case_photo' AND entity_id = {}",
+            photos[0].0
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        s.get(&format!("/cases/{id}/photos/{}?size=huge", photos[0].0))
+            .await
+            .status(),
+        422
+    );
     // Another resident cannot fetch it.
     let other = app.login("xiongpopo").await;
     assert_eq!(
@@ -1468,4 +1535,29 @@ async fn a_refused_or_expired_report_keeps_what_was_typed() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(app.count("SELECT COUNT(*) FROM cases").await, before + 1);
+}
+
+/// An upload announced larger than any report may be is refused before its body is read: the
+/// answer comes although the body never does.
+#[tokio::test]
+async fn an_oversized_upload_is_refused_before_it_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_demo().await;
+    let s = app.login("zhangshiying").await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /cases/submit?_csrf={csrf} HTTP/1.1\r\nHost: {addr}\r\nCookie: rb_csrf={csrf}\r\n\
+         Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {}\r\n\r\n",
+        64 * 1024 * 1024,
+        csrf = s.csrf
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), tcp.read(&mut answer))
+        .await
+        .expect("answered without the body")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer[..n]);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
 }

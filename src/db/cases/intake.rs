@@ -26,11 +26,27 @@ pub struct NewCase {
     pub intake: Unit,
     /// The state to store: submitted, or already dispatched from `intake` to its handling unit.
     pub state: CaseState,
-    pub photos: Vec<(String, Vec<u8>)>,
+    pub photos: Vec<NewPhoto>,
     pub note: String,
     /// Users told of the new assignment.
     pub notify: Vec<i64>,
     pub now: i64,
+}
+
+/// A photo to store: the original as sent, and the copies served (see
+/// `services::cases::photos`).
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    /// The type of the original (`image/jpeg`, `image/png`, `image/webp`).
+    pub content_type: String,
+    pub original: Vec<u8>,
+    /// JPEG, upright, small, without metadata.
+    pub thumb: Vec<u8>,
+    /// JPEG, upright, screen-sized, without metadata.
+    pub screen: Vec<u8>,
+    /// Size of the upright image, in pixels.
+    pub width: u32,
+    pub height: u32,
 }
 
 impl NewCase {
@@ -344,13 +360,18 @@ pub(crate) async fn insert_cases(
     notes.flush(tx).await?;
     audit.flush(tx).await?;
     for ((id, _), c) in out.iter().zip(cases) {
-        for (content_type, bytes) in &c.photos {
+        for p in &c.photos {
             sqlx::query(
-                "INSERT INTO case_photos (case_id, content_type, bytes) VALUES ($1, $2, $3)",
+                "INSERT INTO case_photos (case_id, content_type, bytes, thumb, screen, width, height) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id)
-            .bind(content_type)
-            .bind(bytes.clone())
+            .bind(&p.content_type)
+            .bind(p.original.clone())
+            .bind(p.thumb.clone())
+            .bind(p.screen.clone())
+            .bind(i64::from(p.width))
+            .bind(i64::from(p.height))
             .execute(&mut **tx)
             .await?;
         }

@@ -164,6 +164,14 @@ const CASE_COLUMNS: &str = "id, number, kind, category_id, channel, status, comp
     review_due, next_due, signed_at, replied_at, closed_at, accepted, extended, reopened, review_stage, rating, \
     rating_comment, no_follow_up, open_coordinations, merged_into, signed_in_time, due_soon_for, overdue_for, version";
 
+/// Which stored copy of a photo (see `services::cases::photos`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoCopy {
+    Thumb,
+    Screen,
+    Original,
+}
+
 impl CaseStore<'_> {
     /// A case with everything its page shows, in one query that the database answers with one
     /// JSON text: the row, the names of its building and owning unit, its events, coordination
@@ -219,16 +227,27 @@ impl CaseStore<'_> {
             .await
     }
 
+    /// One copy of a case's photo: (content type, bytes). Photos stored before copies were
+    /// made have none: their original stands in.
     pub async fn case_photo(
         &mut self,
         case_id: i64,
         photo_id: i64,
+        copy: PhotoCopy,
     ) -> sqlx::Result<Option<(String, Vec<u8>)>> {
-        let row = sqlx::query(
-            "SELECT content_type, bytes FROM case_photos WHERE id = $1 AND case_id = $2",
-        )
+        let column = match copy {
+            PhotoCopy::Thumb => "thumb",
+            PhotoCopy::Screen => "screen",
+            PhotoCopy::Original => "bytes",
+        };
+        let row = sqlx::query(&format!(
+            "SELECT CASE WHEN {column} IS NULL THEN content_type ELSE \
+             CASE WHEN $3 = 1 THEN content_type ELSE 'image/jpeg' END END, \
+             COALESCE({column}, bytes) FROM case_photos WHERE id = $1 AND case_id = $2"
+        ))
         .bind(photo_id)
         .bind(case_id)
+        .bind(i64::from(copy == PhotoCopy::Original))
         .fetch_optional(&mut *self.h.conn().await?)
         .await?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()

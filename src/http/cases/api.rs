@@ -215,15 +215,27 @@ async fn action(
 /// Download a case photo
 ///
 /// Whoever may see the case, except departments asked for coordination; 404 for them, for others
-/// and when the photo is not the case's. Sent with its stored image type.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/photos/{photo}", tag = "cases", params(("id" = i64, Path), ("photo" = i64, Path)),
-    responses((status = 200, description = "The image", content_type = "image/jpeg"), (status = 404, body = ApiError)))]
+/// and when the photo is not the case's. `size=screen` (the default: upright, at most 1600 px,
+/// JPEG without metadata), `size=thumb` (at most 320 px) or `size=original` (as sent, with its
+/// metadata: the case's workers and its reporter only, 403 for others; each read is logged).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/photos/{photo}", tag = "cases",
+    params(("id" = i64, Path), ("photo" = i64, Path), PhotoQuery),
+    responses((status = 200, description = "The image", content_type = "image/jpeg"), (status = 403, body = ApiError),
+              (status = 404, body = ApiError)))]
 async fn photo(
     State(s): State<AppState>,
     actor: Actor,
     ApiPath((id, photo)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<PhotoQuery>,
 ) -> AppResult<Response> {
-    photo_response(&s, &actor, id, photo).await
+    photo_response(&s, &actor, id, photo, q.size.as_deref()).await
+}
+
+/// Which copy of a photo.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PhotoQuery {
+    /// screen (default) | thumb | original
+    pub size: Option<String>,
 }
 
 pub async fn photo_response(
@@ -231,16 +243,10 @@ pub async fn photo_response(
     actor: &Actor,
     id: i64,
     photo: i64,
+    size: Option<&str>,
 ) -> AppResult<Response> {
-    let (_, _, standing) = cases::load(&s.db, actor, id).await?;
-    if standing == cases::Standing::Department {
-        return Err(AppError::NotFound);
-    }
-    let (content_type, bytes) =
-        s.db.cases()
-            .case_photo(id, photo)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let size = cases::photos::size(size).ok_or(AppError::field("size", "invalid"))?;
+    let (content_type, bytes) = cases::photos::photo(&s.db, actor, id, photo, size).await?;
     Ok((
         [
             (header::CONTENT_TYPE, content_type),

@@ -230,9 +230,18 @@ async fn new_submit(
     while let Some(field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "photos" {
-            let bytes = field.bytes().await.map_err(bad)?;
+            // Read a chunk at a time: a photo over the limit is refused at the first chunk past
+            // it, without reading (or holding) the rest.
+            let mut field = field;
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                if bytes.len() + chunk.len() > cases::MAX_PHOTO_BYTES {
+                    return Err(AppError::field("photos", "too_large"));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
             if !bytes.is_empty() {
-                photos.push(bytes.to_vec());
+                photos.push(bytes);
             }
             continue;
         }
@@ -377,8 +386,16 @@ async fn photo(
     State(s): State<AppState>,
     actor: Actor,
     Path((id, photo)): Path<(String, String)>,
+    Query(q): Query<crate::http::cases::api::PhotoQuery>,
 ) -> AppResult<Response> {
-    crate::http::cases::api::photo_response(&s, &actor, id_of(&id)?, id_of(&photo)?).await
+    crate::http::cases::api::photo_response(
+        &s,
+        &actor,
+        id_of(&id)?,
+        id_of(&photo)?,
+        q.size.as_deref(),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- public list

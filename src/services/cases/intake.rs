@@ -179,7 +179,14 @@ async fn register(
         if bytes.len() > MAX_PHOTO_BYTES {
             c.fail("photos", "too_large");
         } else if let Some(t) = sniff_image(&bytes) {
-            typed.push((t.to_string(), bytes));
+            // Decoding and scaling take a CPU for a moment: off the async threads.
+            let prepared = tokio::task::spawn_blocking(move || super::photos::prepare(t, bytes))
+                .await
+                .map_err(|e| anyhow::anyhow!("photo: {e}"))?;
+            match prepared {
+                Ok(p) => typed.push(p),
+                Err(code) => c.fail("photos", code),
+            }
         } else {
             c.fail("photos", "not_an_image");
         }

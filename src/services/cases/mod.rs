@@ -5,6 +5,7 @@ pub mod figures;
 pub mod handling;
 pub mod intake;
 pub mod mediation;
+pub mod photos;
 pub mod queue;
 pub mod view;
 
