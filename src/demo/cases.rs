@@ -260,6 +260,8 @@ pub async fn generate_cases(db: &Db, n: u64, show_progress: bool) -> anyhow::Res
     }
     tx.commit().await?;
     db.reset_sequences(&["cases", "case_events"]).await?;
+    // The figures kept per month, counted again in a few statements rather than month by month.
+    db.cases().rebuild_figures(crate::db::now()).await?;
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;
     }

@@ -1561,3 +1561,139 @@ async fn an_oversized_upload_is_refused_before_it_is_read() {
     let text = String::from_utf8_lossy(&answer[..n]);
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
 }
+
+/// The figures kept per month equal the figures counted from the cases: after a bulk load of
+/// cases of every state, after steps on some of them, after deadlines pass (time travel), for
+/// every scope kind (everything, a district, a community inside it with a compound, compounds),
+/// a month and a year.
+#[tokio::test]
+async fn figures_kept_per_month_equal_the_counting_from_cases() {
+    use redbutler::db::cases::{PlaceScope, RollupScope};
+    let app = spawn_demo().await;
+    redbutler::demo::generate_cases(&app.db, 2000, false)
+        .await
+        .unwrap();
+    // Steps on live cases (the triggers mark their months) and a few new cases.
+    let zhang = app.token("zhangshiying").await;
+    for i in 0..3 {
+        app.create_case(
+            &zhang,
+            "complaint",
+            "pets_noise",
+            "凤栖阁",
+            &format!("第{i}次"),
+        )
+        .await;
+    }
+    let open: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM cases WHERE status = 'dispatched' ORDER BY id LIMIT 40")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    sqlx::query(&format!(
+        "UPDATE cases SET status = 'closed', next_due = NULL WHERE id IN ({})",
+        open.iter()
+            .take(20)
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    ))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    // Deadlines passing without any write: the refresh counts them overdue.
+    let later = redbutler::db::now() + 40 * 86_400;
+    let fengqige = app.compound("凤栖阁").await;
+    let (community, district): (i64, i64) =
+        sqlx::query_as("SELECT community_id, district_id FROM compounds WHERE id = $1")
+            .bind(fengqige)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let scopes = [
+        (
+            PlaceScope {
+                all: true,
+                ..Default::default()
+            },
+            RollupScope {
+                all: true,
+                ..Default::default()
+            },
+        ),
+        (
+            PlaceScope {
+                regions: vec![("district_id", district)],
+                ..Default::default()
+            },
+            RollupScope {
+                regions: vec![("district", district)],
+                ..Default::default()
+            },
+        ),
+        (
+            PlaceScope {
+                regions: vec![("community_id", community)],
+                compounds: vec![],
+                all: false,
+            },
+            RollupScope {
+                regions: vec![("community", community)],
+                ..Default::default()
+            },
+        ),
+        (
+            PlaceScope {
+                compounds: vec![fengqige],
+                ..Default::default()
+            },
+            RollupScope {
+                compounds: vec![fengqige],
+                ..Default::default()
+            },
+        ),
+    ];
+    for now in [redbutler::db::now(), later] {
+        app.db.cases().refresh_figures(now).await.unwrap();
+        let this_month: i64 = redbutler::domain::deadline::format_local(now, "%Y%m")
+            .parse()
+            .unwrap();
+        let year = this_month / 100;
+        for (first, end) in [
+            (this_month, redbutler::db::cases::next_month(this_month)),
+            (year * 100 + 1, (year + 1) * 100 + 1),
+            ((year - 1) * 100 + 1, (year + 1) * 100 + 1),
+        ] {
+            for (place, kept) in &scopes {
+                let counted = app
+                    .db
+                    .cases()
+                    .case_figures_grouped(
+                        &place.sql().unwrap(),
+                        redbutler::db::cases::month_start(first),
+                        redbutler::db::cases::month_start(end),
+                        now,
+                    )
+                    .await
+                    .unwrap();
+                let read = app.db.cases().kept_figures(kept, first, end).await.unwrap();
+                assert_eq!(read, counted, "{kept:?} {first}..{end} at {now}");
+            }
+        }
+    }
+    // The rebuild gives the same as the month-by-month refresh.
+    let before = app
+        .db
+        .cases()
+        .kept_figures(&scopes[0].1, 200001, 210001)
+        .await
+        .unwrap();
+    app.db.cases().rebuild_figures(later).await.unwrap();
+    let after = app
+        .db
+        .cases()
+        .kept_figures(&scopes[0].1, 200001, 210001)
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+}

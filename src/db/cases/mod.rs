@@ -6,6 +6,7 @@ pub mod handling;
 pub mod intake;
 pub mod mediation;
 pub mod queue;
+pub mod rollup;
 pub mod routing;
 pub mod writer;
 
@@ -17,6 +18,7 @@ pub use handling::*;
 pub use intake::*;
 pub use mediation::*;
 pub use queue::*;
+pub use rollup::{RollupScope, month_start, next_month};
 use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;

@@ -66,6 +66,19 @@ impl std::ops::AddAssign for CaseCounts {
     }
 }
 
+impl std::ops::SubAssign for CaseCounts {
+    fn sub_assign(&mut self, o: Self) {
+        self.total -= o.total;
+        self.due_to_sign -= o.due_to_sign;
+        self.signed_in_time -= o.signed_in_time;
+        self.taken_on -= o.taken_on;
+        self.closed -= o.closed;
+        self.rated -= o.rated;
+        self.satisfied -= o.satisfied;
+        self.overdue -= o.overdue;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,421 @@
+//! Case figures kept per month (see migration 0020): brought up to date from the months that
+//! changed, read from a few rows per region and month whatever the number of cases.
+use super::*;
+use crate::domain::cases::rates::CaseCounts;
+use std::collections::BTreeMap;
+
+/// The region levels a compound's months are added into, with the `cases` column naming them.
+const LEVELS: [(&str, &str); 4] = [
+    ("community", "community_id"),
+    ("subdistrict", "subdistrict_id"),
+    ("district", "district_id"),
+    ("city", "city_id"),
+];
+
+/// When more months than this are dirty (after a bulk load or the migration), everything is
+/// counted again in a few statements instead of month by month.
+const REBUILD_ABOVE: usize = 2_000;
+
+/// Where the kept figures are read: everything, or these regions (level, id) and compounds,
+/// none inside another (the caller removes nested ones, or they would count twice).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RollupScope {
+    pub all: bool,
+    pub regions: Vec<(&'static str, i64)>,
+    pub compounds: Vec<i64>,
+}
+
+/// The local month (YYYYMM, Asia/Shanghai is UTC+8 throughout) of an instant column, in SQL.
+fn month_sql(backend: crate::db::Backend, column: &str) -> String {
+    match backend {
+        crate::db::Backend::Sqlite => {
+            format!("CAST(strftime('%Y%m', {column} + 28800, 'unixepoch') AS INTEGER)")
+        }
+        crate::db::Backend::Postgres => format!(
+            "CAST(to_char(to_timestamp({column} + 28800) AT TIME ZONE 'UTC', 'YYYYMM') AS BIGINT)"
+        ),
+    }
+}
+
+/// The instant a local month (YYYYMM) starts.
+pub fn month_start(month: i64) -> i64 {
+    let (y, m) = (month / 100, month % 100);
+    jiff::civil::Date::new(y as i16, m as i8, 1)
+        .map(crate::domain::deadline::local_midnight)
+        .unwrap_or(0)
+}
+
+/// The month after a month (YYYYMM).
+pub fn next_month(month: i64) -> i64 {
+    if month % 100 >= 12 {
+        (month / 100 + 1) * 100 + 1
+    } else {
+        month + 1
+    }
+}
+
+const COUNTS: &str =
+    "total, due_to_sign, signed_in_time, taken_on, closed, rated, satisfied, overdue";
+
+impl CaseStore<'_> {
+    /// Brings the kept figures up to date as of `now`: the months marked dirty by case changes,
+    /// and the months of cases whose deadline passed since the last time (they count as overdue
+    /// now). One transaction; one at a time across nodes.
+    pub async fn refresh_figures(&mut self, now: i64) -> sqlx::Result<()> {
+        let backend = self.db.backend;
+        let mut work = self.db.begin().await?;
+        work.cases().refresh_in_work(backend, now).await?;
+        work.commit().await
+    }
+
+    async fn refresh_in_work(&mut self, backend: crate::db::Backend, now: i64) -> sqlx::Result<()> {
+        let mut conn = self.h.conn().await?;
+        if backend == crate::db::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7331013)")
+                .execute(&mut *conn)
+                .await?;
+        }
+        let last: i64 =
+            sqlx::query_scalar("SELECT refreshed_at FROM case_figures_state WHERE id = 1")
+                .fetch_optional(&mut *conn)
+                .await?
+                .unwrap_or(0);
+        // Deadlines that passed since: their months count them as overdue from now on.
+        sqlx::query(&format!(
+            "INSERT INTO case_figures_dirty (compound_id, month) SELECT DISTINCT compound_id, {} FROM cases \
+             WHERE next_due >= $1 AND next_due < $2 ON CONFLICT DO NOTHING",
+            month_sql(backend, "created_at")
+        ))
+        .bind(last)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        let dirty: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT compound_id, month FROM case_figures_dirty ORDER BY compound_id, month",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        drop(conn);
+        if dirty.len() > REBUILD_ABOVE {
+            self.rebuild_in_work(backend, now).await?;
+        } else {
+            for (compound, month) in dirty {
+                self.recount_month(compound, month, now).await?;
+            }
+        }
+        sqlx::query("UPDATE case_figures_state SET refreshed_at = $1 WHERE id = 1")
+            .bind(now)
+            .execute(&mut *self.h.conn().await?)
+            .await?;
+        Ok(())
+    }
+
+    /// Counts one compound's month again and adds the difference to its regions' months.
+    async fn recount_month(&mut self, compound: i64, month: i64, now: i64) -> sqlx::Result<()> {
+        let (from, to) = (month_start(month), month_start(next_month(month)));
+        let fresh = self
+            .case_figures_grouped(&format!("compound_id = {compound}"), from, to, now)
+            .await?;
+        let mut conn = self.h.conn().await?;
+        let old: Vec<KeptRow> = sqlx::query_as(&format!(
+            "SELECT dim, key_text, key_id, {COUNTS} FROM case_figures_monthly \
+             WHERE level = 'compound' AND region_id = $1 AND month = $2"
+        ))
+        .bind(compound)
+        .bind(month)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut delta: BTreeMap<(i64, String, i64), CaseCounts> = BTreeMap::new();
+        for r in &old {
+            *delta
+                .entry((r.dim, r.key_text.clone(), r.key_id))
+                .or_default() -= r.counts();
+        }
+        let new = cells(&fresh);
+        for (k, c) in &new {
+            *delta.entry(k.clone()).or_default() += *c;
+        }
+        delta.retain(|_, c| *c != CaseCounts::default());
+        sqlx::query("DELETE FROM case_figures_monthly WHERE level = 'compound' AND region_id = $1 AND month = $2")
+            .bind(compound)
+            .bind(month)
+            .execute(&mut *conn)
+            .await?;
+        upsert(&mut conn, "compound", compound, month, &new).await?;
+        if !delta.is_empty() {
+            let regions: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+                "SELECT community_id, subdistrict_id, district_id, city_id FROM compounds WHERE id = $1",
+            )
+            .bind(compound)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some((community, subdistrict, district, city)) = regions {
+                for (level, id) in [
+                    ("community", community),
+                    ("subdistrict", subdistrict),
+                    ("district", district),
+                    ("city", city),
+                ] {
+                    upsert(&mut conn, level, id, month, &delta).await?;
+                }
+            }
+        }
+        sqlx::query("DELETE FROM case_figures_dirty WHERE compound_id = $1 AND month = $2")
+            .bind(compound)
+            .bind(month)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Counts every month of every compound again, and the regions from the compounds (after a
+    /// bulk load). Inside the caller's transaction when there is one.
+    pub async fn rebuild_figures(&mut self, now: i64) -> sqlx::Result<()> {
+        let backend = self.db.backend;
+        let mut work = self.db.begin().await?;
+        {
+            let mut s = work.cases();
+            s.rebuild_in_work(backend, now).await?;
+            sqlx::query("UPDATE case_figures_state SET refreshed_at = $1 WHERE id = 1")
+                .bind(now)
+                .execute(&mut *s.h.conn().await?)
+                .await?;
+        }
+        work.commit().await
+    }
+
+    async fn rebuild_in_work(&mut self, backend: crate::db::Backend, now: i64) -> sqlx::Result<()> {
+        let mut conn = self.h.conn().await?;
+        for sql in [
+            "DELETE FROM case_figures_monthly",
+            "DELETE FROM case_figures_dirty",
+        ] {
+            sqlx::query(sql).execute(&mut *conn).await?;
+        }
+        let month = month_sql(backend, "created_at");
+        let sums = counts_sql();
+        for (dim, text, id) in [
+            ("0", "owner_kind", "owner_id"),
+            ("1", "''", "compound_id"),
+            ("2", "kind", "0"),
+            ("3", "''", "category_id"),
+            ("4", "channel", "0"),
+        ] {
+            // Constants are not grouped by (SQLite reads a number there as a column position).
+            let by: Vec<&str> = [text, id]
+                .into_iter()
+                .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .collect();
+            let by = if by.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", by.join(", "))
+            };
+            sqlx::query(&format!(
+                "INSERT INTO case_figures_monthly (level, region_id, month, dim, key_text, key_id, {COUNTS}) \
+                 SELECT 'compound', compound_id, {month}, {dim}, {text}, {id}, {sums} FROM cases \
+                 GROUP BY compound_id, {month}{by}"
+            ))
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+        for (level, column) in LEVELS {
+            sqlx::query(&format!(
+                "INSERT INTO case_figures_monthly (level, region_id, month, dim, key_text, key_id, {COUNTS}) \
+                 SELECT '{level}', c.{column}, m.month, m.dim, m.key_text, m.key_id, SUM(m.total), SUM(m.due_to_sign), \
+                 SUM(m.signed_in_time), SUM(m.taken_on), SUM(m.closed), SUM(m.rated), SUM(m.satisfied), SUM(m.overdue) \
+                 FROM case_figures_monthly m JOIN compounds c ON c.id = m.region_id WHERE m.level = 'compound' \
+                 GROUP BY c.{column}, m.month, m.dim, m.key_text, m.key_id"
+            ))
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The kept figures of months `[from, to)` (YYYYMM) in a scope, per dimension.
+    pub async fn kept_figures(
+        &mut self,
+        scope: &RollupScope,
+        from: i64,
+        to: i64,
+    ) -> sqlx::Result<FigureDims> {
+        let mut parts = Vec::new();
+        if scope.all {
+            parts.push("level = 'city'".to_string());
+        } else {
+            let mut by_level: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+            for (level, id) in &scope.regions {
+                by_level.entry(level).or_default().push(id.to_string());
+            }
+            if !scope.compounds.is_empty() {
+                by_level
+                    .entry("compound")
+                    .or_default()
+                    .extend(scope.compounds.iter().map(i64::to_string));
+            }
+            for (level, ids) in by_level {
+                parts.push(format!(
+                    "(level = '{level}' AND region_id IN ({}))",
+                    ids.join(",")
+                ));
+            }
+        }
+        if parts.is_empty() {
+            return Ok(FigureDims::default());
+        }
+        let rows: Vec<KeptRow> = sqlx::query_as(&format!(
+            "SELECT dim, key_text, key_id, CAST(SUM(total) AS BIGINT) AS total, \
+             CAST(SUM(due_to_sign) AS BIGINT) AS due_to_sign, CAST(SUM(signed_in_time) AS BIGINT) AS signed_in_time, \
+             CAST(SUM(taken_on) AS BIGINT) AS taken_on, CAST(SUM(closed) AS BIGINT) AS closed, \
+             CAST(SUM(rated) AS BIGINT) AS rated, CAST(SUM(satisfied) AS BIGINT) AS satisfied, \
+             CAST(SUM(overdue) AS BIGINT) AS overdue \
+             FROM case_figures_monthly WHERE month >= $1 AND month < $2 AND ({}) \
+             GROUP BY dim, key_text, key_id HAVING SUM(total) <> 0",
+            parts.join(" OR ")
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *self.h.conn().await?)
+        .await?;
+        let mut out = FigureDims::default();
+        for r in rows {
+            let c = r.counts();
+            match r.dim {
+                0 => {
+                    *out.by_unit
+                        .entry(r.key_text)
+                        .or_default()
+                        .entry(r.key_id)
+                        .or_default() += c
+                }
+                1 => *out.by_compound.entry(r.key_id).or_default() += c,
+                2 => *out.by_kind.entry(r.key_text).or_default() += c,
+                3 => *out.by_category.entry(r.key_id).or_default() += c,
+                _ => *out.by_channel.entry(r.key_text).or_default() += c,
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The cells of a counting, keyed by (dimension, text key, id key).
+fn cells(d: &FigureDims) -> BTreeMap<(i64, String, i64), CaseCounts> {
+    let mut out = BTreeMap::new();
+    for (kind, ids) in &d.by_unit {
+        for (id, c) in ids {
+            out.insert((0, kind.clone(), *id), *c);
+        }
+    }
+    for (id, c) in &d.by_compound {
+        out.insert((1, String::new(), *id), *c);
+    }
+    for (k, c) in &d.by_kind {
+        out.insert((2, k.clone(), 0), *c);
+    }
+    for (id, c) in &d.by_category {
+        out.insert((3, String::new(), *id), *c);
+    }
+    for (k, c) in &d.by_channel {
+        out.insert((4, k.clone(), 0), *c);
+    }
+    out
+}
+
+/// Adds cells to a level's month (creating the rows that are not there).
+async fn upsert(
+    conn: &mut sqlx::AnyConnection,
+    level: &str,
+    region: i64,
+    month: i64,
+    cells: &BTreeMap<(i64, String, i64), CaseCounts>,
+) -> sqlx::Result<()> {
+    for chunk in cells.iter().collect::<Vec<_>>().chunks(50) {
+        // The keys are bound; the counts are integers computed here.
+        let rendered: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, (_, c))| {
+                format!(
+                    "('{level}', {region}, {month}, ${}, ${}, ${}, {}, {}, {}, {}, {}, {}, {}, {})",
+                    i * 3 + 1,
+                    i * 3 + 2,
+                    i * 3 + 3,
+                    c.total,
+                    c.due_to_sign,
+                    c.signed_in_time,
+                    c.taken_on,
+                    c.closed,
+                    c.rated,
+                    c.satisfied,
+                    c.overdue
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO case_figures_monthly (level, region_id, month, dim, key_text, key_id, {COUNTS}) VALUES {} \
+             ON CONFLICT (level, region_id, month, dim, key_text, key_id) DO UPDATE SET \
+             total = case_figures_monthly.total + excluded.total, \
+             due_to_sign = case_figures_monthly.due_to_sign + excluded.due_to_sign, \
+             signed_in_time = case_figures_monthly.signed_in_time + excluded.signed_in_time, \
+             taken_on = case_figures_monthly.taken_on + excluded.taken_on, \
+             closed = case_figures_monthly.closed + excluded.closed, \
+             rated = case_figures_monthly.rated + excluded.rated, \
+             satisfied = case_figures_monthly.satisfied + excluded.satisfied, \
+             overdue = case_figures_monthly.overdue + excluded.overdue",
+            rendered.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for ((dim, text, id), _) in chunk {
+            q = q.bind(*dim).bind(text.clone()).bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The sums of the three rates over `cases` rows (`$1` is now), as in [`super::figures`].
+fn counts_sql() -> String {
+    format!(
+        "COUNT(*), \
+         SUM(CASE WHEN signed_in_time IS NOT NULL OR (sign_due IS NOT NULL AND sign_due < $1 AND {UNFINISHED}) THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN signed_in_time = 1 THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN status = 'withdrawn' OR status = 'not_accepted' OR status = 'merged' THEN 0 ELSE 1 END), \
+         SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN rating = 'satisfied' OR rating = 'basically_satisfied' THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN next_due IS NOT NULL AND next_due < $1 THEN 1 ELSE 0 END)"
+    )
+}
+
+/// One kept row (or a sum of them).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct KeptRow {
+    dim: i64,
+    key_text: String,
+    key_id: i64,
+    total: i64,
+    due_to_sign: i64,
+    signed_in_time: i64,
+    taken_on: i64,
+    closed: i64,
+    rated: i64,
+    satisfied: i64,
+    overdue: i64,
+}
+
+impl KeptRow {
+    fn counts(&self) -> CaseCounts {
+        CaseCounts {
+            total: self.total,
+            due_to_sign: self.due_to_sign,
+            signed_in_time: self.signed_in_time,
+            taken_on: self.taken_on,
+            closed: self.closed,
+            rated: self.rated,
+            satisfied: self.satisfied,
+            overdue: self.overdue,
+        }
+    }
+}
