@@ -65,30 +65,24 @@ impl AuditStore<'_> {
                     a.after_json, a.reason \
              FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id WHERE a.id < $1",
         );
+        let conditions = [
+            (f.actor.is_some(), "u.username"),
+            (f.action.is_some(), "a.action"),
+            (f.entity.is_some(), "a.entity"),
+            (f.entity_id.is_some(), "a.entity_id"),
+        ];
         let mut n = 1;
-        let mut next = |sql: &mut String, cond: &str| {
+        for (_, column) in conditions.iter().filter(|c| c.0) {
             n += 1;
-            sql.push_str(&cond.replace("$?", &format!("${n}")));
-        };
-        if f.actor.is_some() {
-            next(&mut sql, " AND u.username = $?");
+            sql.push_str(&format!(" AND {column} = ${n}"));
         }
-        if f.action.is_some() {
-            next(&mut sql, " AND a.action = $?");
+        for (given, cond) in [(f.from.is_some(), "a.at >= "), (f.to.is_some(), "a.at < ")] {
+            if given {
+                n += 1;
+                sql.push_str(&format!(" AND {cond}${n}"));
+            }
         }
-        if f.entity.is_some() {
-            next(&mut sql, " AND a.entity = $?");
-        }
-        if f.entity_id.is_some() {
-            next(&mut sql, " AND a.entity_id = $?");
-        }
-        if f.from.is_some() {
-            next(&mut sql, " AND a.at >= $?");
-        }
-        if f.to.is_some() {
-            next(&mut sql, " AND a.at < $?");
-        }
-        next(&mut sql, " ORDER BY a.id DESC LIMIT $?");
+        sql.push_str(&format!(" ORDER BY a.id DESC LIMIT ${}", n + 1));
         let mut q = sqlx::query_as(&sql).bind(crate::db::keyset(before));
         for text in [&f.actor, &f.action, &f.entity].into_iter().flatten() {
             q = q.bind(text.clone());

@@ -252,6 +252,16 @@ async fn csrf_guard(State(s): State<AppState>, req: Request, next: Next) -> Resp
     resp
 }
 
+/// A query string of the given pairs, leaving out those not given or blank (a filter form
+/// carried to the next page or a CSV link).
+pub(crate) fn query_of<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<String>)>) -> String {
+    let given: Vec<(&str, String)> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.trim().is_empty()).map(|v| (k, v)))
+        .collect();
+    serde_urlencoded::to_string(given).unwrap_or_default()
+}
+
 pub(crate) fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes).unwrap_or_default()
 }

@@ -342,37 +342,9 @@ pub fn set_cookie_value(r: &reqwest::Response, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A real JPEG photo of `w` × `h` (noisy, so it does not compress to nothing) with an EXIF
-/// block holding an orientation and a GPS position, as a phone writes them.
+/// A real JPEG photo of `w` × `h` with EXIF orientation and GPS, as a phone writes it.
 pub fn phone_photo(w: u32, h: u32, orientation: u16) -> Vec<u8> {
-    let mut seed: u32 = 12345;
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, (seed >> 24) as u8])
-    });
-    let mut plain = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 92)
-        .encode_image(&img)
-        .unwrap();
-    let mut tiff: Vec<u8> = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
-    tiff.extend_from_slice(&2u16.to_be_bytes());
-    tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1]);
-    tiff.extend_from_slice(&orientation.to_be_bytes());
-    tiff.extend_from_slice(&[0, 0]);
-    tiff.extend_from_slice(&[0x88, 0x25, 0x00, 0x04, 0, 0, 0, 1]);
-    tiff.extend_from_slice(&38u32.to_be_bytes());
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    tiff.extend_from_slice(&1u16.to_be_bytes());
-    tiff.extend_from_slice(&[0x00, 0x01, 0x00, 0x02, 0, 0, 0, 2, b'N', 0, 0, 0]);
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    let mut app1 = b"Exif\x00\x00".to_vec();
-    app1.extend_from_slice(&tiff);
-    let mut out = plain[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(&app1);
-    out.extend_from_slice(&plain[2..]);
-    out
+    redbutler::services::cases::photos::sample_photo(w, h, orientation)
 }
 
 /// A real PNG of `w` × `h`.

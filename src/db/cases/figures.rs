@@ -87,16 +87,7 @@ impl CaseStore<'_> {
             .await?;
         let mut out = FigureDims::default();
         for r in rows {
-            let c = r.counts();
-            let text = r.key_text.unwrap_or_default();
-            let id = r.key_id.unwrap_or_default();
-            match r.dim {
-                0 => *out.by_unit.entry(text).or_default().entry(id).or_default() += c,
-                1 => *out.by_compound.entry(id).or_default() += c,
-                2 => *out.by_kind.entry(text).or_default() += c,
-                3 => *out.by_category.entry(id).or_default() += c,
-                _ => *out.by_channel.entry(text).or_default() += c,
-            }
+            out.add(&r);
         }
         Ok(out)
     }
@@ -247,6 +238,20 @@ pub struct FigureDims {
 }
 
 impl FigureDims {
+    /// Adds one grouped row to its dimension.
+    pub(super) fn add(&mut self, r: &DimRow) {
+        let c = r.counts();
+        let text = r.key_text.clone().unwrap_or_default();
+        let id = r.key_id.unwrap_or_default();
+        match r.dim {
+            0 => *self.by_unit.entry(text).or_default().entry(id).or_default() += c,
+            1 => *self.by_compound.entry(id).or_default() += c,
+            2 => *self.by_kind.entry(text).or_default() += c,
+            3 => *self.by_category.entry(id).or_default() += c,
+            _ => *self.by_channel.entry(text).or_default() += c,
+        }
+    }
+
     /// Adds another counting (e.g. the other half of a period).
     pub fn merge(&mut self, o: FigureDims) {
         for (k, m) in o.by_unit {
@@ -273,10 +278,10 @@ impl FigureDims {
 /// One row of the grouped counting: a dimension (0 unit, 1 compound, 2 kind, 3 category,
 /// 4 channel) and its key.
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct DimRow {
-    dim: i64,
-    key_text: Option<String>,
-    key_id: Option<i64>,
+pub(super) struct DimRow {
+    pub(super) dim: i64,
+    pub(super) key_text: Option<String>,
+    pub(super) key_id: Option<i64>,
     total: i64,
     due_to_sign: i64,
     signed_in_time: i64,
@@ -288,7 +293,7 @@ struct DimRow {
 }
 
 impl DimRow {
-    fn counts(&self) -> CaseCounts {
+    pub(super) fn counts(&self) -> CaseCounts {
         CaseCounts {
             total: self.total,
             due_to_sign: self.due_to_sign,

@@ -80,9 +80,11 @@ impl CaseStore<'_> {
                 .fetch_optional(&mut *conn)
                 .await?
                 .unwrap_or(0);
-        // Deadlines that passed since: their months count them as overdue from now on.
+        // Deadlines that passed since: their months count them as overdue from now on. (No
+        // DISTINCT: it tempts SQLite into walking a whole compound index in order; the
+        // conflict clause drops the repeats.)
         sqlx::query(&format!(
-            "INSERT INTO case_figures_dirty (compound_id, month) SELECT DISTINCT compound_id, {} FROM cases \
+            "INSERT INTO case_figures_dirty (compound_id, month) SELECT compound_id, {} FROM cases \
              WHERE next_due >= $1 AND next_due < $2 ON CONFLICT DO NOTHING",
             month_sql(backend, "created_at")
         ))
@@ -117,7 +119,7 @@ impl CaseStore<'_> {
             .case_figures_grouped(&format!("compound_id = {compound}"), from, to, now)
             .await?;
         let mut conn = self.h.conn().await?;
-        let old: Vec<KeptRow> = sqlx::query_as(&format!(
+        let old: Vec<super::figures::DimRow> = sqlx::query_as(&format!(
             "SELECT dim, key_text, key_id, {COUNTS} FROM case_figures_monthly \
              WHERE level = 'compound' AND region_id = $1 AND month = $2"
         ))
@@ -127,9 +129,12 @@ impl CaseStore<'_> {
         .await?;
         let mut delta: BTreeMap<(i64, String, i64), CaseCounts> = BTreeMap::new();
         for r in &old {
-            *delta
-                .entry((r.dim, r.key_text.clone(), r.key_id))
-                .or_default() -= r.counts();
+            let key = (
+                r.dim,
+                r.key_text.clone().unwrap_or_default(),
+                r.key_id.unwrap_or_default(),
+            );
+            *delta.entry(key).or_default() -= r.counts();
         }
         let new = cells(&fresh);
         for (k, c) in &new {
@@ -265,7 +270,7 @@ impl CaseStore<'_> {
         if parts.is_empty() {
             return Ok(FigureDims::default());
         }
-        let rows: Vec<KeptRow> = sqlx::query_as(&format!(
+        let rows: Vec<super::figures::DimRow> = sqlx::query_as(&format!(
             "SELECT dim, key_text, key_id, CAST(SUM(total) AS BIGINT) AS total, \
              CAST(SUM(due_to_sign) AS BIGINT) AS due_to_sign, CAST(SUM(signed_in_time) AS BIGINT) AS signed_in_time, \
              CAST(SUM(taken_on) AS BIGINT) AS taken_on, CAST(SUM(closed) AS BIGINT) AS closed, \
@@ -281,20 +286,7 @@ impl CaseStore<'_> {
         .await?;
         let mut out = FigureDims::default();
         for r in rows {
-            let c = r.counts();
-            match r.dim {
-                0 => {
-                    *out.by_unit
-                        .entry(r.key_text)
-                        .or_default()
-                        .entry(r.key_id)
-                        .or_default() += c
-                }
-                1 => *out.by_compound.entry(r.key_id).or_default() += c,
-                2 => *out.by_kind.entry(r.key_text).or_default() += c,
-                3 => *out.by_category.entry(r.key_id).or_default() += c,
-                _ => *out.by_channel.entry(r.key_text).or_default() += c,
-            }
+            out.add(&r);
         }
         Ok(out)
     }
@@ -387,35 +379,4 @@ fn counts_sql() -> String {
          SUM(CASE WHEN rating = 'satisfied' OR rating = 'basically_satisfied' THEN 1 ELSE 0 END), \
          SUM(CASE WHEN next_due IS NOT NULL AND next_due < $1 THEN 1 ELSE 0 END)"
     )
-}
-
-/// One kept row (or a sum of them).
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct KeptRow {
-    dim: i64,
-    key_text: String,
-    key_id: i64,
-    total: i64,
-    due_to_sign: i64,
-    signed_in_time: i64,
-    taken_on: i64,
-    closed: i64,
-    rated: i64,
-    satisfied: i64,
-    overdue: i64,
-}
-
-impl KeptRow {
-    fn counts(&self) -> CaseCounts {
-        CaseCounts {
-            total: self.total,
-            due_to_sign: self.due_to_sign,
-            signed_in_time: self.signed_in_time,
-            taken_on: self.taken_on,
-            closed: self.closed,
-            rated: self.rated,
-            satisfied: self.satisfied,
-            overdue: self.overdue,
-        }
-    }
 }

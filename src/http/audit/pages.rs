@@ -141,19 +141,14 @@ impl AuditPage {
 }
 
 fn filter_query(f: &AuditFilter) -> String {
-    let pairs = [
+    crate::http::query_of([
         ("actor", f.actor.clone()),
         ("action", f.action.clone()),
         ("entity", f.entity.clone()),
         ("entity_id", f.entity_id.map(|i| i.to_string())),
         ("from", f.from.clone()),
         ("to", f.to.clone()),
-    ];
-    let given: Vec<(&str, String)> = pairs
-        .into_iter()
-        .filter_map(|(k, v)| v.filter(|v| !v.trim().is_empty()).map(|v| (k, v)))
-        .collect();
-    serde_urlencoded::to_string(given).unwrap_or_default()
+    ])
 }
 
 async fn audit_page(

@@ -548,17 +548,12 @@ fn category_name_of_code(categories: &[Category], ctx: &Ctx, code: &str) -> Stri
 }
 
 fn period_query(p: &cases::PeriodParams) -> String {
-    let pairs = [
+    crate::http::query_of([
         ("month", p.month.clone()),
         ("year", p.year.map(|y| y.to_string())),
         ("from", p.from.clone()),
         ("to", p.to.clone()),
-    ];
-    let given: Vec<(&str, String)> = pairs
-        .into_iter()
-        .filter_map(|(k, v)| v.filter(|v| !v.trim().is_empty()).map(|v| (k, v)))
-        .collect();
-    serde_urlencoded::to_string(given).unwrap_or_default()
+    ])
 }
 
 async fn figures_page(

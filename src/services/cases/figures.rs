@@ -237,19 +237,27 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
         Some(l) if l < 1 => return Err(AppError::field("compounds_limit", "out_of_range")),
         Some(l) => l.min(1000),
     };
-    let mut f = all_figures(db, actor, p).await?;
+    let mut f = counted_figures(db, actor, p).await?;
     f.compounds_from = from;
-    f.by_compound = f
+    let page = f
         .by_compound
         .into_iter()
         .skip(usize::try_from(from).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
+    f.by_compound = named(db, page).await?;
     Ok(f)
 }
 
 /// The figures with every compound (for the CSV download).
 pub async fn all_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figures> {
+    let mut f = counted_figures(db, actor, p).await?;
+    f.by_compound = named(db, f.by_compound).await?;
+    Ok(f)
+}
+
+/// The figures, compounds not yet named (kept for 30 s per scope and period).
+async fn counted_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figures> {
     let now = crate::db::now();
     let period = period(p, now)?;
     let scope = place_scope(db, actor, Action::ViewCaseFigures).await?;
@@ -302,7 +310,8 @@ pub async fn all_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<
     );
     let by_channel = lines(dims.by_channel.into_iter().map(|(k, c)| (k, 0, c)));
     let by_unit = named(db, by_unit).await?;
-    let by_compound = named(db, by_compound).await?;
+    // Compounds are named when shown (a page of them, or all for the CSV): a district has
+    // thousands.
     let by_category = named(db, by_category).await?;
     let mut counts = crate::domain::cases::rates::CaseCounts::default();
     for l in &by_kind {

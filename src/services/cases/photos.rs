@@ -119,49 +119,54 @@ fn jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, &'static str> {
     Ok(out)
 }
 
+/// A phone photo for tests and demos: a noisy JPEG of `w` × `h` (so it does not compress to
+/// nothing) with an EXIF block holding an orientation and a GPS position, as a phone writes them.
+#[doc(hidden)]
+pub fn sample_photo(w: u32, h: u32, orientation: u16) -> Vec<u8> {
+    let mut seed: u32 = 12345;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, (seed >> 24) as u8])
+    });
+    let mut plain = Vec::new();
+    if image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 92)
+        .encode_image(&img)
+        .is_err()
+        || plain.len() < 2
+    {
+        return plain;
+    }
+    // TIFF (big endian): IFD0 with Orientation (0x0112) and a GPS IFD pointer (0x8825); the GPS
+    // IFD holds GPSLatitudeRef = "N".
+    let mut tiff: Vec<u8> = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    tiff.extend_from_slice(&2u16.to_be_bytes());
+    tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1]);
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&[0x88, 0x25, 0x00, 0x04, 0, 0, 0, 1]);
+    tiff.extend_from_slice(&38u32.to_be_bytes());
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    tiff.extend_from_slice(&1u16.to_be_bytes());
+    tiff.extend_from_slice(&[0x00, 0x01, 0x00, 0x02, 0, 0, 0, 2, b'N', 0, 0, 0]);
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    let mut app1 = b"Exif\x00\x00".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A JPEG of `w` × `h` with an EXIF block carrying an orientation and a GPS tag.
-    pub fn jpeg_with_exif(w: u32, h: u32, orientation: u16) -> Vec<u8> {
-        let img = image::RgbImage::from_fn(w, h, |x, _| image::Rgb([(x % 256) as u8, 80, 160]));
-        let mut plain = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)
-            .encode_image(&img)
-            .unwrap();
-        exif_jpeg(&plain, orientation)
-    }
-
-    /// Inserts an APP1 EXIF segment (orientation + a GPS IFD pointer) after SOI.
-    fn exif_jpeg(plain: &[u8], orientation: u16) -> Vec<u8> {
-        // TIFF header (big endian), IFD0 with 2 entries: Orientation (0x0112) and GPSInfo (0x8825).
-        let mut tiff: Vec<u8> = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
-        tiff.extend_from_slice(&2u16.to_be_bytes());
-        tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1]);
-        tiff.extend_from_slice(&orientation.to_be_bytes());
-        tiff.extend_from_slice(&[0, 0]);
-        tiff.extend_from_slice(&[0x88, 0x25, 0x00, 0x04, 0, 0, 0, 1]);
-        tiff.extend_from_slice(&38u32.to_be_bytes());
-        tiff.extend_from_slice(&0u32.to_be_bytes());
-        // GPS IFD at 38: one entry, GPSLatitudeRef = "N".
-        tiff.extend_from_slice(&1u16.to_be_bytes());
-        tiff.extend_from_slice(&[0x00, 0x01, 0x00, 0x02, 0, 0, 0, 2, b'N', 0, 0, 0]);
-        tiff.extend_from_slice(&0u32.to_be_bytes());
-        let mut app1 = b"Exif\x00\x00".to_vec();
-        app1.extend_from_slice(&tiff);
-        let mut out = plain[..2].to_vec();
-        out.extend_from_slice(&[0xFF, 0xE1]);
-        out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
-        out.extend_from_slice(&app1);
-        out.extend_from_slice(&plain[2..]);
-        out
-    }
-
     #[test]
     fn photos_are_turned_upright_scaled_and_stripped() {
         // Stored 400 × 200, orientation 6 (rotate 90°): upright it is 200 × 400.
-        let original = jpeg_with_exif(400, 200, 6);
+        let original = sample_photo(400, 200, 6);
         assert!(original.windows(4).any(|w| w == b"Exif"));
         let p = prepare("image/jpeg", original.clone()).unwrap();
         assert_eq!((p.width, p.height), (200, 400));
