@@ -102,10 +102,16 @@ pub struct CaseCaches {
     >,
     pub unit_users: Ttl<crate::domain::cases::Unit, std::sync::Arc<Vec<i64>>>,
     pub supervisors: Ttl<i64, std::sync::Arc<Vec<i64>>>,
-    /// Figures pages: (scope, from, to) → the figures as JSON. A district's month takes a few
-    /// hundred milliseconds to count on a million cases; within the TTL it is served as counted.
+    /// Figures pages: (scope, from, to) → the figures as JSON; within the TTL they are served
+    /// as counted.
     pub figures: Ttl<(String, i64, i64), std::sync::Arc<String>>,
+    /// When this node last brought the figures kept per month up to date: at most every
+    /// [`FIGURES_REFRESH_SECONDS`], as figures are served up to that old anyway.
+    pub figures_refreshed: std::sync::atomic::AtomicI64,
 }
+
+/// How old the figures kept per month may be when read (the same as the figures' cache).
+pub const FIGURES_REFRESH_SECONDS: i64 = 30;
 
 impl Default for CaseCaches {
     fn default() -> Self {
@@ -117,6 +123,7 @@ impl Default for CaseCaches {
             unit_users: Ttl::new(t),
             supervisors: Ttl::new(t),
             figures: Ttl::new(t),
+            figures_refreshed: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }
 }

@@ -293,6 +293,28 @@ pub(super) struct DimRow {
 }
 
 impl DimRow {
+    /// A row from its key and counts (read by another path than sqlx).
+    pub(super) fn from_parts(
+        dim: i64,
+        key_text: Option<String>,
+        key_id: Option<i64>,
+        c: CaseCounts,
+    ) -> Self {
+        DimRow {
+            dim,
+            key_text,
+            key_id,
+            total: c.total,
+            due_to_sign: c.due_to_sign,
+            signed_in_time: c.signed_in_time,
+            taken_on: c.taken_on,
+            closed: c.closed,
+            rated: c.rated,
+            satisfied: c.satisfied,
+            overdue: c.overdue,
+        }
+    }
+
     pub(super) fn counts(&self) -> CaseCounts {
         CaseCounts {
             total: self.total,

@@ -63,6 +63,26 @@ impl CaseStore<'_> {
     /// now). One transaction; one at a time across nodes.
     pub async fn refresh_figures(&mut self, now: i64) -> sqlx::Result<()> {
         let backend = self.db.backend;
+        // Usually nothing changed: found out without writing (a write transaction per read
+        // would queue readers behind the writer and checkpoint the WAL now and then).
+        let mut conn = self.h.conn().await?;
+        let last: i64 =
+            sqlx::query_scalar("SELECT refreshed_at FROM case_figures_state WHERE id = 1")
+                .fetch_optional(&mut *conn)
+                .await?
+                .unwrap_or(0);
+        let pending: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 WHERE EXISTS (SELECT 1 FROM case_figures_dirty) \
+             OR EXISTS (SELECT 1 FROM cases WHERE next_due >= $1 AND next_due < $2)",
+        )
+        .bind(last)
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?;
+        drop(conn);
+        if pending.is_none() {
+            return Ok(());
+        }
         let mut work = self.db.begin().await?;
         work.cases().refresh_in_work(backend, now).await?;
         work.commit().await
@@ -270,7 +290,7 @@ impl CaseStore<'_> {
         if parts.is_empty() {
             return Ok(FigureDims::default());
         }
-        let rows: Vec<super::figures::DimRow> = sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT dim, key_text, key_id, CAST(SUM(total) AS BIGINT) AS total, \
              CAST(SUM(due_to_sign) AS BIGINT) AS due_to_sign, CAST(SUM(signed_in_time) AS BIGINT) AS signed_in_time, \
              CAST(SUM(taken_on) AS BIGINT) AS taken_on, CAST(SUM(closed) AS BIGINT) AS closed, \
@@ -279,11 +299,43 @@ impl CaseStore<'_> {
              FROM case_figures_monthly WHERE month >= $1 AND month < $2 AND ({}) \
              GROUP BY dim, key_text, key_id HAVING SUM(total) <> 0",
             parts.join(" OR ")
-        ))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *self.h.conn().await?)
-        .await?;
+        );
+        if let Some(file) = &self.db.sqlite_file {
+            // Thousands of small rows (a district's compounds): read directly, as the other
+            // hot SQLite paths, rather than through the generic driver's row conversion.
+            let file = file.clone();
+            return tokio::task::spawn_blocking(move || {
+                use crate::db::direct::Param::I;
+                let mut out = FigureDims::default();
+                crate::db::direct::for_each_row(&file, &sql, &[I(from), I(to)], |r| {
+                    let n = |i: usize| -> rusqlite::Result<i64> { r.get(i) };
+                    out.add(&super::figures::DimRow::from_parts(
+                        n(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        CaseCounts {
+                            total: n(3)?,
+                            due_to_sign: n(4)?,
+                            signed_in_time: n(5)?,
+                            taken_on: n(6)?,
+                            closed: n(7)?,
+                            rated: n(8)?,
+                            satisfied: n(9)?,
+                            overdue: n(10)?,
+                        },
+                    ));
+                    Ok(())
+                })?;
+                Ok(out)
+            })
+            .await
+            .map_err(|e| sqlx::Error::Protocol(format!("figures: {e}")))?;
+        }
+        let rows: Vec<super::figures::DimRow> = sqlx::query_as(&sql)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *self.h.conn().await?)
+            .await?;
         let mut out = FigureDims::default();
         for r in rows {
             out.add(&r);

@@ -270,11 +270,19 @@ async fn counted_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<
     {
         return Ok(f);
     }
+    // When what is shown was counted: now, or when the kept figures were last brought up to date.
+    let mut counted_at = now;
     let dims = match whole_months(&period) {
         // Whole months (a month or a year): from the figures kept per month, brought up to date
         // first, so the time taken does not grow with the number of cases.
         Some((first, end)) => {
-            db.cases().refresh_figures(now).await?;
+            use std::sync::atomic::Ordering;
+            let last = db.caches.figures_refreshed.load(Ordering::Relaxed);
+            if now.saturating_sub(last) >= crate::db::FIGURES_REFRESH_SECONDS {
+                db.cases().refresh_figures(now).await?;
+                db.caches.figures_refreshed.store(now, Ordering::Relaxed);
+            }
+            counted_at = db.caches.figures_refreshed.load(Ordering::Relaxed).min(now);
             let kept = rollup_scope(db, &scope).await?;
             db.cases().kept_figures(&kept, first, end).await?
         }
@@ -330,7 +338,7 @@ async fn counted_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<
         .collect();
     let petitions = db.cases().petitions_by_year(&scope, &year_starts).await?;
     let figures = Figures {
-        counted_at: now,
+        counted_at,
         total: FigureLine {
             group: "total".into(),
             id: 0,
