@@ -1663,6 +1663,9 @@ async fn figures_kept_per_month_equal_the_counting_from_cases() {
             (this_month, redbutler::db::cases::next_month(this_month)),
             (year * 100 + 1, (year + 1) * 100 + 1),
             ((year - 1) * 100 + 1, (year + 1) * 100 + 1),
+            // Part of a year, then a whole one (months and a year row), and months only.
+            ((year - 1) * 100 + 7, (year + 1) * 100 + 1),
+            ((year - 1) * 100 + 7, this_month),
         ] {
             for (place, kept) in &scopes {
                 let counted = app

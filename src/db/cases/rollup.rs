@@ -45,6 +45,35 @@ pub fn month_start(month: i64) -> i64 {
         .unwrap_or(0)
 }
 
+/// The key of a month's year row (YYYY00): the sum of the year's months.
+pub fn year_of(month: i64) -> i64 {
+    month / 100 * 100
+}
+
+/// Which kept rows make up months `[from, to)`: the year rows of the whole years inside, the
+/// month rows of the rest (integers computed here, written into the text).
+fn span_sql(from: i64, to: i64) -> String {
+    let first_year = if from % 100 == 1 {
+        from / 100
+    } else {
+        from / 100 + 1
+    };
+    let end_year = to / 100; // a year Y is whole when Y01 >= from and (Y+1)01 <= to
+    if first_year >= end_year {
+        return format!("(month % 100 <> 0 AND month >= {from} AND month < {to})");
+    }
+    let years: Vec<String> = (first_year..end_year)
+        .map(|y| (y * 100).to_string())
+        .collect();
+    format!(
+        "((month % 100 <> 0 AND ((month >= {from} AND month < {a}) OR (month >= {b} AND month < {to}))) \
+         OR month IN ({}))",
+        years.join(","),
+        a = first_year * 100 + 1,
+        b = end_year * 100 + 1,
+    )
+}
+
 /// The month after a month (YYYYMM).
 pub fn next_month(month: i64) -> i64 {
     if month % 100 >= 12 {
@@ -168,6 +197,7 @@ impl CaseStore<'_> {
             .await?;
         upsert(&mut conn, "compound", compound, month, &new).await?;
         if !delta.is_empty() {
+            upsert(&mut conn, "compound", compound, year_of(month), &delta).await?;
             let regions: Option<(i64, i64, i64, i64)> = sqlx::query_as(
                 "SELECT community_id, subdistrict_id, district_id, city_id FROM compounds WHERE id = $1",
             )
@@ -182,6 +212,7 @@ impl CaseStore<'_> {
                     ("city", city),
                 ] {
                     upsert(&mut conn, level, id, month, &delta).await?;
+                    upsert(&mut conn, level, id, year_of(month), &delta).await?;
                 }
             }
         }
@@ -256,6 +287,16 @@ impl CaseStore<'_> {
             .execute(&mut *conn)
             .await?;
         }
+        // Each year's sum, on every level (month YYYY00).
+        sqlx::query(&format!(
+            "INSERT INTO case_figures_monthly (level, region_id, month, dim, key_text, key_id, {COUNTS}) \
+             SELECT level, region_id, (month / 100) * 100, dim, key_text, key_id, SUM(total), SUM(due_to_sign), \
+             SUM(signed_in_time), SUM(taken_on), SUM(closed), SUM(rated), SUM(satisfied), SUM(overdue) \
+             FROM case_figures_monthly WHERE month % 100 <> 0 \
+             GROUP BY level, region_id, (month / 100) * 100, dim, key_text, key_id"
+        ))
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 
@@ -290,13 +331,14 @@ impl CaseStore<'_> {
         if parts.is_empty() {
             return Ok(FigureDims::default());
         }
+        let when = span_sql(from, to);
         let sql = format!(
             "SELECT dim, key_text, key_id, CAST(SUM(total) AS BIGINT) AS total, \
              CAST(SUM(due_to_sign) AS BIGINT) AS due_to_sign, CAST(SUM(signed_in_time) AS BIGINT) AS signed_in_time, \
              CAST(SUM(taken_on) AS BIGINT) AS taken_on, CAST(SUM(closed) AS BIGINT) AS closed, \
              CAST(SUM(rated) AS BIGINT) AS rated, CAST(SUM(satisfied) AS BIGINT) AS satisfied, \
              CAST(SUM(overdue) AS BIGINT) AS overdue \
-             FROM case_figures_monthly WHERE month >= $1 AND month < $2 AND ({}) \
+             FROM case_figures_monthly WHERE $1 <= $2 AND {when} AND ({}) \
              GROUP BY dim, key_text, key_id HAVING SUM(total) <> 0",
             parts.join(" OR ")
         );
