@@ -99,8 +99,9 @@ async fn text_fields(content_type: &str, bytes: &axum::body::Bytes) -> Vec<(Stri
     out
 }
 
-/// The middleware: page forms (not the API, not Bearer clients) are read once here so that a
-/// refusal can give them back.
+/// The middleware: page forms (not the API, Open311 or Bearer clients, which get their own
+/// error formats) are read once here so that a refusal can give them back. A form is held in
+/// memory while it is handled (at most [`MAX_FORM_BYTES`]).
 pub async fn keep_forms(req: Request, next: Next) -> Response {
     let content_type = req
         .headers()
@@ -115,6 +116,7 @@ pub async fn keep_forms(req: Request, next: Next) -> Response {
         || !is_form
         || bearer
         || is_api_path(req.uri().path())
+        || req.uri().path().starts_with("/open311/")
         || req.uri().path() == "/login"
     {
         return next.run(req).await;
