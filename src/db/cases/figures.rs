@@ -46,16 +46,7 @@ impl CaseStore<'_> {
         to: i64,
         now: i64,
     ) -> sqlx::Result<FigureDims> {
-        let sums = format!(
-            "COUNT(*) AS total, \
-             SUM(CASE WHEN signed_in_time IS NOT NULL OR (sign_due IS NOT NULL AND sign_due < $3 AND {UNFINISHED}) THEN 1 ELSE 0 END) AS due_to_sign, \
-             SUM(CASE WHEN signed_in_time = 1 THEN 1 ELSE 0 END) AS signed_in_time, \
-             SUM(CASE WHEN status = 'withdrawn' OR status = 'not_accepted' OR status = 'merged' THEN 0 ELSE 1 END) AS taken_on, \
-             SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END) AS closed, \
-             SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
-             SUM(CASE WHEN rating = 'satisfied' OR rating = 'basically_satisfied' THEN 1 ELSE 0 END) AS satisfied, \
-             SUM(CASE WHEN next_due IS NOT NULL AND next_due < $3 THEN 1 ELSE 0 END) AS overdue"
-        );
+        let sums = counts_sql("$3");
         let from_where =
             format!("FROM cases WHERE created_at >= $1 AND created_at < $2 AND {scope}");
         let sql = match self.db.backend {
@@ -139,6 +130,22 @@ impl CaseStore<'_> {
             .fetch_all(&mut *self.h.conn().await?)
             .await
     }
+}
+
+/// The sums of the three rates over `cases` rows, named as [`DimRow`] reads them; `now` is the
+/// parameter holding the instant deadlines are compared with. Shared with the figures kept per
+/// month, which must count the same way.
+pub(super) fn counts_sql(now: &str) -> String {
+    format!(
+        "COUNT(*) AS total, \
+         SUM(CASE WHEN signed_in_time IS NOT NULL OR (sign_due IS NOT NULL AND sign_due < {now} AND {UNFINISHED}) THEN 1 ELSE 0 END) AS due_to_sign, \
+         SUM(CASE WHEN signed_in_time = 1 THEN 1 ELSE 0 END) AS signed_in_time, \
+         SUM(CASE WHEN status = 'withdrawn' OR status = 'not_accepted' OR status = 'merged' THEN 0 ELSE 1 END) AS taken_on, \
+         SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END) AS closed, \
+         SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
+         SUM(CASE WHEN rating = 'satisfied' OR rating = 'basically_satisfied' THEN 1 ELSE 0 END) AS satisfied, \
+         SUM(CASE WHEN next_due IS NOT NULL AND next_due < {now} THEN 1 ELSE 0 END) AS overdue"
+    )
 }
 
 /// `status` is one of the finished ones. Written out with `=` rather than `IN (…)`: SQLite

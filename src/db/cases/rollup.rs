@@ -249,7 +249,7 @@ impl CaseStore<'_> {
             sqlx::query(sql).execute(&mut *conn).await?;
         }
         let month = month_sql(backend, "created_at");
-        let sums = counts_sql();
+        let sums = super::figures::counts_sql("$1");
         for (dim, text, id) in [
             ("0", "owner_kind", "owner_id"),
             ("1", "''", "compound_id"),
@@ -459,18 +459,4 @@ async fn upsert(
         q.execute(&mut *conn).await?;
     }
     Ok(())
-}
-
-/// The sums of the three rates over `cases` rows (`$1` is now), as in [`super::figures`].
-fn counts_sql() -> String {
-    format!(
-        "COUNT(*), \
-         SUM(CASE WHEN signed_in_time IS NOT NULL OR (sign_due IS NOT NULL AND sign_due < $1 AND {UNFINISHED}) THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN signed_in_time = 1 THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN status = 'withdrawn' OR status = 'not_accepted' OR status = 'merged' THEN 0 ELSE 1 END), \
-         SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN rating = 'satisfied' OR rating = 'basically_satisfied' THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN next_due IS NOT NULL AND next_due < $1 THEN 1 ELSE 0 END)"
-    )
 }
