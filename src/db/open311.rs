@@ -80,6 +80,33 @@ impl Open311Store<'_> {
              JOIN compounds p ON p.id = c.compound_id LEFT JOIN buildings b ON b.id = c.building_id \
              ORDER BY c.created_at DESC, c.id DESC"
         );
+        if let Some(file) = &self.db.sqlite_file {
+            // Read on the calling thread with its own page cache: a thousand rows spread over a
+            // large file cost a third less than through the pool's small caches.
+            use crate::db::direct::Param;
+            let mut params: Vec<Param<'_>> = texts.iter().map(|t| Param::T(t)).collect();
+            params.extend(ints.iter().map(|i| Param::I(*i)));
+            return crate::db::direct::rows(file, &sql, &params, |r| {
+                Ok(Open311Row {
+                    number: r.get(0)?,
+                    status: r.get(1)?,
+                    service_code: r.get(2)?,
+                    service_name: r.get(3)?,
+                    description: r.get(4)?,
+                    description_public: r.get(5)?,
+                    compound_id: r.get(6)?,
+                    compound_name: r.get(7)?,
+                    building_id: r.get(8)?,
+                    building_name: r.get(9)?,
+                    public_area: r.get(10)?,
+                    created_at: r.get(11)?,
+                    updated_at: r.get(12)?,
+                    reply_due: r.get(13)?,
+                    agency: r.get(14)?,
+                    status_notes: r.get(15)?,
+                })
+            });
+        }
         let mut q = sqlx::query_as(&sql);
         for t in texts {
             q = q.bind(t);

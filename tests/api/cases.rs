@@ -1679,8 +1679,43 @@ async fn figures_kept_per_month_equal_the_counting_from_cases() {
                     )
                     .await
                     .unwrap();
-                let read = app.db.cases().kept_figures(kept, first, end).await.unwrap();
+                let read = app
+                    .db
+                    .cases()
+                    .kept_figures(kept, first, end, true)
+                    .await
+                    .unwrap();
                 assert_eq!(read, counted, "{kept:?} {first}..{end} at {now}");
+                // A month or a year: the compounds read a page at a time, largest first.
+                if let Some(row) = redbutler::db::cases::kept_row(first, end) {
+                    let mut ranked: Vec<_> = counted.by_compound.clone().into_iter().collect();
+                    ranked.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(&b.0)));
+                    for (offset, limit) in [(0, 1), (0, 2), (1, 2), (2, 50), (0, 1000)] {
+                        let (page, count) = app
+                            .db
+                            .cases()
+                            .kept_compounds(kept, row, offset, limit)
+                            .await
+                            .unwrap();
+                        assert_eq!(count as usize, ranked.len(), "{kept:?} {row}");
+                        let want: Vec<_> = ranked
+                            .iter()
+                            .skip(offset as usize)
+                            .take(limit as usize)
+                            .cloned()
+                            .collect();
+                        assert_eq!(page, want, "{kept:?} {row} {offset}+{limit}");
+                    }
+                    let without = app
+                        .db
+                        .cases()
+                        .kept_figures(kept, first, end, false)
+                        .await
+                        .unwrap();
+                    assert!(without.by_compound.is_empty());
+                    assert_eq!(without.by_unit, counted.by_unit);
+                    assert_eq!(without.by_kind, counted.by_kind);
+                }
             }
         }
     }
@@ -1688,14 +1723,14 @@ async fn figures_kept_per_month_equal_the_counting_from_cases() {
     let before = app
         .db
         .cases()
-        .kept_figures(&scopes[0].1, 200001, 210001)
+        .kept_figures(&scopes[0].1, 200001, 210001, true)
         .await
         .unwrap();
     app.db.cases().rebuild_figures(later).await.unwrap();
     let after = app
         .db
         .cases()
-        .kept_figures(&scopes[0].1, 200001, 210001)
+        .kept_figures(&scopes[0].1, 200001, 210001, true)
         .await
         .unwrap();
     assert_eq!(before, after);

@@ -18,7 +18,7 @@ pub use handling::*;
 pub use intake::*;
 pub use mediation::*;
 pub use queue::*;
-pub use rollup::{RollupScope, month_start, next_month};
+pub use rollup::{RollupScope, kept_row, month_start, next_month};
 use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;

@@ -300,47 +300,31 @@ impl CaseStore<'_> {
         Ok(())
     }
 
-    /// The kept figures of months `[from, to)` (YYYYMM) in a scope, per dimension.
+    /// The kept figures of months `[from, to)` (YYYYMM) in a scope, per dimension; without the
+    /// compounds when `compounds` is false (see [`Self::kept_compounds`]).
     pub async fn kept_figures(
         &mut self,
         scope: &RollupScope,
         from: i64,
         to: i64,
+        compounds: bool,
     ) -> sqlx::Result<FigureDims> {
-        let mut parts = Vec::new();
-        if scope.all {
-            parts.push("level = 'city'".to_string());
-        } else {
-            let mut by_level: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-            for (level, id) in &scope.regions {
-                by_level.entry(level).or_default().push(id.to_string());
-            }
-            if !scope.compounds.is_empty() {
-                by_level
-                    .entry("compound")
-                    .or_default()
-                    .extend(scope.compounds.iter().map(i64::to_string));
-            }
-            for (level, ids) in by_level {
-                parts.push(format!(
-                    "(level = '{level}' AND region_id IN ({}))",
-                    ids.join(",")
-                ));
-            }
-        }
-        if parts.is_empty() {
+        let Some(place) = scope_sql(scope) else {
             return Ok(FigureDims::default());
-        }
-        let when = span_sql(from, to);
+        };
+        let when = if compounds {
+            span_sql(from, to)
+        } else {
+            format!("{} AND dim <> 1", span_sql(from, to))
+        };
         let sql = format!(
             "SELECT dim, key_text, key_id, CAST(SUM(total) AS BIGINT) AS total, \
              CAST(SUM(due_to_sign) AS BIGINT) AS due_to_sign, CAST(SUM(signed_in_time) AS BIGINT) AS signed_in_time, \
              CAST(SUM(taken_on) AS BIGINT) AS taken_on, CAST(SUM(closed) AS BIGINT) AS closed, \
              CAST(SUM(rated) AS BIGINT) AS rated, CAST(SUM(satisfied) AS BIGINT) AS satisfied, \
              CAST(SUM(overdue) AS BIGINT) AS overdue \
-             FROM case_figures_monthly WHERE $1 <= $2 AND {when} AND ({}) \
-             GROUP BY dim, key_text, key_id HAVING SUM(total) <> 0",
-            parts.join(" OR ")
+             FROM case_figures_monthly WHERE $1 <= $2 AND {when} AND ({place}) \
+             GROUP BY dim, key_text, key_id HAVING SUM(total) <> 0"
         );
         if let Some(file) = &self.db.sqlite_file {
             // Thousands of small rows (a district's compounds): read directly, as the other
@@ -384,6 +368,93 @@ impl CaseStore<'_> {
         }
         Ok(out)
     }
+
+    /// One page of the compounds of one kept month or year row (`month`, see [`kept_row`]),
+    /// largest first, and how many compounds have cases there: an ordered walk of
+    /// `case_figures_ranked`, so a district of thousands of compounds costs a page.
+    pub async fn kept_compounds(
+        &mut self,
+        scope: &RollupScope,
+        month: i64,
+        offset: i64,
+        limit: i64,
+    ) -> sqlx::Result<(Vec<(i64, CaseCounts)>, i64)> {
+        let Some(place) = scope_sql(scope) else {
+            return Ok((Vec::new(), 0));
+        };
+        let rows = format!(
+            "SELECT key_id, total, due_to_sign, signed_in_time, taken_on, closed, rated, satisfied, overdue \
+             FROM case_figures_monthly WHERE month = $1 AND dim = 1 AND total <> 0 AND ({place}) \
+             ORDER BY total DESC, key_id LIMIT $2 OFFSET $3"
+        );
+        let count = format!(
+            "SELECT COUNT(*) FROM case_figures_monthly WHERE month = $1 AND dim = 1 AND total <> 0 AND ({place})"
+        );
+        let read = |r: &sqlx::any::AnyRow| -> sqlx::Result<(i64, CaseCounts)> {
+            Ok((
+                r.try_get(0)?,
+                CaseCounts {
+                    total: r.try_get(1)?,
+                    due_to_sign: r.try_get(2)?,
+                    signed_in_time: r.try_get(3)?,
+                    taken_on: r.try_get(4)?,
+                    closed: r.try_get(5)?,
+                    rated: r.try_get(6)?,
+                    satisfied: r.try_get(7)?,
+                    overdue: r.try_get(8)?,
+                },
+            ))
+        };
+        let mut conn = self.h.conn().await?;
+        let page = sqlx::query(&rows)
+            .bind(month)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(read)
+            .collect::<sqlx::Result<Vec<_>>>()?;
+        let n: i64 = sqlx::query_scalar(&count)
+            .bind(month)
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok((page, n))
+    }
+}
+
+/// The one kept row that is exactly months `[from, to)`: the month itself, or a whole
+/// calendar year's row (YYYY00).
+pub fn kept_row(from: i64, to: i64) -> Option<i64> {
+    if next_month(from) == to {
+        Some(from)
+    } else if from % 100 == 1 && to == from + 100 {
+        Some(from / 100 * 100)
+    } else {
+        None
+    }
+}
+
+/// The rows of a scope, as a condition on `level` and `region_id` (None: nothing in scope).
+fn scope_sql(scope: &RollupScope) -> Option<String> {
+    if scope.all {
+        return Some("level = 'city'".to_string());
+    }
+    let mut by_level: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (level, id) in &scope.regions {
+        by_level.entry(level).or_default().push(id.to_string());
+    }
+    if !scope.compounds.is_empty() {
+        by_level
+            .entry("compound")
+            .or_default()
+            .extend(scope.compounds.iter().map(i64::to_string));
+    }
+    let parts: Vec<String> = by_level
+        .into_iter()
+        .map(|(level, ids)| format!("(level = '{level}' AND region_id IN ({}))", ids.join(",")))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" OR "))
 }
 
 /// The cells of a counting, keyed by (dimension, text key, id key).

@@ -131,7 +131,6 @@ fn lines(
 
 /// Fill in the names of units, compounds and categories (a query per kind of name).
 async fn named(db: &Db, mut lines: Vec<FigureLine>) -> AppResult<Vec<FigureLine>> {
-    let categories = db.cases().categories().await?;
     for (group, table) in [
         ("organisation", "organisations"),
         ("team", "teams"),
@@ -153,6 +152,10 @@ async fn named(db: &Db, mut lines: Vec<FigureLine>) -> AppResult<Vec<FigureLine>
             l.name = names.get(&l.id).cloned().unwrap_or_default();
         }
     }
+    if !lines.iter().any(|l| l.group == "category") {
+        return Ok(lines);
+    }
+    let categories = db.cases().categories().await?;
     for l in lines.iter_mut().filter(|l| l.group == "category") {
         l.name = categories
             .iter()
@@ -237,34 +240,37 @@ pub async fn figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figu
         Some(l) if l < 1 => return Err(AppError::field("compounds_limit", "out_of_range")),
         Some(l) => l.min(1000),
     };
-    let mut f = counted_figures(db, actor, p).await?;
-    f.compounds_from = from;
-    let page = f
-        .by_compound
-        .into_iter()
-        .skip(usize::try_from(from).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect();
-    f.by_compound = named(db, page).await?;
+    let mut f = counted_figures(db, actor, p, Some((from, limit))).await?;
+    f.by_compound = named(db, f.by_compound).await?;
     Ok(f)
 }
 
 /// The figures with every compound (for the CSV download).
 pub async fn all_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figures> {
-    let mut f = counted_figures(db, actor, p).await?;
+    let mut f = counted_figures(db, actor, p, None).await?;
     f.by_compound = named(db, f.by_compound).await?;
     Ok(f)
 }
 
-/// The figures, compounds not yet named (kept for 30 s per scope and period).
-async fn counted_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<Figures> {
+/// The figures with the compounds of `window` (from, how many; None: all), not yet named
+/// (kept for 30 s per scope, period and window).
+async fn counted_figures(
+    db: &Db,
+    actor: &Actor,
+    p: &PeriodParams,
+    window: Option<(i64, i64)>,
+) -> AppResult<Figures> {
     let now = crate::db::now();
     let period = period(p, now)?;
     let scope = place_scope(db, actor, Action::ViewCaseFigures).await?;
     if !scope.all && scope.regions.is_empty() && scope.compounds.is_empty() {
         return Err(AppError::Forbidden);
     }
-    let key = (scope.sql().unwrap_or_default(), period.from, period.to);
+    let key = (
+        format!("{}|{window:?}", scope.sql().unwrap_or_default()),
+        period.from,
+        period.to,
+    );
     if let Some(json) = db.caches.figures.get(&key)
         && let Ok(f) = serde_json::from_str::<Figures>(&json)
     {
@@ -272,6 +278,8 @@ async fn counted_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<
     }
     // When what is shown was counted: now, or when the kept figures were last brought up to date.
     let mut counted_at = now;
+    // A page of compounds read ready-ranked (one kept month or year), with how many there are.
+    let mut ranked: Option<(Vec<(i64, crate::domain::cases::rates::CaseCounts)>, i64)> = None;
     let dims = match whole_months(&period) {
         // Whole months (a month or a year): from the figures kept per month, brought up to date
         // first, so the time taken does not grow with the number of cases.
@@ -284,7 +292,15 @@ async fn counted_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<
             }
             counted_at = db.caches.figures_refreshed.load(Ordering::Relaxed).min(now);
             let kept = rollup_scope(db, &scope).await?;
-            db.cases().kept_figures(&kept, first, end).await?
+            // One month or one year with a page of compounds: the page is read in rank order
+            // and the thousands of other compounds of a district are only counted.
+            let row = crate::db::cases::kept_row(first, end);
+            if let (Some(row), Some((from, limit))) = (row, window) {
+                ranked = Some(db.cases().kept_compounds(&kept, row, from, limit).await?);
+            }
+            db.cases()
+                .kept_figures(&kept, first, end, ranked.is_none())
+                .await?
         }
         // Other periods: counted from the cases. Two halves of the period at once, on two
         // connections: the scan is CPU-bound in SQLite, so this halves the wait on a machine
@@ -305,11 +321,21 @@ async fn counted_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<
             .into_iter()
             .flat_map(|(kind, ids)| ids.into_iter().map(move |(id, c)| (kind.clone(), id, c))),
     );
-    let by_compound = lines(
-        dims.by_compound
-            .into_iter()
-            .map(|(id, c)| ("compound".to_string(), id, c)),
-    );
+    let compound = |(id, c)| ("compound".to_string(), id, c);
+    let (compounds_count, by_compound) = match ranked {
+        Some((page, count)) => (count, lines(page.into_iter().map(compound))),
+        None => {
+            let all = lines(dims.by_compound.into_iter().map(compound));
+            let count = all.len() as i64;
+            let (from, limit) = window.unwrap_or((0, count));
+            let page = all
+                .into_iter()
+                .skip(usize::try_from(from).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .collect();
+            (count, page)
+        }
+    };
     let by_kind = lines(dims.by_kind.into_iter().map(|(k, c)| (k, 0, c)));
     let by_category = lines(
         dims.by_category
@@ -348,8 +374,8 @@ async fn counted_figures(db: &Db, actor: &Actor, p: &PeriodParams) -> AppResult<
         },
         period,
         by_unit,
-        compounds_count: by_compound.len() as i64,
-        compounds_from: 0,
+        compounds_count,
+        compounds_from: window.map_or(0, |w| w.0),
         by_compound,
         by_kind,
         by_category,
