@@ -63,6 +63,11 @@ enum Command {
         #[arg(long)]
         en: bool,
     },
+    /// The working-day calendar (RULES.md §7).
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -111,6 +116,19 @@ enum Command {
     Backup {
         #[arg(long)]
         to: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarAction {
+    /// Enter years from a CSV of `date,kind,name` lines (kind: holiday | working, or 休 | 班);
+    /// each year in the file replaces what was entered for it. Bad lines are named and nothing
+    /// is entered (exit code 2).
+    Import {
+        file: PathBuf,
+        /// Report in English instead of Chinese.
+        #[arg(long)]
+        en: bool,
     },
 }
 
@@ -338,6 +356,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
                 Err(crate::import::ImportError::Other(e)) => return Err(e),
+            }
+        }
+        Command::Calendar {
+            action: CalendarAction::Import { file, en },
+        } => {
+            let db = connect().await?;
+            let locale = if en {
+                crate::locale::Locale::En
+            } else {
+                crate::locale::Locale::Zh
+            };
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            match crate::services::calendar::import(&db, None, &text).await {
+                Ok(years) => {
+                    for y in years {
+                        println!("{} · {}", y.year, y.days.len());
+                    }
+                }
+                Err(crate::error::AppError::Invalid(errors)) => {
+                    for e in errors {
+                        eprintln!(
+                            "{}: {}",
+                            crate::http::ctx::field_label(locale, &e.field),
+                            locale.t(&format!("check.{}", e.code))
+                        );
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => return Err(anyhow::anyhow!("{e}")),
             }
         }
         Command::User { action } => {

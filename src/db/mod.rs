@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod calendar;
 pub mod cases;
 pub mod decisions;
 pub mod direct;
@@ -108,6 +109,8 @@ pub struct CaseCaches {
     /// When this node last brought the figures kept per month up to date: at most every
     /// [`FIGURES_REFRESH_SECONDS`], as figures are served up to that old anyway.
     pub figures_refreshed: std::sync::atomic::AtomicI64,
+    /// The working-day calendar (RULES.md §7); an edit on another node is seen within the TTL.
+    pub calendar: Ttl<(), std::sync::Arc<crate::domain::calendar::Calendar>>,
 }
 
 /// How old the figures kept per month may be when read (the same as the figures' cache).
@@ -124,6 +127,7 @@ impl Default for CaseCaches {
             supervisors: Ttl::new(t),
             figures: Ttl::new(t),
             figures_refreshed: std::sync::atomic::AtomicI64::new(i64::MIN),
+            calendar: Ttl::new(t),
         }
     }
 }

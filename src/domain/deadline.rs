@@ -7,6 +7,8 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use std::sync::LazyLock;
 
+pub use super::calendar::Calendar;
+
 static SHANGHAI: LazyLock<TimeZone> =
     LazyLock::new(|| TimeZone::get("Asia/Shanghai").unwrap_or(TimeZone::UTC));
 
@@ -15,6 +17,10 @@ static SHANGHAI: LazyLock<TimeZone> =
 pub struct SlaPeriods {
     pub sign_seconds: i64,
     pub reply_seconds: i64,
+    /// When more than 0, the reply is due at the end of this many working days after the day
+    /// of dispatch (RULES.md §7) instead of `reply_seconds` later.
+    #[serde(default)]
+    pub reply_working_days: i64,
 }
 
 word_enum!(
@@ -35,6 +41,7 @@ impl SlaClass {
         SlaPeriods {
             sign_seconds: sign,
             reply_seconds: reply,
+            reply_working_days: 0,
         }
     }
 }
@@ -96,42 +103,69 @@ pub fn add_days(due: i64, days: i64) -> i64 {
         .unwrap_or(due + days * 86_400)
 }
 
-/// Register and decide (accept or route) within 15 days.
-pub fn petition_accept_due(registered: i64) -> i64 {
-    end_of_day_after(registered, 15)
+/// The local calendar day of an instant.
+pub fn local_day(at: i64) -> jiff::civil::Date {
+    Timestamp::from_second(at)
+        .map(|t| t.to_zoned_datetime(SHANGHAI.clone()).date())
+        .unwrap_or_default()
 }
 
-/// A receiving organ that disputes it is competent for a petition says so within 5 working
-/// days of receiving it (weekends skipped; public holidays are not known to the product yet).
-/// The end (exclusive) of the fifth working day after the day of `received`.
-pub fn competence_dispute_due(received: i64) -> i64 {
-    let mut working = 0;
-    let mut days = 0;
-    loop {
-        days += 1;
-        let end = end_of_day_after(received, days);
-        if !is_weekend(end - 1) {
-            working += 1;
-            if working == 5 {
-                return end;
-            }
-        }
+/// The end (exclusive: the first second after) of a local calendar day.
+pub fn end_of_date(d: jiff::civil::Date) -> i64 {
+    local_midnight(d.tomorrow().unwrap_or(d))
+}
+
+/// The end of a statutory period of `days` calendar days after the day of `at` (day 1 is the
+/// day after), moved to the end of the first working day after it when its last day is a
+/// holiday or a rest day (RULES.md §7).
+pub fn period_due(cal: &Calendar, at: i64, days: i64) -> i64 {
+    end_of_date(cal.period_end(local_day(at), days))
+}
+
+/// The end of the `n`-th working day after the day of `at`.
+pub fn working_days_due(cal: &Calendar, at: i64, n: u32) -> i64 {
+    end_of_date(cal.working_days_after(local_day(at), n))
+}
+
+/// When the reply to a case dispatched at `now` is due: a plain duration, or working days when
+/// the SLA class counts in working days.
+pub fn reply_due(cal: &Calendar, sla: SlaPeriods, now: i64) -> i64 {
+    match u32::try_from(sla.reply_working_days) {
+        Ok(n) if n > 0 => working_days_due(cal, now, n),
+        _ => now.saturating_add(sla.reply_seconds),
     }
 }
 
+/// Register and decide (accept or route) within 15 days.
+pub fn petition_accept_due(cal: &Calendar, registered: i64) -> i64 {
+    period_due(cal, registered, 15)
+}
+
+/// A receiving organ that disputes it is competent for a petition says so within 5 working
+/// days of receiving it: the end of the fifth working day after the day of `received`.
+pub fn competence_dispute_due(cal: &Calendar, received: i64) -> i64 {
+    working_days_due(cal, received, 5)
+}
+
 /// Handle and reply in writing within 60 days of acceptance.
-pub fn petition_reply_due(accepted: i64) -> i64 {
-    end_of_day_after(accepted, 60)
+pub fn petition_reply_due(cal: &Calendar, accepted: i64) -> i64 {
+    period_due(cal, accepted, 60)
+}
+
+/// An extension of a reply deadline by `days` calendar days, from the last day of the current
+/// one, ending on a working day like any period.
+pub fn extended_due(cal: &Calendar, due: i64, days: i64) -> i64 {
+    period_due(cal, due - 1, days)
 }
 
 /// The petitioner may ask for a review (复查 / 复核) within 30 days of the reply.
-pub fn review_request_due(replied: i64) -> i64 {
-    end_of_day_after(replied, 30)
+pub fn review_request_due(cal: &Calendar, replied: i64) -> i64 {
+    period_due(cal, replied, 30)
 }
 
 /// A review is answered within 30 days of the request.
-pub fn review_answer_due(requested: i64) -> i64 {
-    end_of_day_after(requested, 30)
+pub fn review_answer_due(cal: &Calendar, requested: i64) -> i64 {
+    period_due(cal, requested, 30)
 }
 
 /// How close to a deadline a case counts as due soon: a quarter of the period that deadline
@@ -187,6 +221,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The shipped 2026 calendar (2027 not entered: weekends only).
+    fn cal() -> Calendar {
+        Calendar::new([2026], &crate::domain::calendar::shipped_2026())
+    }
+
     fn at(s: &str) -> i64 {
         s.parse::<jiff::civil::DateTime>()
             .unwrap()
@@ -200,7 +239,7 @@ mod tests {
     fn a_competence_dispute_has_five_working_days() {
         // Received on Wednesday 2026-03-04: Thu, Fri, Mon, Tue, Wed; due at the end of 11 March.
         let received = at("2026-03-04T16:00");
-        let due = competence_dispute_due(received);
+        let due = competence_dispute_due(&cal(), received);
         assert_eq!(due, at("2026-03-12T00:00"));
         assert!(
             at("2026-03-11T23:59:59") < due,
@@ -208,48 +247,93 @@ mod tests {
         );
         // Received on Friday: Mon … Fri of the next week.
         assert_eq!(
-            competence_dispute_due(at("2026-03-06T09:00")),
+            competence_dispute_due(&cal(), at("2026-03-06T09:00")),
             at("2026-03-14T00:00")
         );
         // Received on Saturday: the same.
         assert_eq!(
-            competence_dispute_due(at("2026-03-07T09:00")),
+            competence_dispute_due(&cal(), at("2026-03-07T09:00")),
             at("2026-03-14T00:00")
         );
     }
 
     #[test]
     fn day_15_is_the_last_day_to_accept() {
-        let registered = at("2026-01-10T10:00");
-        let due = petition_accept_due(registered);
-        assert_eq!(due, at("2026-01-26T00:00"));
-        assert!(at("2026-01-25T23:59:59") < due, "day 15 still in time");
-        assert!(at("2026-01-26T00:00") >= due, "day 16 is late");
+        let registered = at("2026-01-12T10:00");
+        let due = petition_accept_due(&cal(), registered);
+        assert_eq!(due, at("2026-01-28T00:00"));
+        assert!(at("2026-01-27T23:59:59") < due, "day 15 still in time");
+        assert!(at("2026-01-28T00:00") >= due, "day 16 is late");
         // Registered a second before midnight: the same calendar day counts.
-        assert_eq!(petition_accept_due(at("2026-01-10T23:59:59")), due);
+        assert_eq!(petition_accept_due(&cal(), at("2026-01-12T23:59:59")), due);
         // A second later it is the next day.
         assert_eq!(
-            petition_accept_due(at("2026-01-11T00:00")),
+            petition_accept_due(&cal(), at("2026-01-13T00:00")),
+            at("2026-01-29T00:00")
+        );
+        // Day 15 on a Sunday (25 January): the period ends with Monday.
+        assert_eq!(
+            petition_accept_due(&cal(), at("2026-01-10T10:00")),
             at("2026-01-27T00:00")
+        );
+    }
+
+    #[test]
+    fn periods_ending_on_a_holiday_end_on_the_next_working_day() {
+        // RULES.md §7: 15 days from 16 September end on 1 October, a holiday: 8 October.
+        assert_eq!(
+            petition_accept_due(&cal(), at("2026-09-16T15:00")),
+            at("2026-10-09T00:00")
+        );
+        // 60 days from 20 December 2025 end on 18 February 2026, in the Spring Festival: 24 Feb.
+        let cal = Calendar::new([2025, 2026], &crate::domain::calendar::shipped_2026());
+        assert_eq!(
+            petition_reply_due(&cal, at("2025-12-20T09:00")),
+            at("2026-02-25T00:00")
+        );
+        // The competence dispute across National Day: received Wed 30 Sep, the fifth working
+        // day is Tue 13 Oct (Sat 10 Oct is worked).
+        assert_eq!(
+            competence_dispute_due(&cal, at("2026-09-30T09:00")),
+            at("2026-10-14T00:00")
+        );
+        // An SLA class in working days: 3 working days from Fri 13 Feb (Sat 14 worked, then the
+        // festival): 14, 24, 25 Feb.
+        let sla = SlaPeriods {
+            sign_seconds: 3600,
+            reply_seconds: 3 * 86_400,
+            reply_working_days: 3,
+        };
+        assert_eq!(
+            reply_due(&cal, sla, at("2026-02-13T10:00")),
+            at("2026-02-26T00:00")
+        );
+        let hours = SlaPeriods {
+            reply_working_days: 0,
+            ..sla
+        };
+        assert_eq!(
+            reply_due(&cal, hours, at("2026-02-13T10:00")),
+            at("2026-02-16T10:00")
         );
     }
 
     #[test]
     fn day_60_and_day_90_with_an_extension() {
         let accepted = at("2026-03-01T09:00");
-        let due = petition_reply_due(accepted);
+        let due = petition_reply_due(&cal(), accepted);
         assert_eq!(due, at("2026-05-01T00:00"), "day 60 is 30 April");
-        let extended = add_days(due, 30);
-        assert_eq!(extended, at("2026-05-31T00:00"), "day 90 is 30 May");
-        assert_eq!(extended, end_of_day_after(accepted, 90));
+        // Day 90 is Saturday 30 May: the period ends with Monday 1 June.
+        let extended = extended_due(&cal(), due, 30);
+        assert_eq!(extended, at("2026-06-02T00:00"));
     }
 
     #[test]
     fn review_windows_are_30_days() {
         let replied = at("2026-12-20T16:00");
-        assert_eq!(review_request_due(replied), at("2027-01-20T00:00"));
+        assert_eq!(review_request_due(&cal(), replied), at("2027-01-20T00:00"));
         let asked = at("2027-01-19T08:00");
-        assert_eq!(review_answer_due(asked), at("2027-02-19T00:00"));
+        assert_eq!(review_answer_due(&cal(), asked), at("2027-02-19T00:00"));
     }
 
     #[test]
@@ -258,7 +342,10 @@ mod tests {
         let utc_evening = Timestamp::from_second(at("2026-01-11T07:30"))
             .unwrap()
             .as_second();
-        assert_eq!(petition_accept_due(utc_evening), at("2026-01-27T00:00"));
+        assert_eq!(
+            petition_accept_due(&cal(), utc_evening),
+            at("2026-01-27T00:00")
+        );
         assert_eq!(local(at("2026-01-25T23:59")), "2026-01-25 23:59");
     }
 
@@ -284,7 +371,7 @@ mod tests {
         /// of them a weekday.
         #[test]
         fn competence_dispute_ends_after_five_weekdays(t in 1_700_000_000i64..1_900_000_000) {
-            let due = competence_dispute_due(t);
+            let due = competence_dispute_due(&Calendar::default(), t);
             let calendar = (due - end_of_day_after(t, 0)) / 86_400;
             prop_assert!((5..=7).contains(&calendar), "{calendar}");
             prop_assert!(!is_weekend(due - 1));

@@ -6,6 +6,7 @@ pub mod kinds;
 pub mod access;
 pub mod accounts;
 pub mod area;
+pub mod calendar;
 pub mod cases;
 pub mod deadline;
 pub mod decisions;

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::http::organisations::api::router())
         .merge(crate::http::teams::api::router())
         .merge(crate::http::audit::api::router())
+        .merge(crate::http::calendar::api::router())
         .merge(crate::http::cases::api::router())
         .merge(crate::http::notify::api::router())
         .merge(crate::http::decisions::api::router())
@@ -37,6 +38,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         crate::http::organisations::api::OrganisationsApi::openapi(),
         crate::http::teams::api::TeamsApi::openapi(),
         crate::http::audit::api::AuditApi::openapi(),
+        crate::http::calendar::api::CalendarApi::openapi(),
         crate::http::cases::api::CasesApi::openapi(),
         crate::http::notify::api::NotifyApi::openapi(),
         crate::http::decisions::api::DecisionsApi::openapi(),

@@ -152,6 +152,20 @@ impl Ctx {
     pub fn area(&self, centi: &i64) -> String {
         crate::domain::area::AreaCentiM2(*centi).to_string()
     }
+    /// Beside a deadline: that it counts weekends only, when its year's working-day calendar
+    /// is among `unentered` (RULES.md §7); empty otherwise.
+    pub fn calendar_note(&self, due: &i64, unentered: &[i16]) -> String {
+        let year = crate::domain::deadline::local_day(*due - 1).year();
+        if unentered.contains(&year) {
+            format!(
+                " （{}）",
+                self.t("calendar.weekends_only")
+                    .replace("{year}", &year.to_string())
+            )
+        } else {
+            String::new()
+        }
+    }
     pub fn time(&self, unix: &i64) -> String {
         crate::domain::deadline::format_local(*unix, "%Y-%m-%d %H:%M")
     }

@@ -80,6 +80,8 @@ struct HomePage {
     grants: Vec<GrantRow>,
     sections: Vec<HomeSection>,
     own: Vec<PersonDwelling>,
+    /// Administrators: the years (this and next) whose working-day calendar is missing.
+    calendar_missing: Vec<i16>,
 }
 
 fn link(href: impl Into<String>, key: &'static str, note: impl Into<String>) -> HomeLink {
@@ -178,6 +180,7 @@ fn home_sections(actor: &Actor) -> Vec<HomeSection> {
                 link("/admin/audit", "home.link.audit", ""),
                 link("/admin/users", "home.link.users", ""),
                 link("/admin/case-config", "home.link.case_config", ""),
+                link("/admin/calendar", "home.link.calendar", ""),
                 link("/places", "home.link.district_places", ""),
                 link("/import", "home.link.import", ""),
                 link("/api/docs", "home.link.api", ""),
@@ -200,7 +203,14 @@ async fn home(State(state): State<AppState>, ctx: Ctx, actor: Actor) -> AppResul
         Some(p) => state.db.people().person_dwellings(p).await?,
         None => vec![],
     };
+    let calendar_missing = if actor.is_admin() {
+        let cal = crate::services::calendar::current(&state.db).await?;
+        crate::services::calendar::missing_soon(&cal, crate::db::now())
+    } else {
+        vec![]
+    };
     render(HomePage {
+        calendar_missing,
         sections: home_sections(&actor),
         name: actor.display_name.clone(),
         grants: actor.grant_rows.clone(),

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api;
 pub mod audit;
+pub mod calendar;
 pub mod cases;
 pub mod csv;
 pub mod ctx;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notify::pages())
         .merge(decisions::pages())
         .merge(audit::pages())
+        .merge(calendar::pages())
         .merge(imports::router())
         .merge(open311::router())
         .merge(api::router())

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod audit;
+pub mod calendar;
 pub mod cases;
 pub mod decisions;
 pub mod input;

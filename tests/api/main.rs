@@ -6,6 +6,7 @@ mod admin_accounts;
 mod atomicity;
 mod bad_input;
 mod browser;
+mod calendar;
 mod case_config;
 mod cases;
 mod data;

@@ -31,6 +31,8 @@ pub struct SlaClassRow {
     pub code: String,
     pub sign_seconds: i64,
     pub reply_seconds: i64,
+    /// More than 0: the reply is due after this many working days (RULES.md §7), not hours.
+    pub reply_working_days: i64,
 }
 
 impl CaseStore<'_> {
@@ -61,21 +63,23 @@ impl CaseStore<'_> {
     }
 
     async fn sla_periods_uncached(&mut self, code: &str) -> sqlx::Result<Option<SlaPeriods>> {
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT sign_seconds, reply_seconds FROM sla_classes WHERE code = $1")
-                .bind(code)
-                .fetch_optional(&mut *self.h.conn().await?)
-                .await?;
-        Ok(row.map(|(s, r)| SlaPeriods {
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT sign_seconds, reply_seconds, reply_working_days FROM sla_classes WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(&mut *self.h.conn().await?)
+        .await?;
+        Ok(row.map(|(s, r, w)| SlaPeriods {
             sign_seconds: s,
             reply_seconds: r,
+            reply_working_days: w,
         }))
     }
 
     /// Every SLA class with its periods, in the order of urgency.
     pub async fn sla_classes(&mut self) -> sqlx::Result<Vec<SlaClassRow>> {
         sqlx::query_as(
-            "SELECT code, sign_seconds, reply_seconds FROM sla_classes ORDER BY reply_seconds, code",
+            "SELECT code, sign_seconds, reply_seconds, reply_working_days FROM sla_classes ORDER BY reply_seconds, code",
         )
         .fetch_all(&mut *self.h.conn().await?)
         .await
@@ -85,10 +89,11 @@ impl CaseStore<'_> {
     /// exists.
     pub async fn update_sla_class(&mut self, code: &str, p: SlaPeriods) -> sqlx::Result<bool> {
         let done = sqlx::query(
-            "UPDATE sla_classes SET sign_seconds = $1, reply_seconds = $2 WHERE code = $3",
+            "UPDATE sla_classes SET sign_seconds = $1, reply_seconds = $2, reply_working_days = $3 WHERE code = $4",
         )
         .bind(p.sign_seconds)
         .bind(p.reply_seconds)
+        .bind(p.reply_working_days)
         .bind(code)
         .execute(&mut *self.h.conn().await?)
         .await?;

@@ -113,9 +113,11 @@ impl CaseRow {
                 .or(self.dispatched_by_id.map(|_| self.created_at)),
             assignee: self.assignee_user_id,
             level: Level::parse(&self.level)?,
+            // Working days of the class are filled in by the service (they are the class's).
             sla: SlaPeriods {
                 sign_seconds: self.sign_seconds,
                 reply_seconds: self.reply_seconds,
+                reply_working_days: 0,
             },
             sign_due: self.sign_due,
             reply_due: self.reply_due,

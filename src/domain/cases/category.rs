@@ -78,6 +78,9 @@ pub const MAX_PERIOD_SECONDS: i64 = 90 * 86_400;
 
 /// An SLA class's periods: signing for within 10 minutes to 90 days, the reply no sooner than the
 /// signing and at most 90 days.
+/// At most this many working days to reply (about two months).
+pub const MAX_REPLY_WORKING_DAYS: i64 = 40;
+
 pub fn check_periods(p: SlaPeriods) -> Result<(), Refusal> {
     let in_range = |s: i64| (MIN_PERIOD_SECONDS..=MAX_PERIOD_SECONDS).contains(&s);
     if !in_range(p.sign_seconds) {
@@ -88,6 +91,9 @@ pub fn check_periods(p: SlaPeriods) -> Result<(), Refusal> {
     }
     if p.reply_seconds < p.sign_seconds {
         return Err(("reply_hours", "reply_before_sign"));
+    }
+    if !(0..=MAX_REPLY_WORKING_DAYS).contains(&p.reply_working_days) {
+        return Err(("reply_working_days", "out_of_range"));
     }
     Ok(())
 }
@@ -155,6 +161,7 @@ mod tests {
         let p = |s, r| SlaPeriods {
             sign_seconds: s,
             reply_seconds: r,
+            reply_working_days: 0,
         };
         assert!(check_periods(p(MIN_PERIOD_SECONDS, MIN_PERIOD_SECONDS)).is_ok());
         assert!(check_periods(p(MAX_PERIOD_SECONDS, MAX_PERIOD_SECONDS)).is_ok());

@@ -157,7 +157,14 @@ pub struct CaseState {
 
 impl CaseState {
     /// A new case as registered by `intake` (the first receiver) at `now`.
-    pub fn new(kind: CaseKind, intake: Unit, level: Level, sla: SlaPeriods, now: i64) -> Self {
+    pub fn new(
+        kind: CaseKind,
+        intake: Unit,
+        level: Level,
+        sla: SlaPeriods,
+        now: i64,
+        cal: &deadline::Calendar,
+    ) -> Self {
         let petition = kind == CaseKind::Petition;
         CaseState {
             kind,
@@ -169,8 +176,8 @@ impl CaseState {
             level,
             sla,
             sign_due: Some(now + sla.sign_seconds),
-            reply_due: (!petition).then_some(now + sla.reply_seconds),
-            accept_due: petition.then(|| deadline::petition_accept_due(now)),
+            reply_due: (!petition).then(|| deadline::reply_due(cal, sla, now)),
+            accept_due: petition.then(|| deadline::petition_accept_due(cal, now)),
             review_due: None,
             accepted: !petition,
             extended: false,

@@ -2,10 +2,12 @@
 use super::*;
 
 /// May `action` happen to `case` at `now`? If so, the new state and the event to record.
+/// Deadlines count working days and end periods by `cal` (RULES.md §7).
 pub fn apply(
     case: &CaseState,
     action: &CaseAction,
     now: i64,
+    cal: &deadline::Calendar,
 ) -> Result<(CaseState, Event), Refusal> {
     use CaseStatus as S;
     let mut next = case.clone();
@@ -81,7 +83,7 @@ pub fn apply(
             // A petition's receiver disputes its competence within 5 working days, or keeps it.
             if petition && let Some(at) = case.dispatched_at {
                 ensure(
-                    now < deadline::competence_dispute_due(at),
+                    now < deadline::competence_dispute_due(cal, at),
                     Refusal::ReturnTooLate,
                 )?;
             }
@@ -152,7 +154,7 @@ pub fn apply(
                 Refusal::WrongStatus,
             )?;
             let due = case.reply_due.ok_or(Refusal::NotAccepted)?;
-            next.reply_due = Some(deadline::add_days(due, days));
+            next.reply_due = Some(deadline::extended_due(cal, due, days));
             next.extended = true;
             EventKind::Extended
         }
@@ -171,7 +173,7 @@ pub fn apply(
             next.rating = None;
             next.status = S::Dispatched;
             next.sign_due = Some(now + case.sla.sign_seconds);
-            next.review_due = Some(now + case.sla.reply_seconds);
+            next.review_due = Some(deadline::reply_due(cal, case.sla, now));
             unit = Some(supervisor);
             EventKind::Reopened
         }
@@ -200,7 +202,7 @@ pub fn apply(
             ensure(petition, Refusal::NotPetition)?;
             ensure(!case.accepted, Refusal::WrongStatus)?;
             next.accepted = true;
-            next.reply_due = Some(deadline::petition_reply_due(now));
+            next.reply_due = Some(deadline::petition_reply_due(cal, now));
             EventKind::Accepted
         }
         CaseAction::RequestReview => {
@@ -212,14 +214,14 @@ pub fn apply(
             ensure(case.review_stage < 2, Refusal::ReviewExhausted)?;
             let replied = case.replied_at.ok_or(Refusal::WrongStatus)?;
             ensure(
-                now < deadline::review_request_due(replied),
+                now < deadline::review_request_due(cal, replied),
                 Refusal::ReviewWindowPassed,
             )?;
             next.review_stage += 1;
             next.status = S::InProgress;
             next.rating = None;
             next.no_follow_up_reason = false;
-            next.review_due = Some(deadline::review_answer_due(now));
+            next.review_due = Some(deadline::review_answer_due(cal, now));
             EventKind::ReviewRequested
         }
         CaseAction::Note => EventKind::Note,
@@ -262,7 +264,17 @@ mod tests {
         SlaPeriods {
             sign_seconds: 86_400,
             reply_seconds: 7 * 86_400,
+            reply_working_days: 0,
         }
+    }
+
+    fn cal() -> deadline::Calendar {
+        deadline::Calendar::new([2026], &crate::domain::calendar::shipped_2026())
+    }
+
+    /// The workflow under the shipped 2026 calendar.
+    fn apply(c: &CaseState, a: &CaseAction, now: i64) -> Result<(CaseState, Event), Refusal> {
+        super::apply(c, a, now, &cal())
     }
 
     fn run(case: &CaseState, actions: &[CaseAction]) -> Result<CaseState, Refusal> {
@@ -275,7 +287,14 @@ mod tests {
 
     #[test]
     fn main_path_from_report_to_rated_close() {
-        let c = CaseState::new(CaseKind::Complaint, INTAKE, Level::Compound, sla(), T0);
+        let c = CaseState::new(
+            CaseKind::Complaint,
+            INTAKE,
+            Level::Compound,
+            sla(),
+            T0,
+            &cal(),
+        );
         let done = run(
             &c,
             &[
@@ -298,7 +317,7 @@ mod tests {
 
     #[test]
     fn no_close_without_follow_up() {
-        let c = CaseState::new(CaseKind::Repair, INTAKE, Level::Compound, sla(), T0);
+        let c = CaseState::new(CaseKind::Repair, INTAKE, Level::Compound, sla(), T0, &cal());
         let replied = run(&c, &[CaseAction::SignFor { user: 1 }, CaseAction::Reply]).unwrap();
         assert_eq!(
             apply(&replied, &CaseAction::Close, T0),
@@ -311,7 +330,14 @@ mod tests {
 
     #[test]
     fn a_return_goes_back_to_the_dispatcher() {
-        let c = CaseState::new(CaseKind::Complaint, INTAKE, Level::Compound, sla(), T0);
+        let c = CaseState::new(
+            CaseKind::Complaint,
+            INTAKE,
+            Level::Compound,
+            sla(),
+            T0,
+            &cal(),
+        );
         let back = run(
             &c,
             &[CaseAction::Dispatch { to: COMPANY }, CaseAction::Return],
@@ -327,12 +353,19 @@ mod tests {
 
     #[test]
     fn a_petition_is_returned_only_within_five_working_days() {
-        let c = CaseState::new(CaseKind::Petition, INTAKE, Level::Compound, sla(), T0);
+        let c = CaseState::new(
+            CaseKind::Petition,
+            INTAKE,
+            Level::Compound,
+            sla(),
+            T0,
+            &cal(),
+        );
         let dispatched = apply(&c, &CaseAction::Dispatch { to: COMPANY }, T0)
             .unwrap()
             .0;
         assert_eq!(dispatched.dispatched_at, Some(T0));
-        let due = deadline::competence_dispute_due(T0);
+        let due = deadline::competence_dispute_due(&cal(), T0);
         let back = apply(&dispatched, &CaseAction::Return, due - 1).unwrap().0;
         assert_eq!(back.owner, INTAKE);
         assert_eq!(back.dispatched_at, None);
@@ -347,7 +380,14 @@ mod tests {
         assert_eq!(moved.dispatched_at, Some(due + 10));
         assert!(apply(&moved, &CaseAction::Return, due + 20).is_ok());
         // Other kinds of case have no such limit.
-        let complaint = CaseState::new(CaseKind::Complaint, INTAKE, Level::Compound, sla(), T0);
+        let complaint = CaseState::new(
+            CaseKind::Complaint,
+            INTAKE,
+            Level::Compound,
+            sla(),
+            T0,
+            &cal(),
+        );
         let d = apply(&complaint, &CaseAction::Dispatch { to: COMPANY }, T0)
             .unwrap()
             .0;
@@ -356,7 +396,7 @@ mod tests {
 
     #[test]
     fn escalation_only_goes_up() {
-        let c = CaseState::new(CaseKind::Complaint, INTAKE, Level::Team, sla(), T0);
+        let c = CaseState::new(CaseKind::Complaint, INTAKE, Level::Team, sla(), T0, &cal());
         let up = run(
             &c,
             &[CaseAction::Escalate {
@@ -381,7 +421,14 @@ mod tests {
 
     #[test]
     fn unsatisfied_reopens_once_to_a_supervisor() {
-        let c = CaseState::new(CaseKind::Complaint, SQUAD, Level::Compound, sla(), T0);
+        let c = CaseState::new(
+            CaseKind::Complaint,
+            SQUAD,
+            Level::Compound,
+            sla(),
+            T0,
+            &cal(),
+        );
         let unhappy = run(
             &c,
             &[
@@ -448,7 +495,14 @@ mod tests {
 
     #[test]
     fn a_reply_waits_for_open_coordination_requests() {
-        let c = CaseState::new(CaseKind::Complaint, SQUAD, Level::Compound, sla(), T0);
+        let c = CaseState::new(
+            CaseKind::Complaint,
+            SQUAD,
+            Level::Compound,
+            sla(),
+            T0,
+            &cal(),
+        );
         let asked = run(
             &c,
             &[
@@ -467,7 +521,14 @@ mod tests {
 
     #[test]
     fn petitions_accept_extend_once_and_review_twice() {
-        let c = CaseState::new(CaseKind::Petition, INTAKE, Level::District, sla(), T0);
+        let c = CaseState::new(
+            CaseKind::Petition,
+            INTAKE,
+            Level::District,
+            sla(),
+            T0,
+            &cal(),
+        );
         assert_eq!(c.reply_due, None);
         assert!(c.accept_due.is_some());
         assert_eq!(
@@ -510,7 +571,14 @@ mod tests {
             apply(&done, &CaseAction::RequestReview, T0 + 60),
             Err(Refusal::ReviewExhausted)
         );
-        let complaint = CaseState::new(CaseKind::Complaint, INTAKE, Level::Compound, sla(), T0);
+        let complaint = CaseState::new(
+            CaseKind::Complaint,
+            INTAKE,
+            Level::Compound,
+            sla(),
+            T0,
+            &cal(),
+        );
         assert_eq!(
             apply(&complaint, &CaseAction::Extend { days: 5 }, T0),
             Err(Refusal::NotPetition)
@@ -519,7 +587,14 @@ mod tests {
 
     #[test]
     fn a_review_must_be_asked_within_30_days_of_the_reply() {
-        let c = CaseState::new(CaseKind::Petition, INTAKE, Level::District, sla(), T0);
+        let c = CaseState::new(
+            CaseKind::Petition,
+            INTAKE,
+            Level::District,
+            sla(),
+            T0,
+            &cal(),
+        );
         let replied = run(
             &c,
             &[
@@ -530,7 +605,7 @@ mod tests {
         )
         .unwrap();
         let at = replied.replied_at.unwrap();
-        let last = deadline::review_request_due(at) - 1;
+        let last = deadline::review_request_due(&cal(), at) - 1;
         assert!(apply(&replied, &CaseAction::RequestReview, last).is_ok());
         assert_eq!(
             apply(&replied, &CaseAction::RequestReview, last + 1),
@@ -577,7 +652,7 @@ mod tests {
         #[test]
         fn the_workflow_keeps_its_promises(kind in proptest::sample::select(CaseKind::ALL.to_vec()),
                                            actions in proptest::collection::vec((any_action(), 0i64..5_000_000), 0..40)) {
-            let mut case = CaseState::new(kind, INTAKE, Level::Compound, sla(), T0);
+            let mut case = CaseState::new(kind, INTAKE, Level::Compound, sla(), T0, &cal());
             let mut now = T0;
             let mut owners = vec![INTAKE];
             let mut events = Vec::new();

@@ -152,16 +152,21 @@ pub fn check_close(
     }
 }
 
-/// The end of the first working day after the close: the result must be published by then.
-/// Weekends are skipped; public holidays are not known to the product yet.
-pub fn publication_due(closed_at: i64) -> i64 {
-    let mut days = 1;
-    loop {
-        let due = deadline::end_of_day_after(closed_at, days);
-        if !deadline::is_weekend(due - 1) {
-            return due;
-        }
-        days += 1;
+/// The result must be published by the end of the first working day after the day voting was
+/// scheduled to end (RULES.md §1: of the end of voting, not of whenever the convenor closes it;
+/// working days of the calendar, §7).
+pub fn publication_due(cal: &deadline::Calendar, voting_ends: i64) -> i64 {
+    // Voting ends at an instant; a window ending at midnight ends on the day before.
+    deadline::working_days_due(cal, voting_ends - 1, 1)
+}
+
+/// When voting is scheduled to end: the opening for a coordination meeting (held, not voted
+/// on), the end of the window otherwise.
+pub fn voting_ends(kind: DecisionKind, opens_at: i64, closes_at: i64) -> i64 {
+    if kind == DecisionKind::Coordination {
+        opens_at
+    } else {
+        closes_at
     }
 }
 
@@ -237,14 +242,28 @@ mod tests {
     }
 
     #[test]
-    fn publication_skips_the_weekend() {
-        // Closed on Friday 6 March: due by the end of Monday 9 March.
+    fn publication_is_due_one_working_day_after_voting_ends() {
+        let cal = deadline::Calendar::new([2026], &crate::domain::calendar::shipped_2026());
+        let due = |at| deadline::local(publication_due(&cal, at));
+        // Voting ends on Friday 6 March: due by the end of Monday 9 March.
+        assert_eq!(due(MON_10 + 4 * DAY), "2026-03-10 00:00");
+        // On Monday: by the end of Tuesday.
+        assert_eq!(due(MON_10), "2026-03-04 00:00");
+        // A window ending at midnight ends on the day before: Tuesday 00:00 is Monday's end.
+        assert_eq!(due(MON_10 - 10 * 3600 + DAY), "2026-03-04 00:00");
+        // Ending on Wednesday 30 September: 1–7 October are the National Day holidays, so by
+        // the end of Thursday 8 October.
+        let sept_30 = MON_10 + 212 * DAY;
+        assert_eq!(deadline::local(sept_30), "2026-09-30 10:00");
+        assert_eq!(due(sept_30), "2026-10-09 00:00");
+        // Ending on Friday 13 February: Saturday 14 February is a declared working day.
+        assert_eq!(due(MON_10 - 17 * DAY), "2026-02-15 00:00");
         assert_eq!(
-            deadline::local(publication_due(MON_10 + 4 * DAY)),
-            "2026-03-10 00:00"
+            voting_ends(DecisionKind::Coordination, 1, 2),
+            1,
+            "a meeting ends when it is held"
         );
-        // Closed on Monday: due by the end of Tuesday.
-        assert_eq!(deadline::local(publication_due(MON_10)), "2026-03-04 00:00");
+        assert_eq!(voting_ends(DecisionKind::Assembly, 1, 2), 2);
     }
 
     proptest! {

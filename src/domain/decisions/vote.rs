@@ -160,8 +160,63 @@ pub fn tally(class: MatterClass, c: &Counts) -> TallyResult {
     }
 }
 
-/// Heads and area of one group, with its share of a reference group (2-decimal percentages,
-/// rounded half up from exact integers).
+/// The thresholds a published share is read against (RULES.md §1): an extraordinary meeting's
+/// 1/5, the ordinary approval's 1/2, the participation gate's 2/3 and the major approval's 3/4.
+pub const THRESHOLDS: [(i64, i64); 4] = [(1, 5), (1, 2), (2, 3), (3, 4)];
+
+/// `part / whole` as a percentage for publication: two decimals, rounded half up, and as many
+/// more as it takes for the number never to read as a threshold, or on its wrong side, when the
+/// exact fraction is not that threshold (50.004 % is "50.004", not "50.00"; just under 3/4 is
+/// "74.996", not "75.00"). Exact integer arithmetic; "0.00" when `whole` is not positive.
+pub fn share_percent(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        return "0.00".into();
+    }
+    let (p, w) = (i128::from(part.clamp(0, whole)), i128::from(whole));
+    // Rounded half up: num / den × 100 × 10^d.
+    let shown = |num: i128, den: i128, scale: i128| -> Option<i128> {
+        let x = num.checked_mul(scale)?.checked_mul(2)?.checked_add(den)?;
+        Some(x / (2 * den))
+    };
+    let mut fallback = None;
+    for decimals in 2u32..=20 {
+        let Some(scale) = 10i128.checked_pow(decimals + 2) else {
+            break;
+        };
+        let Some(value) = shown(p, w, scale) else {
+            break;
+        };
+        let text = {
+            let unit = 10i128.pow(decimals);
+            format!(
+                "{}.{:0width$}",
+                value / unit,
+                value % unit,
+                width = decimals as usize
+            )
+        };
+        let clear = THRESHOLDS.iter().all(|&(n, m)| {
+            let (n, m) = (i128::from(n), i128::from(m));
+            let Some(t) = shown(n, m, scale) else {
+                return false;
+            };
+            match (p * m).cmp(&(n * w)) {
+                std::cmp::Ordering::Equal => true,
+                std::cmp::Ordering::Greater => value > t,
+                std::cmp::Ordering::Less => value < t,
+            }
+        });
+        if clear {
+            return text;
+        }
+        fallback = Some(text);
+    }
+    fallback.unwrap_or_else(|| "0.00".into())
+}
+
+/// Heads and area of one group, with its share of a reference group ([`share_percent`]) and
+/// the reference's own heads and area, so that every percentage is shown with its exact counts
+/// (heads n / N, area m² / m²).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Measure {
     pub heads: i64,
@@ -169,21 +224,42 @@ pub struct Measure {
     pub area_m2: String,
     pub heads_percent: String,
     pub area_percent: String,
+    /// The heads the percentage is of (N); absent in results stored before it was published.
+    #[serde(default)]
+    pub of_heads: i64,
+    /// The area the percentage is of, in m² to 0.01.
+    #[serde(default)]
+    pub of_area_m2: String,
 }
 
 impl Measure {
     fn of(w: Weight, reference: Weight) -> Measure {
-        let pct = |part, whole| match crate::domain::cases::rates::basis_points(part, whole) {
-            Some(b) => format!("{}.{:02}", b / 100, b % 100),
-            None => "0.00".into(),
-        };
         Measure {
             heads: w.heads,
             area_centi_m2: w.area,
             area_m2: super::vote_files::format_area(w.area),
-            heads_percent: pct(w.heads, reference.heads),
-            area_percent: pct(w.area, reference.area),
+            heads_percent: share_percent(w.heads, reference.heads),
+            area_percent: share_percent(w.area, reference.area),
+            of_heads: reference.heads,
+            of_area_m2: super::vote_files::format_area(reference.area),
         }
+    }
+
+    fn weight(&self) -> Weight {
+        Weight {
+            heads: self.heads,
+            area: self.area_centi_m2,
+        }
+    }
+
+    /// "n / N" of heads.
+    pub fn heads_exact(&self) -> String {
+        format!("{} / {}", self.heads, self.of_heads)
+    }
+
+    /// "a / A m²" of area.
+    pub fn area_exact(&self) -> String {
+        format!("{} / {} m²", self.area_m2, self.of_area_m2)
     }
 }
 
@@ -240,6 +316,30 @@ pub fn outcome(matter: u8, c: &Counts) -> Option<Outcome> {
     })
 }
 
+impl Outcome {
+    /// The counts it was computed from.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            total: self.total.weight(),
+            agree: self.agreeing.weight(),
+            disagree: self.disagreeing.weight(),
+            abstain: self.abstaining.weight(),
+        }
+    }
+}
+
+impl Advisory {
+    /// The counts it was computed from.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            total: self.total.weight(),
+            agree: self.agreeing.weight(),
+            disagree: self.disagreeing.weight(),
+            abstain: self.abstaining.weight(),
+        }
+    }
+}
+
 /// The result of a resident consultation (居民协商): one vote per household, advisory, no legal
 /// thresholds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -281,6 +381,31 @@ mod tests {
             disagree,
             abstain,
         }
+    }
+
+    #[test]
+    fn published_percentages_never_read_as_the_wrong_side_of_a_threshold() {
+        // RULES.md §1: 50.005 % that passes is not "50.00 %".
+        assert_eq!(
+            share_percent(10_001, 20_000),
+            "50.01",
+            "rounded up: on its side"
+        );
+        assert_eq!(share_percent(50_004, 100_000), "50.004");
+        // Exactly half: that is the threshold, and it fails; shown as such.
+        assert_eq!(share_percent(1, 2), "50.00");
+        // Just under 3/4: not "75.00".
+        assert_eq!(share_percent(74_996, 100_000), "74.996");
+        assert_eq!(share_percent(3, 4), "75.00");
+        // 2/3 exactly reads as 66.67; just under it needs more digits.
+        assert_eq!(share_percent(2, 3), "66.67");
+        assert_eq!(share_percent(199_999, 300_000), "66.666");
+        assert_eq!(share_percent(200_001, 300_000), "66.6670");
+        // Far from any threshold: two decimals.
+        assert_eq!(share_percent(1, 3), "33.33");
+        assert_eq!(share_percent(0, 3), "0.00");
+        assert_eq!(share_percent(3, 3), "100.00");
+        assert_eq!(share_percent(1, 0), "0.00");
     }
 
     #[test]
@@ -466,7 +591,43 @@ mod tests {
         th > 0 && gate && approval
     }
 
+    /// The exact comparison of a shown percentage with a threshold, as a reader makes it: the
+    /// decimal text against the threshold's own decimals at the same precision.
+    fn reads(shown: &str, n: i64, m: i64) -> std::cmp::Ordering {
+        let decimals = shown.split_once('.').map_or(0, |(_, f)| f.len() as u32);
+        let value: i128 = shown.replace('.', "").parse().unwrap();
+        let scale = 10i128.pow(decimals + 2);
+        let t = (i128::from(n) * scale * 2 + i128::from(m)) / (2 * i128::from(m));
+        value.cmp(&t)
+    }
+
     proptest! {
+        /// No share of any size is published on the wrong side of a threshold, or as the
+        /// threshold when it is not exactly that.
+        #[test]
+        fn a_share_is_always_on_its_side_of_every_threshold(whole in 1i64..10_000_000_000_000_000, frac in 0.0f64..=1.0) {
+            let part = ((whole as f64) * frac) as i64;
+            let shown = share_percent(part, whole);
+            prop_assert!(shown.split_once('.').is_some_and(|(a, b)| !a.is_empty() && b.len() >= 2
+                && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())), "{shown}");
+            for (n, m) in THRESHOLDS {
+                let exact = (i128::from(part) * i128::from(m)).cmp(&(i128::from(n) * i128::from(whole)));
+                prop_assert_eq!(reads(&shown, n, m), exact, "{}/{} shown {} vs {}/{}", part, whole, shown, n, m);
+            }
+        }
+
+        #[test]
+        fn near_a_threshold_too(m_whole in 1i64..1_000_000_000_000, k in 0usize..4, delta in -3i64..=3) {
+            let (n, m) = THRESHOLDS[k];
+            let whole = m_whole * m;
+            let part = (whole / m * n + delta).clamp(0, whole);
+            let shown = share_percent(part, whole);
+            for (n, m) in THRESHOLDS {
+                let exact = (i128::from(part) * i128::from(m)).cmp(&(i128::from(n) * i128::from(whole)));
+                prop_assert_eq!(reads(&shown, n, m), exact, "{}/{} shown {}", part, whole, shown);
+            }
+        }
+
         #[test]
         fn the_tally_agrees_with_the_rules_written_as_fractions(roll in roll(), major in any::<bool>()) {
             let class = if major { MatterClass::Major } else { MatterClass::Ordinary };

@@ -1,9 +1,9 @@
 //! Owners' demands for an extraordinary meeting (20 % of heads and of area).
 use crate::db::decisions::DemandRow;
+use crate::domain::decisions::vote::share_percent;
 use crate::error::AppResult;
 use crate::http::AppState;
 use crate::http::ctx::Ctx;
-use crate::http::decisions::pages::pct;
 use crate::http::pages::{id_of, render};
 use crate::http::session::Actor;
 use crate::services::decisions::{self as svc, DemandStatus};
@@ -85,8 +85,9 @@ async fn demand_page(
     let d = svc::demand(&s.db, &actor, id_of(&id)?).await?;
     render(DemandPage {
         ctx,
-        heads_pct: pct(d.signed.heads, d.total.heads),
-        area_pct: pct(d.signed.area, d.total.area),
+        // The exact counts are beside them on the page.
+        heads_pct: format!("{} %", share_percent(d.signed.heads, d.total.heads)),
+        area_pct: format!("{} %", share_percent(d.signed.area, d.total.area)),
         d,
     })
 }

@@ -387,8 +387,24 @@ struct DecisionPage {
     open: bool,
 }
 
+/// A share of an area (0.01 m²) as published, with the exact areas in m² beside it.
+pub(crate) fn pct_area(part: i64, whole: i64) -> String {
+    use crate::domain::decisions::vote_files::format_area;
+    format!(
+        "{} % ({} / {} m²)",
+        crate::domain::decisions::vote::share_percent(part, whole),
+        format_area(part),
+        format_area(whole)
+    )
+}
+
+/// A share as published: never on the wrong side of a threshold (RULES.md §1), with the exact
+/// counts beside it.
 pub(crate) fn pct(part: i64, whole: i64) -> String {
-    crate::domain::cases::rates::percent(crate::domain::cases::rates::basis_points(part, whole))
+    format!(
+        "{} % ({part} / {whole})",
+        crate::domain::decisions::vote::share_percent(part, whole)
+    )
 }
 
 async fn decision_page(
@@ -410,7 +426,7 @@ async fn decision_page(
                 it.title.clone(),
                 heads,
                 pct(heads, d.roll_heads),
-                pct(area, d.roll_area),
+                pct_area(area, d.roll_area),
             )
         })
         .collect();

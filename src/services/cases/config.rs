@@ -181,13 +181,17 @@ pub async fn update_category(
     Ok(after)
 }
 
-/// An SLA class's periods as an administrator sends them: minutes to sign for, hours to reply.
+/// An SLA class's periods as an administrator sends them: minutes to sign for, hours to reply,
+/// or working days to reply (`reply_working_days` more than 0 counts the reply in working days
+/// of the calendar; `reply_hours` then stays the period's nominal length for "due soon").
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SlaInput {
     #[serde(deserialize_with = "crate::services::input::int")]
     pub sign_minutes: i64,
     #[serde(deserialize_with = "crate::services::input::int")]
     pub reply_hours: i64,
+    #[serde(default, deserialize_with = "crate::services::input::opt_int")]
+    pub reply_working_days: Option<i64>,
 }
 
 pub async fn update_sla(
@@ -207,6 +211,7 @@ pub async fn update_sla(
     let periods = SlaPeriods {
         sign_seconds: input.sign_minutes.saturating_mul(60),
         reply_seconds: input.reply_hours.saturating_mul(3600),
+        reply_working_days: input.reply_working_days.unwrap_or(0),
     };
     category::check_periods(periods).map_err(|(f, e)| AppError::field(f, e))?;
     let mut work = db.begin().await?;
@@ -215,6 +220,7 @@ pub async fn update_sla(
         code: code.to_string(),
         sign_seconds: periods.sign_seconds,
         reply_seconds: periods.reply_seconds,
+        reply_working_days: periods.reply_working_days,
     };
     audit_change(
         &mut work,

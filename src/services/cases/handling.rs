@@ -95,9 +95,14 @@ async fn unit_at_level(db: &Db, compound: &Compound, level: Level) -> AppResult<
 
 pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppResult<CaseView> {
     let (row, compound, standing) = load(db, actor, id).await?;
-    let state = row
+    let mut state = row
         .state()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("case {id} has an unknown word")))?;
+    // An SLA class counted in working days recounts a reopened case's reply in working days.
+    if let Some(p) = db.cases().sla_periods(&row.sla_class).await? {
+        state.sla.reply_working_days = p.reply_working_days;
+    }
+    let cal = crate::services::calendar::current(db).await?;
     let word = input.action.trim();
     let mut c = Checks::default();
     let note = input.note.trim();
@@ -280,7 +285,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
         }
     }
     let internal = input.internal && standing == Worker;
-    let (next, event) = crate::domain::cases::apply(&state, &action, now)?;
+    let (next, event) = crate::domain::cases::apply(&state, &action, now, &cal)?;
     if !db
         .cases()
         .record_transition(

@@ -287,11 +287,14 @@ async fn register(
         .unwrap_or_else(|| deadline::SlaClass::Ordinary.default_periods());
     let now = crate::db::now();
     let (intake, handling) = route(db, &compound, &category.handler).await?;
-    let submitted = CaseState::new(kind, intake, Level::Compound, sla, now);
+    let cal = crate::services::calendar::current(db).await?;
+    let submitted = CaseState::new(kind, intake, Level::Compound, sla, now, &cal);
     // 派单 at once to the category's handling unit; the team stays first receiver (it is who a
     // return goes back to).
     let state = match handling {
-        Some(to) => crate::domain::cases::apply(&submitted, &CaseAction::Dispatch { to }, now)?.0,
+        Some(to) => {
+            crate::domain::cases::apply(&submitted, &CaseAction::Dispatch { to }, now, &cal)?.0
+        }
         None => submitted,
     };
     let actor_id = actor.map(|a| a.user_id);

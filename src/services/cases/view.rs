@@ -11,6 +11,9 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseView {
+    /// Years of this case's deadlines whose working-day calendar has not been entered: those
+    /// deadlines count weekends only (RULES.md §7), and the page says so.
+    pub calendar_unentered: Vec<i16>,
     pub id: i64,
     pub number: String,
     pub kind: String,
@@ -104,8 +107,16 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         .unwrap_or_default();
     let owner_name = owner_name.unwrap_or_default();
     let now = crate::db::now();
-    let actions = available_actions(&row, standing);
+    let cal = crate::services::calendar::current(db).await?;
+    let actions = available_actions(&row, standing, &cal);
+    let calendar_unentered = crate::services::calendar::unentered_years(
+        &cal,
+        [row.sign_due, row.reply_due, row.accept_due, row.review_due]
+            .into_iter()
+            .flatten(),
+    );
     Ok(CaseView {
+        calendar_unentered,
         id: row.id,
         number: row.number.clone(),
         kind: row.kind.clone(),
@@ -159,7 +170,11 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
 }
 
 /// The action words a viewer may try now (the state machine has the last word).
-fn available_actions(row: &CaseRow, standing: Standing) -> Vec<String> {
+fn available_actions(
+    row: &CaseRow,
+    standing: Standing,
+    cal: &crate::domain::calendar::Calendar,
+) -> Vec<String> {
     let Some(state) = row.state() else {
         return Vec::new();
     };
@@ -214,7 +229,7 @@ fn available_actions(row: &CaseRow, standing: Standing) -> Vec<String> {
     };
     candidates
         .into_iter()
-        .filter(|(_, a)| crate::domain::cases::apply(&state, a, crate::db::now()).is_ok())
+        .filter(|(_, a)| crate::domain::cases::apply(&state, a, crate::db::now(), cal).is_ok())
         .map(|(w, _)| w.to_string())
         .collect()
 }

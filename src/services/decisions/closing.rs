@@ -48,6 +48,16 @@ impl ItemResult {
         }
     }
 
+    /// The same counts as published by the rules of today (a result stored before the
+    /// percentages were published with exact counts reads the same as a new one).
+    pub fn refreshed(&self) -> ItemResult {
+        match self {
+            ItemResult::Lawful(o) => vote::outcome(o.matter, &o.counts())
+                .map_or_else(|| self.clone(), ItemResult::Lawful),
+            ItemResult::Advisory(a) => ItemResult::Advisory(vote::advisory(&a.counts())),
+        }
+    }
+
     pub fn passed(&self) -> Option<bool> {
         match self {
             ItemResult::Lawful(o) => Some(o.passed),
@@ -193,6 +203,14 @@ pub async fn close(db: &Db, actor: &Actor, id: i64, input: &CloseInput) -> AppRe
 
 /// The published results, item by item (only once closed).
 pub fn results(items: &[ItemRow]) -> Vec<(i64, Option<ItemResult>)> {
+    stored_results(items)
+        .into_iter()
+        .map(|(p, r)| (p, r.map(|r| r.refreshed())))
+        .collect()
+}
+
+/// The results as stored at closing, unchanged (for verification).
+pub fn stored_results(items: &[ItemRow]) -> Vec<(i64, Option<ItemResult>)> {
     items
         .iter()
         .map(|it| {

@@ -17,7 +17,7 @@ use crate::db::places::Compound;
 use crate::domain::access::{Action, Target};
 use crate::domain::deadline;
 use crate::domain::decisions::vote::{self};
-use crate::domain::decisions::{DecisionStatus, Refusal};
+use crate::domain::decisions::{DecisionKind, DecisionStatus, Refusal};
 use crate::error::{AppError, AppResult};
 use crate::services::actor::Actor;
 pub use ballots::*;
@@ -171,8 +171,14 @@ pub struct DecisionView {
     pub status: String,
     /// The earliest lawful opening if the notice went out now (drafts).
     pub earliest_opening: i64,
-    /// By when the result must be published (closed votes).
+    /// By when the result must be published: the end of the first working day after voting
+    /// is scheduled to end (RULES.md §1, §7); None for drafts and cancelled votes.
     pub publication_due: Option<i64>,
+    /// The publication is late: not published by `publication_due` (still unpublished, or
+    /// published after it).
+    pub publication_overdue: bool,
+    /// Years of the deadlines shown whose working-day calendar is missing (weekends only).
+    pub calendar_unentered: Vec<i16>,
     pub items: Vec<ItemView>,
     pub invited: Vec<(i64, String)>,
     pub documents: Vec<crate::db::decisions::DocumentRow>,
@@ -183,6 +189,25 @@ pub struct DecisionView {
     pub progress: Vec<ItemProgress>,
     /// Convenor only: objections to the roll.
     pub objections: Vec<ObjectionRow>,
+}
+
+/// By when a vote's result must be published (None for drafts and cancelled votes).
+pub fn publication_due(
+    d: &crate::db::decisions::DecisionRow,
+    cal: &crate::domain::calendar::Calendar,
+) -> Option<i64> {
+    let status = DecisionStatus::parse(&d.status)?;
+    let kind = DecisionKind::parse(&d.kind)?;
+    matches!(
+        status,
+        DecisionStatus::Noticed | DecisionStatus::Open | DecisionStatus::Closed
+    )
+    .then(|| {
+        crate::domain::decisions::publication_due(
+            cal,
+            crate::domain::decisions::voting_ends(kind, d.opens_at, d.closes_at),
+        )
+    })
 }
 
 pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<DecisionView> {
@@ -217,11 +242,16 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<DecisionView> {
         vec![]
     };
     let now = crate::db::now();
+    let cal = crate::services::calendar::current(db).await?;
+    let publication_due = publication_due(&d, &cal);
     Ok(DecisionView {
         status: d.status.clone(),
         compound_name: c.name.clone(),
         earliest_opening: crate::domain::decisions::earliest_opening(now),
-        publication_due: d.closed_at.map(crate::domain::decisions::publication_due),
+        publication_due,
+        publication_overdue: publication_due
+            .is_some_and(|due| d.published_at.unwrap_or(now) >= due),
+        calendar_unentered: crate::services::calendar::unentered_years(&cal, publication_due),
         items,
         invited: db.decisions().invited_organisations(id).await?,
         documents: db.decisions().documents(id).await?,
