@@ -34,7 +34,11 @@ pub struct Rates {
 
 /// `part / whole` in basis points, rounded half up; None when `whole` is 0.
 pub fn basis_points(part: i64, whole: i64) -> Option<i64> {
-    (whole > 0).then(|| (part.clamp(0, whole) * 20_000 + whole) / (2 * whole))
+    // In i128: `part × 20,000` of a large whole does not fit in i64.
+    (whole > 0).then(|| {
+        let (p, w) = (i128::from(part.clamp(0, whole)), i128::from(whole));
+        ((p * 20_000 + w) / (2 * w)) as i64
+    })
 }
 
 pub fn rates(c: &CaseCounts) -> Rates {

@@ -110,8 +110,16 @@ fn records(
     Ok(out)
 }
 
+/// The largest total area a roll may have, in 0.01 m² (10^14 m², more than all the land on
+/// Earth): every sum and share of a roll this size is computed exactly.
+pub const MAX_TOTAL_CENTI: i64 = 10_000_000_000_000_000;
+
+/// The most heads a roll may have.
+pub const MAX_HEADS: usize = 10_000_000;
+
 pub fn parse_roll(text: &str) -> Result<Vec<RollRow>, LineError> {
     const F: &str = "ROLL.csv";
+    let mut total: i64 = 0;
     let mut seen_heads = HashMap::new();
     let mut seen_units = HashMap::new();
     let mut rows = Vec::new();
@@ -152,6 +160,24 @@ pub fn parse_roll(text: &str) -> Result<Vec<RollRow>, LineError> {
                 ),
             ));
         };
+        total = match total.checked_add(area) {
+            Some(t) if t <= MAX_TOTAL_CENTI => t,
+            _ => {
+                return Err(err(
+                    "too_large",
+                    format!(
+                        "the total area passes {} m² here: not a real roll",
+                        format_area(MAX_TOTAL_CENTI)
+                    ),
+                ));
+            }
+        };
+        if rows.len() >= MAX_HEADS {
+            return Err(err(
+                "too_many_heads",
+                format!("more than {MAX_HEADS} heads: not a real roll"),
+            ));
+        }
         rows.push(RollRow {
             head_id: f[0].clone(),
             units,
@@ -324,7 +350,77 @@ mod tests {
         assert_eq!((e.line, e.code), (3, "duplicate_ballot"));
     }
 
+    /// A number as published: digits, a point, at least two decimals.
+    fn well_formed(n: &str) -> bool {
+        n.split_once('.').is_some_and(|(a, b)| {
+            !a.is_empty() && b.len() >= 2 && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
+        })
+    }
+
+    #[test]
+    fn twelve_digit_areas_are_counted_exactly() {
+        // Twelve heads of 999,999,999,999.99 m², ten of them agree: 83.33 % take part.
+        let mut roll = String::from("head_id,units,area_m2\n");
+        let mut ballots = String::from("head_id,choice\n");
+        for i in 0..12 {
+            roll.push_str(&format!("H{i},U{i},999999999999.99\n"));
+            if i < 10 {
+                ballots.push_str(&format!("H{i},agree\n"));
+            }
+        }
+        let r = parse_roll(&roll).unwrap();
+        let b = parse_ballots(&ballots, &r).unwrap();
+        let o = crate::domain::decisions::vote::outcome(5, &count(&r, &b)).unwrap();
+        assert_eq!(o.participating.heads_percent, "83.33");
+        assert_eq!(o.participating.area_percent, "83.33");
+        assert_eq!(o.total.area_m2, "11999999999999.88");
+        assert!(o.passed);
+        // A total past the limit is refused on the line where it passes it.
+        let mut huge = String::from("head_id,units,area_m2\n");
+        for i in 0..101 {
+            huge.push_str(&format!("H{i},U{i},999999999999.99\n"));
+        }
+        let e = parse_roll(&huge).unwrap_err();
+        assert_eq!((e.line, e.code), (102, "too_large"));
+    }
+
     proptest! {
+        /// Whatever roll and ballots the tool accepts, every number it prints is well formed,
+        /// every share lies between 0 and 100, and the counts add up.
+        #[test]
+        fn no_accepted_input_prints_a_malformed_number(
+            areas in prop::collection::vec(1i64..=99_999_999_999_999, 1..30),
+            choices in prop::collection::vec(0usize..4, 30),
+            matter in 1u8..=9,
+        ) {
+            let mut roll = String::from("head_id,units,area_m2\n");
+            let mut ballots = String::from("head_id,choice\n");
+            for (i, a) in areas.iter().enumerate() {
+                roll.push_str(&format!("H{i},U{i},{}\n", format_area(*a)));
+                if let Some(c) = ["agree", "disagree", "abstain"].get(choices[i]) {
+                    ballots.push_str(&format!("H{i},{c}\n"));
+                }
+            }
+            let Ok(r) = parse_roll(&roll) else {
+                // Refused (a total past the limit): nothing is printed.
+                prop_assert!(areas.iter().map(|a| i128::from(*a)).sum::<i128>() > i128::from(MAX_TOTAL_CENTI));
+                return Ok(());
+            };
+            let b = parse_ballots(&ballots, &r).unwrap();
+            let o = crate::domain::decisions::vote::outcome(matter, &count(&r, &b)).unwrap();
+            for m in [&o.total, &o.participating, &o.agreeing, &o.disagreeing, &o.abstaining] {
+                prop_assert!(well_formed(&m.heads_percent), "{}", m.heads_percent);
+                prop_assert!(well_formed(&m.area_percent), "{}", m.area_percent);
+                prop_assert!(well_formed(&m.area_m2) && well_formed(&m.of_area_m2), "{}", m.area_m2);
+                for p in [&m.heads_percent, &m.area_percent] {
+                    let whole: i64 = p.split('.').next().unwrap().parse().unwrap();
+                    prop_assert!((0..=100).contains(&whole), "{p}");
+                }
+                prop_assert!(m.heads >= 0 && m.heads <= m.of_heads.max(o.total.heads));
+            }
+            prop_assert_eq!(o.agreeing.heads + o.disagreeing.heads + o.abstaining.heads, o.participating.heads);
+        }
+
         #[test]
         fn what_is_written_reads_back(areas in prop::collection::vec(1i64..10_000_000, 1..40), choices in prop::collection::vec(0usize..4, 40)) {
             let roll: Vec<RollRow> = areas.iter().enumerate().map(|(i, a)| RollRow {
