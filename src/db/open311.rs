@@ -117,10 +117,35 @@ impl Open311Store<'_> {
         q.fetch_all(&mut *self.h.conn().await?).await
     }
 
-    pub async fn compound_by_name(&mut self, name: &str) -> sqlx::Result<Option<i64>> {
-        sqlx::query_scalar("SELECT id FROM compounds WHERE name = $1 ORDER BY id LIMIT 1")
-            .bind(name)
-            .fetch_optional(&mut *self.h.conn().await?)
+    /// Compounds whose name (spaces removed) appears in `text` (already without spaces), the
+    /// longest names first, and those whose street address starts `text` (at most a few).
+    pub async fn compounds_in_text(
+        &mut self,
+        text: &str,
+    ) -> sqlx::Result<Vec<(i64, String, bool)>> {
+        let find = match self.db.backend {
+            crate::db::Backend::Sqlite => "instr",
+            crate::db::Backend::Postgres => "strpos",
+        };
+        let sql = format!(
+            "SELECT id, REPLACE(name, ' ', '') AS name, 0 AS by_address FROM compounds \
+             WHERE {find}($1, REPLACE(name, ' ', '')) > 0 \
+             UNION ALL SELECT id, REPLACE(address, ' ', '') AS name, 1 AS by_address FROM compounds \
+             WHERE address <> '' AND {find}($1, REPLACE(address, ' ', '')) = 1 \
+             ORDER BY 3, 2 DESC LIMIT 20"
+        );
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql)
+            .bind(text)
+            .fetch_all(&mut *self.h.conn().await?)
+            .await?;
+        Ok(rows.into_iter().map(|(i, n, a)| (i, n, a != 0)).collect())
+    }
+
+    /// The buildings of a compound (id, name without spaces).
+    pub async fn building_names(&mut self, compound: i64) -> sqlx::Result<Vec<(i64, String)>> {
+        sqlx::query_as("SELECT id, REPLACE(name, ' ', '') FROM buildings WHERE compound_id = $1")
+            .bind(compound)
+            .fetch_all(&mut *self.h.conn().await?)
             .await
     }
 

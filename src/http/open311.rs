@@ -84,9 +84,11 @@ async fn top(
                 post_request(&s, f, &params(q.as_deref(), &body)).await
             }
         }
-        (Some(("services" | "requests", _)), _) => {
-            Err(fail(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"))
-        }
+        // The spec's errors are 400, 403 and 404: a wrong method is a malformed request.
+        (Some(("services" | "requests", _)), m) => Err(fail(
+            StatusCode::BAD_REQUEST,
+            format!("{m} is not allowed here: use GET (or POST for requests)"),
+        )),
         _ => Err(fail(StatusCode::NOT_FOUND, "unknown resource")),
     };
     r.unwrap_or_else(|e| error_response(fmt, e))
@@ -105,7 +107,10 @@ async fn nested(
         (_, Some(_), Method::GET) | (_, None, _) => {
             Err(fail(StatusCode::NOT_FOUND, "unknown resource"))
         }
-        _ => Err(fail(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")),
+        (_, _, m) => Err(fail(
+            StatusCode::BAD_REQUEST,
+            format!("{m} is not allowed here: use GET"),
+        )),
     };
     r.unwrap_or_else(|e| error_response(fmt, e))
 }

@@ -108,6 +108,80 @@ pub fn filter(p: &HashMap<String, String>, now: i64) -> Result<Open311Filter> {
     Ok(f)
 }
 
+/// An address as people write it, compared without spaces and with full-width digits and
+/// letters read as ASCII: "凤栖阁 3栋", "凤栖阁３栋" and "凤栖阁3栋" are the same.
+pub fn normalized(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}
+
+/// The building named in `rest` (what follows the compound in an address): the longest
+/// building name found there that is not the tail of a longer number ("3栋" is not in "13栋").
+pub fn building_in(rest: &str, buildings: &[(i64, String)]) -> Option<i64> {
+    buildings
+        .iter()
+        .filter(|(_, name)| !name.is_empty())
+        .filter(|(_, name)| {
+            rest.match_indices(name.as_str()).any(|(at, _)| {
+                !rest[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_ascii_digit())
+            })
+        })
+        .max_by_key(|(_, name)| name.chars().count())
+        .map(|(id, _)| *id)
+}
+
+/// The compound (and building, when named) an `address_string` points to: a compound whose
+/// name appears in it (the longest, so "兴龙湖社区凤栖阁3栋2单元" finds 凤栖阁 whatever
+/// community or street comes first), else the one compound whose street address it starts
+/// with; a building of that compound named after it.
+async fn place_in_text(db: &Db, text: &str) -> Result<Option<(i64, Option<i64>)>> {
+    let text = normalized(text);
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let found = db
+        .open311()
+        .compounds_in_text(&text)
+        .await
+        .map_err(internal)?;
+    let by_name = found
+        .iter()
+        .filter(|f| !f.2)
+        .max_by_key(|f| f.1.chars().count());
+    let chosen = match by_name {
+        Some(f) => Some(f),
+        None => {
+            // By street address: only when exactly one compound has the longest matching one.
+            let longest = found.iter().filter(|f| f.2).map(|f| f.1.len()).max();
+            let at: Vec<_> = found
+                .iter()
+                .filter(|f| f.2 && Some(f.1.len()) == longest)
+                .collect();
+            (at.len() == 1).then(|| at[0])
+        }
+    };
+    let Some((compound, matched, _)) = chosen else {
+        return Ok(None);
+    };
+    let rest = text
+        .find(matched.as_str())
+        .map_or("", |at| &text[at + matched.len()..]);
+    let buildings = db
+        .open311()
+        .building_names(*compound)
+        .await
+        .map_err(internal)?;
+    Ok(Some((*compound, building_in(rest, &buildings))))
+}
+
 /// Public requests matching the parameters of `GET requests` (at most 1,000).
 pub async fn requests(db: &Db, p: &HashMap<String, String>) -> Result<Vec<Open311Row>> {
     let f = filter(p, crate::db::now())?;
@@ -167,17 +241,12 @@ pub async fn post_request(
                 ));
             }
         }
-    } else if let Some(name) = p.get("address_string") {
-        match db
-            .open311()
-            .compound_by_name(name)
-            .await
-            .map_err(internal)?
-        {
-            Some(id) => (id, None),
+    } else if let Some(text) = p.get("address_string") {
+        match place_in_text(db, text).await? {
+            Some(place) => place,
             None => {
                 return Err(bad(
-                    "address_string does not name a known compound; use address_id",
+                    "address_string names no known compound (by its name or street address); use address_id",
                 ));
             }
         }
@@ -224,5 +293,25 @@ pub async fn post_request(
             .join("; "))),
         Err(AppError::NotFound) => Err(Failure::NotFound("unknown resource".into())),
         Err(e) => Err(internal(e)),
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::*;
+
+    #[test]
+    fn addresses_read_as_people_write_them() {
+        assert_eq!(normalized(" 凤栖阁 ３栋 "), "凤栖阁3栋");
+        let b = vec![
+            (1, "1栋".to_string()),
+            (3, "3栋".to_string()),
+            (13, "13栋".to_string()),
+        ];
+        assert_eq!(building_in("3栋2单元", &b), Some(3));
+        assert_eq!(building_in("13栋", &b), Some(13));
+        assert_eq!(building_in("23栋", &b), None, "3栋 is not the tail of 23栋");
+        assert_eq!(building_in("", &b), None);
+        assert_eq!(building_in("2单元", &b), None);
     }
 }

@@ -356,3 +356,81 @@ async fn the_pypi_open311_client_works_against_us() {
     assert_ne!(v["json_posted_id"], id);
     assert_eq!(v["json_one_status"], "open");
 }
+
+#[tokio::test]
+async fn addresses_are_read_as_people_write_them_and_wrong_methods_are_400() {
+    let app = spawn_demo().await;
+    let key = key(&app).await;
+    let fengqige = fengqige(&app).await;
+    let guoshui = app
+        .id_of("SELECT id FROM compounds WHERE name = '国税佳苑'")
+        .await;
+    let building = |compound: i64, name: &str| {
+        format!("SELECT id FROM buildings WHERE compound_id = {compound} AND name = '{name}'")
+    };
+    let b3 = app.id_of(&building(fengqige, "3栋")).await;
+    let b10 = app.id_of(&building(fengqige, "10栋")).await;
+    // Each wording finds the compound, and the building when it names one.
+    for (address, compound, building) in [
+        ("凤栖阁 3栋", fengqige, Some(b3)),
+        ("凤栖阁3栋", fengqige, Some(b3)),
+        ("凤栖阁３栋", fengqige, Some(b3)),
+        ("兴龙湖社区凤栖阁3栋2单元", fengqige, Some(b3)),
+        ("重庆市永川区 凤栖阁 10栋", fengqige, Some(b10)),
+        ("凤栖阁 23栋", fengqige, None),
+        ("凤栖阁", fengqige, None),
+        ("永川区中山路街道兴龙大道 88 号", fengqige, None),
+        ("永川区中山路街道兴龙大道88号3栋", fengqige, Some(b3)),
+        ("国税佳苑小区门口", guoshui, None),
+    ] {
+        let form = [
+            ("service_code", "parking"),
+            ("description", "车乱停"),
+            ("address_string", address),
+            ("api_key", key.as_str()),
+        ];
+        let (status, body) = post(&app, "requests.json", &form).await;
+        assert_eq!(status, 200, "{address}: {body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        let number = v[0]["service_request_id"].as_str().unwrap().to_string();
+        let (c, b): (i64, Option<i64>) =
+            sqlx::query_as("SELECT compound_id, building_id FROM cases WHERE number = $1")
+                .bind(&number)
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        assert_eq!((c, b), (compound, building), "{address}");
+    }
+    // An address of several compounds (the sub-district's) or of none: a clear 400.
+    for address in ["永川区中山路街道", "月亮上"] {
+        let form = [
+            ("service_code", "parking"),
+            ("description", "x"),
+            ("address_string", address),
+            ("api_key", key.as_str()),
+        ];
+        let (status, body) = post(&app, "requests.xml", &form).await;
+        assert_eq!(status, 400, "{address}");
+        xml_error(&body, 400);
+    }
+    // A wrong method is a malformed request: 400 with the errors body.
+    for (method, path) in [
+        (reqwest::Method::DELETE, "requests.json"),
+        (reqwest::Method::PUT, "services.xml"),
+        (reqwest::Method::POST, "services/parking.json"),
+        (reqwest::Method::DELETE, "tokens/x.json"),
+    ] {
+        let r = client()
+            .request(method.clone(), format!("{}/open311/v2/{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{method} {path}");
+        let body = r.text().await.unwrap();
+        if path.ends_with(".xml") {
+            xml_error(&body, 400);
+        } else {
+            json_error(&body, 400);
+        }
+    }
+}
