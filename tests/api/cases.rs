@@ -1735,3 +1735,25 @@ async fn figures_kept_per_month_equal_the_counting_from_cases() {
         .unwrap();
     assert_eq!(before, after);
 }
+
+/// RULES.md §3: a case with no clear owner goes to the level above. A compound of a new
+/// community has no Red Butler team, no community office and no property company: its case is
+/// received by the sub-district office, not refused.
+#[tokio::test]
+async fn a_case_with_no_team_or_office_goes_up_the_ladder() {
+    let app = spawn_demo().await;
+    let (_, compound) = app.other_community("无人社区").await;
+    let admin = app.token("admin").await;
+    let (status, c) = post(
+        &app,
+        &admin,
+        "/api/v1/cases",
+        json!({"kind": "complaint", "category": "other", "compound_id": compound,
+               "channel": "phone", "reporter_name": "王某", "description": "路灯不亮"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+    let (_, v) = get(&app, &admin, &format!("/api/v1/cases/{}", c["id"])).await;
+    assert_eq!(v["owner_name"], "中山路街道办事处", "{v}");
+    assert_eq!(v["owner_kind"], "organisation");
+}

@@ -105,20 +105,38 @@ async fn route_uncached(
     } else {
         None
     };
-    // The first receiver: the compound's team; where there is none, the community office.
+    // The first receiver: the compound's team; where there is none, up the ladder (RULES.md §3:
+    // compound → community → sub-district → district), and only then the handling unit itself.
+    let org = |id: Option<i64>| {
+        id.map(|id| Unit {
+            kind: UnitKind::Organisation,
+            id,
+        })
+    };
     let intake = match team {
         Some(t) => t,
-        None => match db
-            .cases()
-            .office_of("community_office", compound.community_id)
-            .await?
-        {
-            Some(id) => Unit {
-                kind: UnitKind::Organisation,
-                id,
-            },
-            None => handling.ok_or(AppError::Conflict("no_handling_unit"))?,
-        },
+        None => {
+            let mut found = org(db
+                .cases()
+                .office_of("community_office", compound.community_id)
+                .await?);
+            if found.is_none() {
+                found = org(db
+                    .cases()
+                    .office_of("subdistrict_office", compound.subdistrict_id)
+                    .await?);
+            }
+            if found.is_none() {
+                found = org(db
+                    .cases()
+                    .office_of("department", compound.district_id)
+                    .await?);
+            }
+            match found.or(handling) {
+                Some(u) => u,
+                None => return Err(AppError::Conflict("no_handling_unit")),
+            }
+        }
     };
     Ok((intake, handling.filter(|h| *h != intake)))
 }
