@@ -102,6 +102,8 @@ pub struct HoldingRow {
     pub relation: String,
     pub since: String,
     pub until: Option<String>,
+    /// An owner counts from delivery (交付): until then the developer's head keeps the unit.
+    pub delivered_on: Option<String>,
     pub compound_id: i64,
     pub building_id: i64,
 }
@@ -323,7 +325,7 @@ impl PlaceStore<'_> {
     pub async fn holding(&mut self, id: i64) -> sqlx::Result<Option<HoldingRow>> {
         sqlx::query_as(
             "SELECT h.id, h.dwelling_id, h.person_id, h.organisation_id, h.relation, h.since, h.until, \
-                    d.compound_id, d.building_id \
+                    h.delivered_on, d.compound_id, d.building_id \
              FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id WHERE h.id = $1",
         )
         .bind(id)
@@ -355,15 +357,17 @@ impl PlaceStore<'_> {
         relation: &str,
         since: &str,
         until: Option<&str>,
+        delivered_on: Option<&str>,
     ) -> sqlx::Result<i64> {
         sqlx::query_scalar(
-            "INSERT INTO holdings (dwelling_id, person_id, relation, since, until) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO holdings (dwelling_id, person_id, relation, since, until, delivered_on) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(dwelling_id)
         .bind(person_id)
         .bind(relation)
         .bind(since)
         .bind(until)
+        .bind(delivered_on)
         .fetch_one(&mut *self.h.conn().await?)
         .await
     }

@@ -623,6 +623,10 @@ pub struct HoldingNew {
     pub since: String,
     /// Last day; absent while it lasts.
     pub until: Option<String>,
+    /// For a buyer from the developer: the day the unit is delivered (交付), e.g. 2027-03-01.
+    /// Until then the buyer is not yet an owner on a vote's roll (RULES.md §1).
+    #[serde(default)]
+    pub delivered_on: Option<String>,
 }
 
 /// Link a person to a dwelling. Refused when the same person already holds it in the same way
@@ -648,6 +652,30 @@ pub async fn add_holding(
     if let Err((f, e)) = period {
         c.fail(f, e);
     }
+    let delivered_on = match new.delivered_on.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => match d.parse::<jiff::civil::Date>() {
+            Ok(_) if !matches!(new.relation.as_str(), "owner" | "co_owner") => {
+                c.fail("delivered_on", "invalid");
+                None
+            }
+            Ok(day)
+                if new
+                    .since
+                    .trim()
+                    .parse::<jiff::civil::Date>()
+                    .is_ok_and(|s| day < s) =>
+            {
+                c.fail("delivered_on", "out_of_range");
+                None
+            }
+            Ok(day) => Some(day.to_string()),
+            Err(_) => {
+                c.fail("delivered_on", "invalid_date");
+                None
+            }
+        },
+    };
     c.finish()?;
     let mut work = db.begin().await?;
     let period = period.map_err(|(f, e)| AppError::field(f, e))?;
@@ -671,6 +699,7 @@ pub async fn add_holding(
             &new.relation,
             &period.from_text(),
             until.as_deref(),
+            delivered_on.as_deref(),
         )
         .await?;
     let holding = work.places().holding(id).await?.ok_or(AppError::NotFound)?;

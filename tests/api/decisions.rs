@@ -651,7 +651,7 @@ async fn s2_the_owners_decide_the_parking_plan_lawfully_and_anyone_can_recount_i
 }
 
 #[tokio::test]
-async fn owners_only_one_vote_per_head_and_a_sale_passes_the_vote_on() {
+async fn owners_only_one_vote_per_head_and_a_sale_moves_a_head_only_when_whole() {
     let app = spawn_demo().await;
     let committee = app.token("pengdaye").await;
     let butler = app.token("luojiangyan").await;
@@ -768,27 +768,22 @@ async fn owners_only_one_vote_per_head_and_a_sale_passes_the_vote_on() {
     )
     .await;
     assert_eq!(s, 201, "{v}");
-    // The vote already cast stands; the new owner votes on the rest; the seller no longer does.
-    let (s, v) = post(
-        &app,
-        &butler,
-        &format!("/api/v1/decisions/{id}/ballots"),
-        json!({"choices": [{"item": 1, "choice": "disagree"}]}),
-    )
-    .await;
-    assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (409, Some("vote_already_cast")),
-        "{v}"
-    );
-    let (s, v) = post(
-        &app,
-        &butler,
-        &format!("/api/v1/decisions/{id}/ballots"),
-        json!({"choices": [{"item": 2, "choice": "disagree"}]}),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
+    // RULES.md §1, "who votes for a head": the head had voted before the sale, so it stays with
+    // the seller for every item; the buyer, who never held a head, gains none.
+    for item in [1, 2] {
+        let (s, v) = post(
+            &app,
+            &butler,
+            &format!("/api/v1/decisions/{id}/ballots"),
+            json!({"choices": [{"item": item, "choice": "disagree"}]}),
+        )
+        .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (409, Some("head_with_seller")),
+            "item {item}: {v}"
+        );
+    }
     let (s, v) = post(
         &app,
         &committee,
@@ -796,11 +791,196 @@ async fn owners_only_one_vote_per_head_and_a_sale_passes_the_vote_on() {
         json!({"choices": [{"item": 2, "choice": "agree"}]}),
     )
     .await;
+    assert_eq!(s, 201, "the seller keeps the head: {v}");
+
+    // A head that has not voted and is sold whole passes to its buyer; a partial sale leaves it
+    // with the seller; a buyer who is on the roll already gains no second head.
+    let hash0 = redbutler::services::accounts::credentials::hash_password(PASSWORD.into())
+        .await
+        .unwrap();
+    let resident = |name: &'static str, person: i64| {
+        let app = &app;
+        let hash = hash0.clone();
+        async move {
+            let uid = app
+                .db
+                .accounts()
+                .insert_user(name, Some(person), &hash, "zh-CN")
+                .await
+                .unwrap();
+            app.db
+                .accounts()
+                .insert_grant(
+                    uid,
+                    redbutler::domain::kinds::Role::Resident,
+                    redbutler::domain::kinds::ScopeKind::Compound,
+                    Some(guoshui),
+                )
+                .await
+                .unwrap();
+            app.token(name).await
+        }
+    };
+    let sell = |holding_owner: i64, flat: i64, buyer: i64| {
+        let app = &app;
+        let office = office.clone();
+        let yesterday = yesterday.clone();
+        async move {
+            let held = app.id_of(&format!("SELECT id FROM holdings WHERE dwelling_id = {flat} AND person_id = {holding_owner} AND relation IN ('owner', 'co_owner') AND until IS NULL")).await;
+            let (s, v) = post(
+                app,
+                &office,
+                &format!("/api/v1/holdings/{held}/end"),
+                json!({"until": yesterday}),
+            )
+            .await;
+            assert_eq!(s, 200, "{v}");
+            let (s, v) = post(
+                app,
+                &office,
+                &format!("/api/v1/dwellings/{flat}/holdings"),
+                json!({"person_id": buyer, "relation": "owner", "since": yesterday}),
+            )
+            .await;
+            assert_eq!(s, 201, "{v}");
+        }
+    };
+    let new_person = |name: &'static str| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO people (name, created_at) VALUES ($1, 0) RETURNING id",
+            )
+            .bind(name)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+        }
+    };
+    // A one-unit owner head that has not voted.
+    let (whole_head, seller): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT h.head_no, MIN(v.person_id) FROM roll_heads h JOIN roll_voters v ON v.decision_id = h.decision_id AND v.head_no = h.head_no \
+         WHERE h.decision_id = {id} AND h.kind = 'owner' AND h.units NOT LIKE '%;%' \
+         AND NOT EXISTS (SELECT 1 FROM ballots b WHERE b.decision_id = h.decision_id AND b.head_no = h.head_no) \
+         AND v.person_id NOT IN ({peng_person}, {luo_person}) GROUP BY h.head_no ORDER BY h.head_no LIMIT 1"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let whole_flat = app
+        .id_of(&format!(
+            "SELECT dwelling_id FROM roll_units WHERE decision_id = {id} AND head_no = {whole_head}"
+        ))
+        .await;
+    let buyer = new_person("买房人").await;
+    sell(seller, whole_flat, buyer).await;
+    let buyer_token = resident("buyer_a", buyer).await;
+    let seller_token = resident("seller_a", seller).await;
+    let (s, v) = post(
+        &app,
+        &seller_token,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "agree"}]}),
+    )
+    .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (409, Some("vote_not_on_roll")),
+        (409, Some("head_with_seller")),
         "{v}"
     );
+    let (s, v) = post(
+        &app,
+        &buyer_token,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"choices": [{"item": 1, "choice": "agree"}, {"item": 2, "choice": "agree"}]}),
+    )
+    .await;
+    assert_eq!(
+        s, 201,
+        "the buyer of a whole head that had not voted votes: {v}"
+    );
+    let cast: i64 = app.count(&format!("SELECT COUNT(*) FROM ballots WHERE decision_id = {id} AND head_no = {whole_head} AND voter_person_id = {buyer}")).await;
+    assert_eq!(cast, 2);
+
+    // Partial sale: a head of two or more units, one unit sold; the head stays with the seller.
+    {
+        let (multi_head, multi_seller) = sqlx::query_as::<_, (i64, i64)>(&format!(
+        "SELECT h.head_no, MIN(v.person_id) FROM roll_heads h JOIN roll_voters v ON v.decision_id = h.decision_id AND v.head_no = h.head_no \
+         WHERE h.decision_id = {id} AND h.kind = 'owner' AND h.units LIKE '%;%' \
+         AND NOT EXISTS (SELECT 1 FROM ballots b WHERE b.decision_id = h.decision_id AND b.head_no = h.head_no) \
+         GROUP BY h.head_no ORDER BY h.head_no LIMIT 1"
+        ))
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the demo has owners of several flats");
+        let one_flat = app.id_of(&format!("SELECT MIN(dwelling_id) FROM roll_units WHERE decision_id = {id} AND head_no = {multi_head}")).await;
+        let part_buyer = new_person("买一套的人").await;
+        sell(multi_seller, one_flat, part_buyer).await;
+        let part_token = resident("buyer_b", part_buyer).await;
+        let (s, v) = post(
+            &app,
+            &part_token,
+            &format!("/api/v1/decisions/{id}/ballots"),
+            json!({"choices": [{"item": 1, "choice": "agree"}]}),
+        )
+        .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (409, Some("head_with_seller")),
+            "{v}"
+        );
+        let multi_token = resident("seller_b", multi_seller).await;
+        let (s, v) = post(
+            &app,
+            &multi_token,
+            &format!("/api/v1/decisions/{id}/ballots"),
+            json!({"choices": [{"item": 1, "choice": "agree"}]}),
+        )
+        .await;
+        assert_eq!(
+            s, 201,
+            "a partial sale leaves the head with the seller: {v}"
+        );
+    }
+
+    // A buyer who is on the roll already (the seller_a-head buyer is not; 彭大爷 is) buys a
+    // whole head that has not voted: no second head.
+    let (third_head, third_seller): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT h.head_no, MIN(v.person_id) FROM roll_heads h JOIN roll_voters v ON v.decision_id = h.decision_id AND v.head_no = h.head_no \
+         WHERE h.decision_id = {id} AND h.kind = 'owner' AND h.units NOT LIKE '%;%' \
+         AND NOT EXISTS (SELECT 1 FROM ballots b WHERE b.decision_id = h.decision_id AND b.head_no = h.head_no) \
+         AND v.person_id NOT IN ({peng_person}, {luo_person}, {seller}) GROUP BY h.head_no ORDER BY h.head_no LIMIT 1"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let third_flat = app
+        .id_of(&format!(
+            "SELECT dwelling_id FROM roll_units WHERE decision_id = {id} AND head_no = {third_head}"
+        ))
+        .await;
+    sell(third_seller, third_flat, peng_person).await;
+    let (_, v) = get(&app, &committee, &format!("/api/v1/decisions/{id}")).await;
+    assert_eq!(v["mine"]["heads"].as_array().unwrap().len(), 1, "{v}");
+    let (s, v) = post(
+        &app,
+        &committee,
+        &format!("/api/v1/decisions/{id}/ballots"),
+        json!({"head": third_head, "choices": [{"item": 1, "choice": "agree"}]}),
+    )
+    .await;
+    assert_eq!(s, 422, "not his head: {v}");
+    assert_eq!(v["error"]["fields"][0]["code"], "not_yours");
+    // The roll's totals never changed.
+    let (heads, area): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(area), 0) AS BIGINT) FROM roll_heads WHERE decision_id = {id}"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let (_, dv) = get(&app, &committee, &format!("/api/v1/decisions/{id}")).await;
+    assert_eq!(heads, dv["decision"]["roll_heads"].as_i64().unwrap());
+    assert_eq!(area, dv["decision"]["roll_area"].as_i64().unwrap());
 
     // A co-owned unit votes once, through its designated co-owner.
     let (head, designated): (i64, i64) = sqlx::query_as(&format!("SELECT head_no, designated_person_id FROM roll_heads WHERE decision_id = {id} AND kind = 'co_owned' ORDER BY head_no LIMIT 1")).fetch_one(&app.db.pool).await.unwrap();
@@ -1785,4 +1965,113 @@ async fn drafts_are_edited_until_the_notice_and_refused_forms_keep_what_was_type
         page.get(&format!("/decisions/{id}/edit")).await.status(),
         409
     );
+}
+
+/// RULES.md §1: a buyer counts as an owner from delivery. A unit the developer sold but has not
+/// delivered when the roll is frozen stays in the developer's head; a delivered one is the
+/// buyer's own head.
+#[tokio::test]
+async fn a_unit_sold_but_not_delivered_stays_in_the_developers_head() {
+    let app = spawn_demo().await;
+    let committee = app.token("pengdaye").await;
+    let office = app.token("liwenjing").await;
+    let (s, v) = parking_vote(&app, &committee, 17, false).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let guoshui = compound(&app, "国税佳苑").await;
+    let developer_units: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT h.id, h.dwelling_id FROM holdings h JOIN dwellings d ON d.id = h.dwelling_id \
+         WHERE d.compound_id = {guoshui} AND h.relation IN ('owner', 'developer') AND h.person_id IS NULL \
+         AND h.organisation_id IS NOT NULL AND h.until IS NULL ORDER BY h.dwelling_id LIMIT 2"
+    ))
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        developer_units.len(),
+        2,
+        "the demo developer holds unsold flats"
+    );
+    let yesterday = deadline::local_date(redbutler::db::now() - DAY);
+    let next_year = deadline::local_date(redbutler::db::now() + 365 * DAY);
+    let mut buyers = vec![];
+    for (n, (holding, flat)) in developer_units.iter().enumerate() {
+        let (s, v) = post(
+            &app,
+            &office,
+            &format!("/api/v1/holdings/{holding}/end"),
+            json!({"until": yesterday}),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        let buyer: i64 =
+            sqlx::query_scalar("INSERT INTO people (name, created_at) VALUES ($1, 0) RETURNING id")
+                .bind(format!("购房人{n}"))
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        // The first is delivered next year, the second was delivered yesterday.
+        let delivered = if n == 0 { &next_year } else { &yesterday };
+        let (s, v) = post(&app, &office, &format!("/api/v1/dwellings/{flat}/holdings"),
+            json!({"person_id": buyer, "relation": "owner", "since": yesterday, "delivered_on": delivered})).await;
+        assert_eq!(s, 201, "{v}");
+        assert_eq!(v["delivered_on"], json!(delivered));
+        buyers.push(buyer);
+    }
+    // A delivery date before the purchase, or on a tenancy, is refused.
+    let (s, v) = post(&app, &office, &format!("/api/v1/dwellings/{}/holdings", developer_units[0].1),
+        json!({"person_id": buyers[1], "relation": "tenant", "since": yesterday, "delivered_on": yesterday})).await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["field"].as_str()),
+        (422, Some("delivered_on")),
+        "{v}"
+    );
+    let (s, v) = post(&app, &office, &format!("/api/v1/dwellings/{}/holdings", developer_units[0].1),
+        json!({"person_id": buyers[1], "relation": "co_owner", "since": yesterday, "delivered_on": "2000-01-01"})).await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["code"].as_str()),
+        (422, Some("out_of_range")),
+        "{v}"
+    );
+
+    assert_eq!(
+        post(
+            &app,
+            &committee,
+            &format!("/api/v1/decisions/{id}/notice"),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    let head_of = |flat: i64| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, String>(&format!(
+                "SELECT h.kind FROM roll_units u JOIN roll_heads h ON h.decision_id = u.decision_id AND h.head_no = u.head_no \
+                 WHERE u.decision_id = {id} AND u.dwelling_id = {flat}"
+            ))
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        head_of(developer_units[0].1).await,
+        "developer",
+        "not delivered: the developer's"
+    );
+    assert_eq!(
+        head_of(developer_units[1].1).await,
+        "owner",
+        "delivered: the buyer's own head"
+    );
+    let voters: i64 = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM roll_voters WHERE decision_id = {id} AND person_id = {}",
+            buyers[0]
+        ))
+        .await;
+    assert_eq!(voters, 0, "the buyer awaiting delivery is not on the roll");
 }

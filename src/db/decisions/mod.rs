@@ -5,6 +5,7 @@ pub mod demands;
 pub mod documents;
 pub mod questions;
 pub mod roll;
+pub mod sales;
 pub mod writer;
 
 pub use ballots::*;

@@ -15,7 +15,7 @@ pub struct HeadRow {
     pub designated_person_id: Option<i64>,
 }
 
-/// dwelling, building, number, area, person, organisation, relation
+/// dwelling, building, number, area, person, organisation, relation, current, delivered
 type SourceRow = (
     i64,
     String,
@@ -24,6 +24,8 @@ type SourceRow = (
     Option<i64>,
     Option<i64>,
     Option<String>,
+    Option<i64>,
+    Option<i64>,
 );
 
 impl DecisionStore<'_> {
@@ -33,10 +35,15 @@ impl DecisionStore<'_> {
         compound_id: i64,
         today: &str,
     ) -> sqlx::Result<Vec<UnitHolders>> {
+        // Current holdings, and the developer's earlier ones: a unit sold but not yet delivered
+        // stays in the developer's head (RULES.md §1).
         let rows: Vec<SourceRow> = sqlx::query_as(
-            "SELECT d.id, b.name, d.number, d.area_centi_m2, h.person_id, h.organisation_id, h.relation \
+            "SELECT d.id, b.name, d.number, d.area_centi_m2, h.person_id, h.organisation_id, h.relation, \
+             CASE WHEN h.since <= $2 AND (h.until IS NULL OR h.until > $2) THEN 1 ELSE 0 END, \
+             CASE WHEN h.delivered_on IS NULL OR h.delivered_on <= $2 THEN 1 ELSE 0 END \
              FROM dwellings d JOIN buildings b ON b.id = d.building_id \
-             LEFT JOIN holdings h ON h.dwelling_id = d.id AND h.since <= $2 AND (h.until IS NULL OR h.until > $2) \
+             LEFT JOIN holdings h ON h.dwelling_id = d.id AND h.since <= $2 \
+               AND ((h.until IS NULL OR h.until > $2) OR h.relation = 'developer') \
              WHERE d.compound_id = $1 ORDER BY d.id",
         )
         .bind(compound_id)
@@ -44,8 +51,23 @@ impl DecisionStore<'_> {
         .fetch_all(&mut *self.h.conn().await?)
         .await?;
         let mut out: Vec<UnitHolders> = Vec::new();
-        for (id, building, number, area, person, org, relation) in rows {
+        // Per unit: the developer that held it before, and whether a buyer awaits delivery.
+        let mut former_developer: Option<i64> = None;
+        let mut undelivered = false;
+        let settle = |u: Option<&mut UnitHolders>, former: Option<i64>, waiting: bool| {
+            if let Some(u) = u
+                && u.owners.is_empty()
+                && u.developer.is_none()
+                && waiting
+            {
+                u.developer = former;
+            }
+        };
+        for (id, building, number, area, person, org, relation, current, delivered) in rows {
             if out.last().is_none_or(|u| u.dwelling_id != id) {
+                settle(out.last_mut(), former_developer, undelivered);
+                former_developer = None;
+                undelivered = false;
                 out.push(UnitHolders {
                     dwelling_id: id,
                     label: format!("{building}-{number}"),
@@ -56,7 +78,13 @@ impl DecisionStore<'_> {
                 });
             }
             let Some(u) = out.last_mut() else { continue };
+            let (current, delivered) = (current == Some(1), delivered != Some(0));
             match (relation.as_deref(), person, org) {
+                (Some("owner" | "developer"), None, Some(o)) if !current => {
+                    former_developer = Some(o);
+                }
+                _ if !current => {}
+                (Some("owner" | "co_owner"), Some(_), _) if !delivered => undelivered = true,
                 (Some("owner"), Some(p), _) => u.owners.push((p, true)),
                 (Some("co_owner"), Some(p), _) => u.owners.push((p, false)),
                 (Some("owner" | "developer"), None, Some(o)) => u.developer = Some(o),
@@ -64,6 +92,7 @@ impl DecisionStore<'_> {
                 _ => {}
             }
         }
+        settle(out.last_mut(), former_developer, undelivered);
         Ok(out)
     }
 

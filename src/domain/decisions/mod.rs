@@ -4,6 +4,7 @@
 pub mod acceptance;
 pub mod ballot_chain;
 pub mod roll;
+pub mod sales;
 pub mod vote;
 pub mod vote_files;
 

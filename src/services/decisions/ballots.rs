@@ -155,9 +155,11 @@ pub async fn cast(
     }
 }
 
-/// The head an owner votes for online: one whose unit they hold today (a unit sold during the
-/// vote passes its vote to the new owner); for an assembly only as owner or co-owner, and for a
-/// co-owned unit only the designated co-owner while they still hold it.
+/// The head an owner votes for online (RULES.md §1, "who votes for a head"): a head the frozen
+/// roll gives them, unless it passed wholly to new owners before it voted; or one that passed
+/// wholly to them, when they hold no other head. For a consultation, any holder of the
+/// household's dwelling today. A co-owned head is voted by its designated co-owner while they
+/// still hold a unit of it.
 async fn online_head(
     db: &Db,
     d: &DecisionRow,
@@ -168,36 +170,91 @@ async fn online_head(
 ) -> AppResult<i64> {
     let day = today(now);
     let held = db.decisions().current_heads_of(d.id, person, &day).await?;
-    let owner_heads: Vec<&(i64, String, Option<i64>)> = held
-        .iter()
-        .filter(|(_, rel, _)| {
-            kind == DecisionKind::Consultation || rel == "owner" || rel == "co_owner"
-        })
-        .collect();
-    if owner_heads.is_empty() {
-        return Err(if held.is_empty() {
+    let candidates: Vec<i64> = if kind == DecisionKind::Consultation {
+        held.iter().map(|h| h.0).collect()
+    } else {
+        voting_heads(db, d.id, person, &day).await?
+    };
+    if candidates.is_empty() {
+        let on_roll = !db
+            .decisions()
+            .heads_touching(d.id, person, &day)
+            .await?
+            .is_empty();
+        return Err(if on_roll {
+            AppError::Conflict("head_with_seller")
+        } else if held.is_empty() {
             Refusal::NotOnRoll.into()
         } else {
             Refusal::NotAnOwner.into()
         });
     }
     let pick = match wanted {
-        Some(h) => owner_heads
+        Some(h) => *candidates
             .iter()
-            .find(|x| x.0 == h)
+            .find(|x| **x == h)
             .ok_or(AppError::field("head", "not_yours"))?,
-        None => owner_heads[0],
+        None => candidates[0],
     };
-    if let Some(designated) = pick.2
+    let designated = held.iter().find(|h| h.0 == pick).and_then(|h| h.2);
+    if let Some(designated) = designated
         && designated != person
         && db
             .decisions()
-            .holds_unit_of_head(d.id, pick.0, designated, &day)
+            .holds_unit_of_head(d.id, pick, designated, &day)
             .await?
     {
         return Err(AppError::Conflict("vote_designated_co_owner"));
     }
-    Ok(pick.0)
+    Ok(pick)
+}
+
+/// The heads of an owners' vote a person may vote for today, after the sales since the roll
+/// was frozen (`domain::decisions::sales`). Decided over the heads the person touches (on the
+/// roll or owning a unit of), and those the other new owners of these heads touch, so that
+/// nobody takes over two heads.
+async fn voting_heads(db: &Db, id: i64, person: i64, day: &str) -> AppResult<Vec<i64>> {
+    let mut touched: std::collections::BTreeSet<i64> = db
+        .decisions()
+        .heads_touching(id, person, day)
+        .await?
+        .into_iter()
+        .collect();
+    if touched.is_empty() {
+        return Ok(vec![]);
+    }
+    let first = db
+        .decisions()
+        .heads_now(id, &touched.iter().copied().collect::<Vec<_>>(), day)
+        .await?;
+    let mut people: std::collections::BTreeSet<i64> = first
+        .iter()
+        .flat_map(|h| h.owners_now.iter().flatten().copied())
+        .collect();
+    people.insert(person);
+    for p in people.iter().filter(|p| **p != person) {
+        touched.extend(db.decisions().heads_touching(id, *p, day).await?);
+    }
+    let heads = db
+        .decisions()
+        .heads_now(id, &touched.iter().copied().collect::<Vec<_>>(), day)
+        .await?;
+    let everyone: Vec<i64> = heads
+        .iter()
+        .flat_map(|h| h.owners_now.iter().flatten().chain(h.roll_voters.iter()))
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let on_roll = db.decisions().roll_heads_of_people(id, &everyone).await?;
+    let voters = crate::domain::decisions::sales::voters_now(&heads, |p, no| {
+        on_roll.iter().any(|(q, h)| *q == p && *h != no)
+    });
+    Ok(voters
+        .into_iter()
+        .filter(|(_, v)| v.contains(&person))
+        .map(|(h, _)| h)
+        .collect())
 }
 
 /// What an owner sees about their own part: their heads and which items each has voted on.
