@@ -954,3 +954,136 @@ async fn buttons_are_visible_and_long_words_wrap_at_phone_size() {
     );
     c.close().await.unwrap();
 }
+
+/// What breaks RULES.md §6 in large mode on the page shown: interactive elements under 60 × 60
+/// px, text under 18 pt (24 px), paragraphs spaced less than 1.3 × their line height.
+const LARGE_MODE_PROBLEMS: &str = r#"
+const out = [];
+const shown = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+  return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' + (el.innerText || el.value || el.name || '').trim().slice(0, 30) + '"';
+for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')) {
+  if (!shown(el)) continue;
+  const r = el.getBoundingClientRect();
+  if (r.width < 59.5 || r.height < 59.5) out.push('target ' + Math.round(r.width) + 'x' + Math.round(r.height) + ' ' + name(el));
+}
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+let n;
+while ((n = walker.nextNode())) {
+  if (!n.textContent.trim()) continue;
+  const el = n.parentElement;
+  if (!el || !shown(el) || el.closest('script,style,code')) continue;
+  const fs = parseFloat(getComputedStyle(el).fontSize);
+  if (fs < 23.9) out.push('text ' + fs + 'px ' + name(el));
+}
+for (const p of document.querySelectorAll('main p')) {
+  if (!shown(p) || !p.nextElementSibling) continue;
+  const s = getComputedStyle(p);
+  const lh = parseFloat(s.lineHeight), mb = parseFloat(s.marginBottom);
+  if (mb < 1.3 * lh - 0.5) out.push('paragraph spacing ' + mb + 'px < 1.3 x ' + lh + 'px ' + name(p));
+}
+return Array.from(new Set(out)).slice(0, 40);
+"#;
+
+/// RULES.md §6: every page a resident reaches, in large mode, has 60 px targets, 18 pt text and
+/// paragraph spacing of 1.3 line heights. The pages are found by following the links from the
+/// home page, as a resident would (an owner who convenes nothing, and a tenant).
+#[tokio::test]
+async fn every_resident_page_meets_the_large_mode_rules() {
+    let app = spawn_demo().await;
+    // Something to see on the pages: a case with a photo-less timeline, a vote with a notice.
+    let zhang = app.token("zhangshiying").await;
+    let case = app
+        .create_case(&zhang, "complaint", "parking", "凤栖阁", "电动车挡住楼道")
+        .await;
+    let committee = app.token("pengdaye").await;
+    let (s, v) = crate::decisions::parking_vote(&app, &committee, 17, true).await;
+    assert_eq!(s, 201, "{v}");
+    let vote = v["id"].as_i64().unwrap();
+    let r = app
+        .api(
+            &committee,
+            reqwest::Method::POST,
+            &format!("/api/v1/decisions/{vote}/notice"),
+        )
+        .await
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_driver, c) = browser().await;
+    let mut problems: Vec<String> = vec![];
+    let mut seen = std::collections::BTreeSet::new();
+    for user in ["zhangshiying", "pengdaye"] {
+        log_in(&c, &app.base, user).await;
+        home_text(&c).await;
+        // Large mode (the switch's address: it stays on from the first user's session).
+        c.goto(&format!("{}/large/on?back=/", app.base))
+            .await
+            .unwrap();
+        home_text(&c).await;
+        let mut queue: std::collections::VecDeque<String> = [
+            "/".to_string(),
+            format!("/cases/{case}"),
+            format!("/decisions/{vote}"),
+            format!("/decisions/{vote}/notice"),
+        ]
+        .into();
+        let mut visited = 0;
+        while let Some(path) = queue.pop_front() {
+            if visited >= 45 || !seen.insert((user, path.clone())) {
+                continue;
+            }
+            visited += 1;
+            c.goto(&format!("{}{path}", app.base)).await.unwrap();
+            wait_for(&c, "body").await;
+            let found = c.execute(LARGE_MODE_PROBLEMS, vec![]).await.unwrap();
+            for p in found.as_array().unwrap() {
+                problems.push(format!("{user} {path}: {}", p.as_str().unwrap()));
+            }
+            // Follow the links of the page that stay in the product and are pages.
+            let links = c
+                .execute(
+                    "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            for l in links.as_array().unwrap() {
+                let l = l.as_str().unwrap_or("");
+                let page = l.starts_with('/')
+                    && !l.starts_with("/api")
+                    && !l.starts_with("/static")
+                    && !l.contains(".csv")
+                    && !l.contains("/photos/")
+                    && !l.contains("/documents/")
+                    && !l.starts_with("/logout")
+                    && !l.starts_with("/lang/")
+                    && !l.starts_with("/large/");
+                if page {
+                    queue.push_back(l.split('#').next().unwrap_or(l).to_string());
+                }
+            }
+        }
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        log_out(&c).await;
+    }
+    let reached = |p: &str| seen.iter().any(|(_, s)| s.starts_with(p));
+    for p in [
+        "/cases/new",
+        "/decisions/",
+        "/compounds/",
+        "/dwellings/",
+        "/inbox",
+    ] {
+        assert!(reached(p), "the walk reached {p}: {seen:?}");
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    c.close().await.unwrap();
+}

@@ -62,7 +62,12 @@ async fn exec(app: &TestApp, sql: &str) {
 
 /// A parking vote on 国税佳苑 (art. 278 item 8, a major matter) convened by the owners'
 /// committee (彭大爷), with the landscaping bureau invited; opens in `days`.
-async fn parking_vote(app: &TestApp, committee: &str, days: i64, extra_item: bool) -> (u16, Value) {
+pub(crate) async fn parking_vote(
+    app: &TestApp,
+    committee: &str,
+    days: i64,
+    extra_item: bool,
+) -> (u16, Value) {
     let guoshui = compound(app, "国税佳苑").await;
     let bureau = app
         .id_of("SELECT id FROM organisations WHERE name = '永川区市政园林管理局'")
