@@ -553,13 +553,27 @@ async fn s3_staff_register_and_handle_a_petition_within_the_time_limits() {
         text.contains("答复期限"),
         "the 60-day limit is shown: {text}"
     );
-    case_action(&c, "extend", Some("需调取三年收费台账，主任批准")).await;
+    // The handling office cannot extend its own time limit: a supervisor approves it.
+    assert!(
+        c.find(Locator::Css("#action-extend")).await.is_err(),
+        "the handler is not offered the extension"
+    );
+    let case_url = c.current_url().await.unwrap().to_string();
+    log_out(&c).await;
+    log_in(&c, &app.base, "huminjian").await;
+    home_text(&c).await;
+    c.goto(&case_url).await.unwrap();
+    case_action(&c, "extend", Some("需调取三年收费台账，经区信访办批准")).await;
     let text = main_text(&c).await;
     assert!(text.contains("已延期"), "{text}");
     assert!(
         c.find(Locator::Css("#action-extend")).await.is_err(),
         "no second extension is offered"
     );
+    log_out(&c).await;
+    log_in(&c, &app.base, "liwenjing").await;
+    home_text(&c).await;
+    c.goto(&case_url).await.unwrap();
     case_action(&c, "sign_for", None).await;
     case_action(&c, "reply", Some("书面答复已送达")).await;
     case_action(&c, "no_follow_up", Some("信访人拒绝回访")).await;

@@ -366,25 +366,85 @@ async fn s2_parking_is_escalated_and_the_landscaping_bureau_answers_its_own_requ
 #[tokio::test]
 async fn a_petition_is_returned_as_not_ours_only_within_five_working_days() {
     let app = spawn_demo().await;
-    let staff = app.token("liwenjing").await;
-    let manager = app.token("zhengkairui").await; // 远博物业, the handling unit
+    let staff = app.token("liwenjing").await; // 兴龙湖社区居民委员会
+    let bureau_staff = app.token("jiangyong").await; // 永川区国土资源和房屋管理局
+    let manager = app.token("zhengkairui").await; // 远博物业
+    let bureau = app
+        .id_of("SELECT id FROM organisations WHERE name = '永川区国土资源和房屋管理局'")
+        .await;
+    let company = app
+        .id_of("SELECT id FROM organisations WHERE name = '重庆远博物业管理有限公司'")
+        .await;
     let guoshui = compound(&app, "国税佳苑").await;
     let body = json!({"kind": "petition", "category": "fees_services", "compound_id": guoshui, "channel": "letter",
                       "reporter_name": "李某", "description": "电梯维修费分摊不公"});
     let (_, late) = post(&app, &staff, "/api/v1/cases", body.clone()).await;
-    let (_, timely) = post(&app, &staff, "/api/v1/cases", body).await;
+    let (_, timely) = post(&app, &staff, "/api/v1/cases", body.clone()).await;
+    let (_, asked) = post(&app, &staff, "/api/v1/cases", body).await;
     let (late, timely) = (late["id"].as_i64().unwrap(), timely["id"].as_i64().unwrap());
+    let asked = asked["id"].as_i64().unwrap();
+    // RULES.md §2: received by the community's petition office, never by the property company
+    // the category would send a complaint to.
+    let (_, v) = get(&app, &staff, &format!("/api/v1/cases/{late}")).await;
+    assert_eq!(v["owner_name"], "兴龙湖社区居民委员会", "{v}");
+    assert_eq!(late_status(&app, late).await, "submitted");
+    let (s, e) = post(
+        &app,
+        &staff,
+        &format!("/api/v1/cases/{late}/actions"),
+        json!({"action": "dispatch", "unit_kind": "organisation", "unit_id": company}),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["fields"][0]["code"], "petition_needs_organ");
+    assert_eq!(
+        late_status(&app, late).await,
+        "submitted",
+        "nothing changed"
+    );
+    // The company can be asked to act; the office keeps the case and its clock.
+    let (s, v) = post(
+        &app,
+        &staff,
+        &format!("/api/v1/cases/{asked}/actions"),
+        json!({"action": "sign_for"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = post(
+        &app,
+        &staff,
+        &format!("/api/v1/cases/{asked}/actions"),
+        json!({"action": "request_coordination", "organisation_id": company, "note": "请物业核算分摊明细", "days": 5}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["owner_name"], "兴龙湖社区居民委员会");
+    let (s, v) = get(&app, &manager, &format!("/api/v1/cases/{asked}")).await;
+    assert_eq!(s, 200, "the company sees what it was asked: {v}");
+    // Sent on to the competent department, which may say it is not competent within 5
+    // working days of receiving it.
+    for id in [late, timely] {
+        let (s, v) = post(
+            &app,
+            &staff,
+            &format!("/api/v1/cases/{id}/actions"),
+            json!({"action": "dispatch", "unit_kind": "organisation", "unit_id": bureau}),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+    }
     assert_eq!(late_status(&app, late).await, "dispatched");
-    // The first reached the company ten days ago.
-    sqlx::query("UPDATE cases SET created_at = created_at - 864000 WHERE id = $1")
+    // The first reached the bureau ten days ago.
+    sqlx::query("UPDATE cases SET created_at = created_at - 864000, dispatched_at = dispatched_at - 864000 WHERE id = $1")
         .bind(late)
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let ret = json!({"action": "return", "note": "不属物业职责"});
+    let ret = json!({"action": "return", "note": "不属本局职责"});
     let (s, e) = post(
         &app,
-        &manager,
+        &bureau_staff,
         &format!("/api/v1/cases/{late}/actions"),
         ret.clone(),
     )
@@ -408,13 +468,18 @@ async fn a_petition_is_returned_as_not_ours_only_within_five_working_days() {
     );
     let (s, v) = post(
         &app,
-        &manager,
+        &bureau_staff,
         &format!("/api/v1/cases/{timely}/actions"),
         ret,
     )
     .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], "submitted");
+    assert_eq!(
+        v["standing"], "follower",
+        "the bureau follows what it returned"
+    );
+    assert_eq!(v["actions"], json!([]));
 }
 
 async fn late_status(app: &TestApp, id: i64) -> String {
@@ -457,17 +522,48 @@ async fn s3_a_petition_is_accepted_extended_once_and_answered() {
     assert_eq!(v["reporter_phone"], "139****5678", "masked for staff too");
     let accepted = act(&app, &staff, id, json!({"action": "accept"})).await;
     let due = accepted["reply_due"].as_i64().unwrap();
-    let extended = act(
-        &app,
-        &staff,
-        id,
-        json!({"action": "extend", "days": 30, "note": "需调取三年收费台账；经主任批准"}),
-    )
-    .await;
-    assert_eq!(extended["reply_due"].as_i64().unwrap() - due, 30 * 86_400);
+    // RULES.md §2: the handling office does not extend its own limit; a supervisor (the district
+    // official) approves it, with the reason the petitioner sees on their case page.
+    assert!(
+        !accepted["actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("extend"))
+    );
+    let ask = json!({"action": "extend", "days": 30, "note": "需调取三年收费台账；经区信访办批准"});
     let (status, e) = post(
         &app,
         &staff,
+        &format!("/api/v1/cases/{id}/actions"),
+        ask.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (409, Some("extension_needs_approver"))
+    );
+    let official = app.token("huminjian").await;
+    let extended = act(&app, &official, id, ask).await;
+    let new_due = extended["reply_due"].as_i64().unwrap();
+    // 30 more days, ending on a working day.
+    let cal = app.db.calendar().calendar().await.unwrap();
+    assert_eq!(
+        new_due,
+        redbutler::domain::deadline::extended_due(&cal, due, 30)
+    );
+    assert!(new_due - due >= 30 * 86_400);
+    let event = extended["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "extended")
+        .cloned()
+        .unwrap();
+    assert_eq!(event["internal"], 0, "the reason is public: {event}");
+    assert_eq!(event["note"], "需调取三年收费台账；经区信访办批准");
+    let (status, e) = post(
+        &app,
+        &official,
         &format!("/api/v1/cases/{id}/actions"),
         json!({"action": "extend", "days": 5, "note": "again"}),
     )
@@ -499,6 +595,30 @@ async fn s3_a_petition_is_accepted_extended_once_and_answered() {
         ))
         .await;
     assert_eq!(count, 1);
+
+    // Only before the 60-day limit runs out.
+    let mut again = body.clone();
+    again["visitors"] = json!(1);
+    let (_, c) = post(&app, &staff, "/api/v1/cases", again).await;
+    let late = c["id"].as_i64().unwrap();
+    act(&app, &staff, late, json!({"action": "accept"})).await;
+    sqlx::query("UPDATE cases SET reply_due = $1, next_due = $1 WHERE id = $2")
+        .bind(redbutler::db::now() - 60)
+        .bind(late)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let (status, e) = post(
+        &app,
+        &official,
+        &format!("/api/v1/cases/{late}/actions"),
+        json!({"action": "extend", "days": 10, "note": "太迟了"}),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (409, Some("case_extension_too_late"))
+    );
 }
 
 #[tokio::test]
@@ -1756,4 +1876,94 @@ async fn a_case_with_no_team_or_office_goes_up_the_ladder() {
     let (_, v) = get(&app, &admin, &format!("/api/v1/cases/{}", c["id"])).await;
     assert_eq!(v["owner_name"], "中山路街道办事处", "{v}");
     assert_eq!(v["owner_kind"], "organisation");
+}
+
+/// RULES.md §2: a petition that is not accepted, or belongs in a court, in administrative
+/// reconsideration or with another organ, says so with the reason and the body to go to; the
+/// petitioner reads it on their case page.
+#[tokio::test]
+async fn a_petition_not_accepted_says_why_and_where_to_go() {
+    let app = spawn_demo().await;
+    let staff = app.token("liwenjing").await;
+    let guoshui = compound(&app, "国税佳苑").await;
+    let body = json!({"kind": "petition", "category": "fees_services", "compound_id": guoshui, "channel": "letter",
+                      "reporter_name": "李某", "description": "要求撤销法院判决"});
+    let (_, c) = post(&app, &staff, "/api/v1/cases", body).await;
+    let id = c["id"].as_i64().unwrap();
+    let url = format!("/api/v1/cases/{id}/actions");
+    // The body to go to is needed for a redirection; a made-up outcome is refused.
+    for (input, field, code) in [
+        (
+            json!({"action": "not_accept", "note": "属诉讼事项", "outcome": "court"}),
+            "go_to",
+            "required",
+        ),
+        (
+            json!({"action": "not_accept", "note": "x", "outcome": "elsewhere"}),
+            "outcome",
+            "invalid",
+        ),
+        (
+            json!({"action": "not_accept", "outcome": "court", "go_to": "永川区人民法院"}),
+            "note",
+            "required",
+        ),
+    ] {
+        let (s, e) = post(&app, &staff, &url, input.clone()).await;
+        assert_eq!(s, 422, "{input}: {e}");
+        assert_eq!(
+            (
+                e["error"]["fields"][0]["field"].as_str(),
+                e["error"]["fields"][0]["code"].as_str()
+            ),
+            (Some(field), Some(code)),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM case_outcomes WHERE case_id = {id}"
+        ))
+        .await,
+        0
+    );
+    let v = act(
+        &app,
+        &staff,
+        id,
+        json!({"action": "not_accept", "note": "已经法院生效判决的事项，依法通过诉讼程序解决", "outcome": "court",
+               "go_to": "重庆市第五中级人民法院", "internal": true}),
+    )
+    .await;
+    assert_eq!(v["status"], "not_accepted");
+    assert_eq!(v["outcome"]["outcome"], "court");
+    assert_eq!(v["outcome"]["go_to"], "重庆市第五中级人民法院");
+    let event = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "not_accepted")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        event["internal"], 0,
+        "what the petitioner must be told is never internal"
+    );
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE entity = 'case' AND entity_id = {id} AND after_json LIKE '%court%'")).await,
+        1,
+        "audited with the step"
+    );
+    let page = app
+        .login("liwenjing")
+        .await
+        .get(&format!("/cases/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("不予受理：应通过诉讼解决") && page.contains("重庆市第五中级人民法院"),
+        "shown on the page"
+    );
 }

@@ -116,6 +116,10 @@ impl CaseStore<'_> {
             after["coordination_request"] = request.into();
             after["answer"] = answer.into();
         }
+        if let Some((outcome, go_to, _)) = extra.outcome {
+            after["outcome"] = outcome.into();
+            after["go_to"] = go_to.into();
+        }
         if let Some((org, _, due)) = extra.coordination {
             after["coordination_organisation"] = org.into();
             after["coordination_due"] = due.into();
@@ -146,6 +150,20 @@ impl CaseStore<'_> {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some((outcome, go_to, reason)) = extra.outcome {
+            sqlx::query(
+                "INSERT INTO case_outcomes (case_id, outcome, go_to, reason, decided_at, decided_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(row.id)
+            .bind(outcome)
+            .bind(go_to)
+            .bind(reason)
+            .bind(now)
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some((request_id, answer)) = extra.answer {
             let n = sqlx::query(
                 "UPDATE coordination_requests SET answer = $1, answered_at = $2, answered_by = $3 \
@@ -165,6 +183,16 @@ impl CaseStore<'_> {
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Why a petition was not accepted, if it was not.
+    pub async fn outcome(&mut self, case_id: i64) -> sqlx::Result<Option<OutcomeRow>> {
+        sqlx::query_as(
+            "SELECT outcome, go_to, reason, decided_at FROM case_outcomes WHERE case_id = $1",
+        )
+        .bind(case_id)
+        .fetch_optional(&mut *self.h.conn().await?)
+        .await
     }
 
     pub async fn coordination_requests(
@@ -221,6 +249,18 @@ pub struct TransitionExtra<'a> {
     pub coordination: Option<(i64, &'a str, i64)>,
     /// (request id, answer) of an answered coordination request.
     pub answer: Option<(i64, &'a str)>,
+    /// (outcome, where to go, reason) of a petition not accepted.
+    pub outcome: Option<(&'a str, &'a str, &'a str)>,
+}
+
+/// Why a petition was not accepted and where the petitioner is to go.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct OutcomeRow {
+    /// not_accepted | court | reconsideration | other_organ
+    pub outcome: String,
+    pub go_to: String,
+    pub reason: String,
+    pub decided_at: i64,
 }
 
 impl super::CaseStore<'_> {

@@ -9,6 +9,17 @@ use super::deadline::{self, SlaPeriods};
 pub use workflow::apply;
 
 word_enum!(
+    /// What becomes of a petition that is not accepted (RULES.md §2): not accepted, or sent
+    /// where it belongs — a court, administrative reconsideration, another organ.
+    NotAcceptOutcome {
+        NotAccepted = "not_accepted",
+        Court = "court",
+        Reconsideration = "reconsideration",
+        OtherOrgan = "other_organ",
+    }
+);
+
+word_enum!(
     /// 投诉/反映 · 报修 · 咨询 · 建议 · 纠纷 · 信访 · 关爱求助
     CaseKind {
         Complaint = "complaint",
@@ -303,6 +314,8 @@ pub enum Refusal {
     NotAccepted,
     #[error("a petition may be returned as not ours only within 5 working days of receiving it")]
     ReturnTooLate,
+    #[error("the 60-day limit has run out: a petition is extended only before it does")]
+    ExtensionTooLate,
 }
 
 impl Refusal {
@@ -324,6 +337,7 @@ impl Refusal {
             Refusal::ReviewWindowPassed => "case_review_window_passed",
             Refusal::NotAccepted => "case_not_accepted",
             Refusal::ReturnTooLate => "case_return_too_late",
+            Refusal::ExtensionTooLate => "case_extension_too_late",
         }
     }
 }

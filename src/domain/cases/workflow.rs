@@ -154,6 +154,7 @@ pub fn apply(
                 Refusal::WrongStatus,
             )?;
             let due = case.reply_due.ok_or(Refusal::NotAccepted)?;
+            ensure(now < due, Refusal::ExtensionTooLate)?;
             next.reply_due = Some(deadline::extended_due(cal, due, days));
             next.extended = true;
             EventKind::Extended

@@ -349,6 +349,8 @@ struct ActForm {
     into: Option<String>,
     organisation_id: Option<String>,
     request_id: Option<String>,
+    outcome: Option<String>,
+    go_to: Option<String>,
 }
 
 async fn act_submit(
@@ -377,6 +379,8 @@ async fn act_submit(
             "organisation_id",
         )?,
         request_id: opt_number(f.request_id.as_deref().unwrap_or(""), "request_id")?,
+        outcome: f.outcome.filter(|l| !l.is_empty()),
+        go_to: f.go_to.filter(|l| !l.is_empty()),
     };
     cases::act(&s.db, &actor, id, &input).await?;
     Ok(Redirect::to(&format!("/cases/{id}")))

@@ -5,7 +5,9 @@ use super::*;
 use crate::db::Db;
 use crate::db::cases::{CaseRow, TransitionExtra};
 use crate::db::places::Compound;
-use crate::domain::cases::{CaseAction, CaseStatus, EventKind, Level, Rating, Unit, UnitKind};
+use crate::domain::cases::{
+    CaseAction, CaseKind, CaseStatus, EventKind, Level, NotAcceptOutcome, Rating, Unit, UnitKind,
+};
 use crate::domain::deadline::{self};
 use crate::error::{AppError, AppResult};
 use crate::services::actor::Actor;
@@ -41,6 +43,10 @@ pub struct ActionInput {
     pub organisation_id: Option<i64>,
     /// answer_coordination: which request
     pub request_id: Option<i64>,
+    /// not_accept of a petition: not_accepted (default) | court | reconsideration | other_organ
+    pub outcome: Option<String>,
+    /// not_accept to a court, reconsideration or another organ: the body to go to, by name.
+    pub go_to: Option<String>,
 }
 
 const NEEDS_NOTE: &[&str] = &[
@@ -134,6 +140,9 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             if !unit_exists(db, unit).await? {
                 return Err(AppError::field("unit_id", "unknown"));
             }
+            if state.kind == CaseKind::Petition && !super::intake::is_organ(db, unit).await? {
+                return Err(AppError::field("unit_id", "petition_needs_organ"));
+            }
             if word == "dispatch" {
                 CaseAction::Dispatch { to: unit }
             } else {
@@ -150,6 +159,9 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             let to = unit_at_level(db, &compound, level)
                 .await?
                 .ok_or(AppError::field("level", "no_unit_at_level"))?;
+            if state.kind == CaseKind::Petition && !super::intake::is_organ(db, to).await? {
+                return Err(AppError::field("level", "petition_needs_organ"));
+            }
             CaseAction::Escalate { to, level }
         }
         "sign_for" => CaseAction::SignFor {
@@ -179,11 +191,13 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             }
             match org {
                 None => c.fail("organisation_id", "required"),
-                Some(o) => {
-                    if db.cases().organisation_kind(o).await?.as_deref() != Some("department") {
-                        c.fail("organisation_id", "not_a_department");
-                    }
-                }
+                // A department, or (RULES.md §2) the property company asked to act on a
+                // petition while the organ keeps the clock and signs the reply.
+                Some(o) => match db.cases().organisation_kind(o).await?.as_deref() {
+                    Some("department") => {}
+                    Some("property_company") if state.kind == CaseKind::Petition => {}
+                    _ => c.fail("organisation_id", "not_a_department"),
+                },
             }
             std::mem::take(&mut c).finish()?;
             extra.coordination = org.map(|o| (o, note, deadline::end_of_day_after(now, days)));
@@ -212,6 +226,13 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             CaseAction::AnswerCoordination
         }
         "extend" => {
+            // Approved by someone other than the handler: not the assignee, nobody of the
+            // handling unit (a supervisor: community staff or a district official in scope).
+            let handler = row.assignee_user_id == Some(actor.user_id)
+                || row.owner().is_some_and(|o| actor.units.contains(&o));
+            if handler && state.kind == CaseKind::Petition {
+                return Err(AppError::Conflict("extension_needs_approver"));
+            }
             let days = input.days.unwrap_or(0);
             CaseAction::Extend { days }
         }
@@ -249,7 +270,26 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             CaseAction::Merge
         }
         "withdraw" => CaseAction::Withdraw,
-        "not_accept" => CaseAction::NotAccept,
+        "not_accept" => {
+            if state.kind == CaseKind::Petition {
+                let outcome = match input.outcome.as_deref().map(str::trim) {
+                    None | Some("") => Some(NotAcceptOutcome::NotAccepted),
+                    Some(w) => NotAcceptOutcome::parse(w),
+                };
+                let go_to = input.go_to.as_deref().unwrap_or("").trim();
+                match outcome {
+                    None => c.fail("outcome", "invalid"),
+                    Some(NotAcceptOutcome::NotAccepted) => {}
+                    Some(_) if go_to.is_empty() => c.fail("go_to", "required"),
+                    Some(_) if go_to.chars().count() > 100 => c.fail("go_to", "too_long"),
+                    Some(_) => {}
+                }
+                std::mem::take(&mut c).finish()?;
+                let outcome = outcome.ok_or(AppError::field("outcome", "invalid"))?;
+                extra.outcome = Some((outcome.as_str(), go_to, note));
+            }
+            CaseAction::NotAccept
+        }
         "accept" => CaseAction::Accept,
         "request_review" => CaseAction::RequestReview,
         "note" => CaseAction::Note,
@@ -284,7 +324,10 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
             return Err(AppError::Conflict("follow_up_by_handler"));
         }
     }
-    let internal = input.internal && standing == Worker;
+    // What the petitioner must be told is never internal.
+    let internal = input.internal
+        && standing == Worker
+        && !matches!(action, CaseAction::Extend { .. } | CaseAction::NotAccept);
     let (next, event) = crate::domain::cases::apply(&state, &action, now, &cal)?;
     if !db
         .cases()
@@ -342,6 +385,19 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &ActionInput) -> AppRes
                         &format!("replied:{id}:{}:{r}", row.version + 1),
                         now,
                     )
+                    .await?;
+            }
+        }
+        EventKind::Extended | EventKind::NotAccepted => {
+            // The petitioner is told, with the reason on their case page.
+            if let Some(r) = row.reporter_user_id {
+                let kind = if event.kind == EventKind::Extended {
+                    "extended"
+                } else {
+                    "not_accepted"
+                };
+                db.notify()
+                    .notify(r, Some(id), kind, &format!("{kind}:{id}:{r}"), now)
                     .await?;
             }
         }

@@ -141,6 +141,59 @@ async fn route_uncached(
     Ok((intake, handling.filter(|h| *h != intake)))
 }
 
+/// Is this unit a government organ that may accept and answer petitions (a department, a
+/// community or sub-district office)?
+pub async fn is_organ(db: &Db, unit: Unit) -> AppResult<bool> {
+    if unit.kind != UnitKind::Organisation {
+        return Ok(false);
+    }
+    Ok(matches!(
+        db.cases().organisation_kind(unit.id).await?.as_deref(),
+        Some("department" | "community_office" | "subdistrict_office")
+    ))
+}
+
+/// Where a petition goes: received by the nearest petition office up the ladder (the
+/// community's, else the sub-district's, else the district's department), handled by the
+/// category's department when it names one.
+async fn petition_route(
+    db: &Db,
+    compound: &Compound,
+    handling: Option<Unit>,
+) -> AppResult<(Unit, Option<Unit>)> {
+    let org = |id: Option<i64>| {
+        id.map(|id| Unit {
+            kind: UnitKind::Organisation,
+            id,
+        })
+    };
+    let mut office = org(db
+        .cases()
+        .office_of("community_office", compound.community_id)
+        .await?);
+    if office.is_none() {
+        office = org(db
+            .cases()
+            .office_of("subdistrict_office", compound.subdistrict_id)
+            .await?);
+    }
+    if office.is_none() {
+        office = org(db
+            .cases()
+            .office_of("department", compound.district_id)
+            .await?);
+    }
+    let competent = match handling {
+        Some(u) if is_organ(db, u).await? => Some(u),
+        _ => None,
+    };
+    match (office, competent) {
+        (Some(o), c) => Ok((o, c.filter(|c| *c != o))),
+        (None, Some(c)) => Ok((c, None)),
+        (None, None) => Err(AppError::Conflict("no_handling_unit")),
+    }
+}
+
 /// Register a case for a logged-in user (a resident, a building leader, or staff on someone's behalf).
 pub async fn submit(
     db: &Db,
@@ -305,6 +358,13 @@ async fn register(
         .unwrap_or_else(|| deadline::SlaClass::Ordinary.default_periods());
     let now = crate::db::now();
     let (intake, handling) = route(db, &compound, &category.handler).await?;
+    // A petition is received and answered by a government organ (RULES.md §2), never by a
+    // property company, a team or a squad.
+    let (intake, handling) = if kind == CaseKind::Petition {
+        petition_route(db, &compound, handling).await?
+    } else {
+        (intake, handling)
+    };
     let cal = crate::services::calendar::current(db).await?;
     let submitted = CaseState::new(kind, intake, Level::Compound, sla, now, &cal);
     // 派单 at once to the category's handling unit; the team stays first receiver (it is who a

@@ -14,6 +14,8 @@ pub struct CaseView {
     /// Years of this case's deadlines whose working-day calendar has not been entered: those
     /// deadlines count weekends only (RULES.md §7), and the page says so.
     pub calendar_unentered: Vec<i16>,
+    /// A petition not accepted: why, and where the petitioner is to go (RULES.md §2).
+    pub outcome: Option<crate::db::cases::OutcomeRow>,
     pub id: i64,
     pub number: String,
     pub kind: String,
@@ -73,9 +75,18 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         .await?
         .ok_or(AppError::NotFound)?;
     // A case one may not see does not exist for them (no probing of numbers).
-    let standing = standing(db, actor, &row, &compound, Some(&coordination))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // Someone who acted on it and no longer works it (a unit that returned or passed it on)
+    // follows its public timeline, as a merged duplicate's reporter does.
+    let standing = match standing(db, actor, &row, &compound, Some(&coordination)).await? {
+        Some(s) => s,
+        None if events
+            .iter()
+            .any(|e| e.actor_user_id == Some(actor.user_id)) =>
+        {
+            Standing::Follower
+        }
+        None => return Err(AppError::NotFound),
+    };
     let worker = standing == Standing::Worker;
     let events = match standing {
         Standing::Worker => events,
@@ -108,14 +119,26 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
     let owner_name = owner_name.unwrap_or_default();
     let now = crate::db::now();
     let cal = crate::services::calendar::current(db).await?;
-    let actions = available_actions(&row, standing, &cal);
+    // An extension is approved by someone other than the handler (RULES.md §2).
+    let handler = row.assignee_user_id == Some(actor.user_id)
+        || row.owner().is_some_and(|o| actor.units.contains(&o));
+    let mut actions = available_actions(&row, standing, &cal);
+    if handler && row.kind == crate::domain::cases::CaseKind::Petition.as_str() {
+        actions.retain(|a| a != "extend");
+    }
     let calendar_unentered = crate::services::calendar::unentered_years(
         &cal,
         [row.sign_due, row.reply_due, row.accept_due, row.review_due]
             .into_iter()
             .flatten(),
     );
+    let outcome = if row.status == crate::domain::cases::CaseStatus::NotAccepted.as_str() {
+        db.cases().outcome(row.id).await?
+    } else {
+        None
+    };
     Ok(CaseView {
+        outcome,
         calendar_unentered,
         id: row.id,
         number: row.number.clone(),
