@@ -283,6 +283,7 @@ pub async fn post_request(
         reporter_name: Some(if name.is_empty() { client.1 } else { name }),
         reporter_phone: p.get("phone").cloned(),
         visitors: None,
+        received_on: None,
     };
     match crate::services::cases::submit_open311(db, case_prefix, &input).await {
         Ok(c) => Ok(c),

@@ -1967,3 +1967,78 @@ async fn a_petition_not_accepted_says_why_and_where_to_go() {
         "shown on the page"
     );
 }
+
+/// RULES.md §2: a letter or visit registered after the day it arrived carries its day of
+/// receipt, and the 15 days to decide run from that day.
+#[tokio::test]
+async fn a_petition_registered_late_runs_from_the_day_it_arrived() {
+    let app = spawn_demo().await;
+    let staff = app.token("liwenjing").await;
+    let guoshui = compound(&app, "国税佳苑").await;
+    let today = redbutler::domain::deadline::local_day(redbutler::db::now());
+    let day = |n: i64| {
+        today
+            .checked_add(jiff::Span::new().days(n))
+            .unwrap()
+            .to_string()
+    };
+    let petition = |received: &str| {
+        json!({"kind": "petition", "category": "fees_services", "compound_id": guoshui, "channel": "letter",
+               "reporter_name": "李某", "description": "来信反映物业费", "received_on": received})
+    };
+    for (received, code) in [
+        (day(1), "in_future"),
+        (day(-400), "too_old"),
+        ("2026-02-30".to_string(), "invalid_date"),
+    ] {
+        let (s, e) = post(&app, &staff, "/api/v1/cases", petition(&received)).await;
+        assert_eq!(s, 422, "{received}: {e}");
+        assert_eq!(e["error"]["fields"][0]["field"], "received_on");
+        assert_eq!(e["error"]["fields"][0]["code"], code, "{received}");
+    }
+    let complaint = json!({"kind": "complaint", "category": "parking", "compound_id": guoshui, "channel": "phone",
+                           "reporter_name": "李某", "description": "x", "received_on": day(-3)});
+    let (s, e) = post(&app, &staff, "/api/v1/cases", complaint).await;
+    assert_eq!(
+        (s, e["error"]["fields"][0]["code"].as_str()),
+        (422, Some("only_petitions")),
+        "{e}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM cases WHERE description = '来信反映物业费'")
+            .await,
+        0
+    );
+
+    let received = day(-10);
+    let (s, c) = post(&app, &staff, "/api/v1/cases", petition(&received)).await;
+    assert_eq!(s, 201, "{c}");
+    let (_, v) = get(&app, &staff, &format!("/api/v1/cases/{}", c["id"])).await;
+    assert_eq!(v["received_on"], received.as_str());
+    let cal = app.db.calendar().calendar().await.unwrap();
+    let arrived = redbutler::domain::deadline::local_midnight(received.parse().unwrap());
+    assert_eq!(
+        v["accept_due"].as_i64().unwrap(),
+        redbutler::domain::deadline::petition_accept_due(&cal, arrived),
+        "from the day it arrived, not the day it was registered"
+    );
+    assert!(
+        v["accept_due"].as_i64().unwrap()
+            < redbutler::domain::deadline::petition_accept_due(
+                &cal,
+                v["created_at"].as_i64().unwrap()
+            )
+    );
+    let page = app
+        .login("liwenjing")
+        .await
+        .get(&format!("/cases/{}", c["id"]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("id=\"received-on\">{received}")),
+        "shown on the case page"
+    );
+}

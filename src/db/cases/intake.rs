@@ -7,6 +7,8 @@ use crate::domain::cases::{CaseKind, CaseState, Unit};
 #[derive(Debug, Clone)]
 pub struct NewCase {
     pub prefix: String,
+    /// The day a petition arrived, when registered later (YYYY-MM-DD).
+    pub received_on: Option<String>,
     pub kind: CaseKind,
     pub category_id: i64,
     pub channel: String,
@@ -123,10 +125,10 @@ impl CaseStore<'_> {
                community_id, subdistrict_id, district_id, city_id, public_area, description, description_public, \
                reporter_user_id, reporter_name, reporter_phone, visitors, registered_by, owner_kind, owner_id, level, \
                sla_class, sign_seconds, reply_seconds, created_at, sign_due, reply_due, accept_due, next_due, accepted, \
-               dispatched_by_kind, dispatched_by_id) \
+               dispatched_by_kind, dispatched_by_id, received_on) \
                SELECT s.id, $1 || '-' || $2 || '-' || CASE WHEN s.id < 1000000 THEN lpad(CAST(s.id AS TEXT), 6, '0') ELSE CAST(s.id AS TEXT) END, \
                $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $35, $21, $22, $23, \
-               $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34 FROM s RETURNING id, number), \
+               $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $41 FROM s RETURNING id, number), \
              e AS (INSERT INTO case_events (case_id, at, actor_user_id, kind, from_status, to_status, unit_kind, unit_id, note, internal) \
                SELECT c.id, $27, $36, 'submitted', 'submitted', 'submitted', $37, $38, $39, 0 FROM c{second_event}), \
              a AS (INSERT INTO audit_log (at, actor_user_id, action, entity, entity_id, before_json, after_json, reason) \
@@ -175,6 +177,7 @@ impl CaseStore<'_> {
             .bind(c.intake.id) // 38
             .bind(&c.note) // 39
             .bind(registered_json("", c)) // 40
+            .bind(c.received_on.clone()) // 41
             .fetch_one(&mut *self.h.conn().await?)
             .await
     }
@@ -227,6 +230,7 @@ pub(crate) async fn insert_cases(
             "accepted",
             "dispatched_by_kind",
             "dispatched_by_id",
+            "received_on",
         ],
         backend,
     );
@@ -306,6 +310,7 @@ pub(crate) async fn insert_cases(
             (s.accepted as i64).into(),
             s.dispatched_by.map(|u| u.kind.as_str().to_string()).into(),
             s.dispatched_by.map(|u| u.id).into(),
+            c.received_on.clone().into(),
         ]);
         let actor = c.registered_by.or(c.reporter_user_id);
         audit.push(vec![

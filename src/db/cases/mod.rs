@@ -86,6 +86,10 @@ pub struct CaseRow {
     pub signed_in_time: Option<i64>,
     pub due_soon_for: Option<i64>,
     pub overdue_for: Option<i64>,
+    /// The day a letter or visit arrived, when registered later (petitions).
+    #[serde(default)]
+    #[sqlx(default)]
+    pub received_on: Option<String>,
     pub version: i64,
 }
 
@@ -166,7 +170,7 @@ const CASE_COLUMNS: &str = "id, number, kind, category_id, channel, status, comp
     reporter_name, reporter_phone, visitors, registered_by, owner_kind, owner_id, dispatched_by_kind, dispatched_by_id, dispatched_at, \
     assignee_user_id, level, sla_class, sign_seconds, reply_seconds, created_at, sign_due, reply_due, accept_due, \
     review_due, next_due, signed_at, replied_at, closed_at, accepted, extended, reopened, review_stage, rating, \
-    rating_comment, no_follow_up, open_coordinations, merged_into, signed_in_time, due_soon_for, overdue_for, version";
+    rating_comment, no_follow_up, open_coordinations, merged_into, signed_in_time, due_soon_for, overdue_for, version, received_on";
 
 /// Which stored copy of a photo (see `services::cases::photos`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -259,6 +259,7 @@ async fn new_submit(
             "reporter_name" => input.reporter_name = Some(v),
             "reporter_phone" => input.reporter_phone = Some(v),
             "visitors" => input.visitors = opt_number(&v, "visitors")?,
+            "received_on" => input.received_on = Some(v),
             _ => {}
         }
     }

@@ -42,6 +42,10 @@ pub struct CaseInput {
     /// Petitions by visit: how many people came.
     #[serde(default)]
     pub visitors: Option<i64>,
+    /// Petitions registered after the day they arrived: the day of receipt (YYYY-MM-DD, local),
+    /// not in the future, at most a year ago. The 15 days to decide run from it.
+    #[serde(default)]
+    pub received_on: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -282,6 +286,31 @@ async fn register(
             c.fail("visitors", "too_many_representatives");
         }
     }
+    let today = deadline::local_day(crate::db::now());
+    let received_on: Option<jiff::civil::Date> = match input.received_on.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(_) if kind != Some(CaseKind::Petition) => {
+            c.fail("received_on", "only_petitions");
+            None
+        }
+        Some(d) => match d.parse::<jiff::civil::Date>() {
+            Err(_) => {
+                c.fail("received_on", "invalid_date");
+                None
+            }
+            Ok(day) if day > today => {
+                c.fail("received_on", "in_future");
+                None
+            }
+            Ok(day) if today.since(day).map_or(true, |s| s.get_days() > 366) => {
+                c.fail("received_on", "too_old");
+                None
+            }
+            // Received today: nothing to carry.
+            Ok(day) if day == today => None,
+            Ok(day) => Some(day),
+        },
+    };
     let on_behalf = channel.is_some_and(|ch| ch != Channel::Online);
     let reporter_name = match actor {
         Some(a) if !on_behalf => a.display_name.clone(),
@@ -366,7 +395,14 @@ async fn register(
         (intake, handling)
     };
     let cal = crate::services::calendar::current(db).await?;
-    let submitted = CaseState::new(kind, intake, Level::Compound, sla, now, &cal);
+    let mut submitted = CaseState::new(kind, intake, Level::Compound, sla, now, &cal);
+    // A petition registered after the day it arrived: its clock runs from the day of receipt.
+    if let Some(day) = received_on {
+        submitted.accept_due = Some(deadline::petition_accept_due(
+            &cal,
+            deadline::local_midnight(day),
+        ));
+    }
     // 派单 at once to the category's handling unit; the team stays first receiver (it is who a
     // return goes back to).
     let state = match handling {
@@ -386,6 +422,7 @@ async fn register(
         .cases()
         .insert_case(NewCase {
             prefix: prefix.to_string(),
+            received_on: received_on.map(|d| d.to_string()),
             kind,
             category_id: category.id,
             channel: channel.as_str().to_string(),

@@ -16,6 +16,8 @@ pub struct CaseView {
     pub calendar_unentered: Vec<i16>,
     /// A petition not accepted: why, and where the petitioner is to go (RULES.md §2).
     pub outcome: Option<crate::db::cases::OutcomeRow>,
+    /// The day a petition arrived, when registered later; its clock runs from it.
+    pub received_on: Option<String>,
     pub id: i64,
     pub number: String,
     pub kind: String,
@@ -138,6 +140,7 @@ pub async fn view(db: &Db, actor: &Actor, id: i64) -> AppResult<CaseView> {
         None
     };
     Ok(CaseView {
+        received_on: row.received_on.clone(),
         outcome,
         calendar_unentered,
         id: row.id,

@@ -291,6 +291,7 @@ pub async fn follow_up(
             reporter_name: None,
             reporter_phone: None,
             visitors: None,
+            received_on: None,
         },
         Vec::new(),
     )

@@ -157,6 +157,7 @@ pub async fn sign_demand(db: &Db, prefix: &str, actor: &Actor, id: i64) -> AppRe
                 reporter_name: None,
                 reporter_phone: None,
                 visitors: None,
+                received_on: None,
             },
             Vec::new(),
         )
